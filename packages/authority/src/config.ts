@@ -1,0 +1,96 @@
+/**
+ * Every option of the authority, its environment variable and its default, in one place.
+ * `loadConfig` validates at start-up so that a typo fails loudly instead of running with a
+ * surprising default. Durations accept `90d`, `12h`, `30m`, `45s`.
+ */
+import { assertValidPrefix, DEFAULT_PREFIXES } from "@tessera/verifier";
+import { parseDuration } from "./duration.js";
+import { validationFailed } from "./errors.js";
+
+export interface TesseraConfig {
+  /** TESSERA_DATABASE_URL: a SQLite path or `sqlite:` URL, or `postgres://...`. */
+  databaseUrl: string;
+  /** TESSERA_HOST: the address to listen on. Loopback by default: expose it on purpose. */
+  host: string;
+  /** TESSERA_PORT: the port to listen on. */
+  port: number;
+  /** TESSERA_ISSUER: the public URL of this authority (used in metadata and tokens). */
+  issuer: string;
+  /** TESSERA_KEY_PREFIX: prefix of API keys issued by this deployment (`tsk`). */
+  keyPrefix: string;
+  /** Prefixes still accepted (keys issued before a prefix change): TESSERA_KEY_PREFIXES_ACCEPTED, comma-separated. */
+  acceptedKeyPrefixes: string[];
+  /** TESSERA_KEY_DEFAULT_TTL: lifetime of a key issued without an expiry (90d). */
+  keyDefaultTtlMs: number;
+  /** TESSERA_KEY_MAX_TTL: the longest lifetime policy allows (365d). */
+  keyMaxTtlMs: number;
+  /** TESSERA_ROTATION_GRACE: how long a rotated key keeps working by default (24h). */
+  rotationGraceMs: number;
+  /** TESSERA_ROTATION_MAX_GRACE: the longest grace window a rotation may ask for (30d). */
+  rotationMaxGraceMs: number;
+  /** TESSERA_USAGE_FLUSH_INTERVAL: how often last-used times are written in one batch (5s). */
+  usageFlushIntervalMs: number;
+  /** TESSERA_BODY_LIMIT: the largest request body accepted, in bytes (1 MiB). */
+  bodyLimitBytes: number;
+  /** TESSERA_LOG_LEVEL: pino level (info). */
+  logLevel: string;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export const DEFAULT_DATABASE_URL = "./data/tessera.db";
+
+function integer(value: string, field: string, min: number, max: number): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw validationFailed(`${field} must be a whole number from ${min} to ${max}`, { field });
+  }
+  return parsed;
+}
+
+/** Builds the configuration from environment variables and explicit overrides (CLI flags). */
+export function loadConfig(env: Env = process.env, overrides: Partial<TesseraConfig> = {}): TesseraConfig {
+  const port = overrides.port ?? integer(env.TESSERA_PORT ?? "7070", "TESSERA_PORT", 0, 65535);
+  const keyPrefix = overrides.keyPrefix ?? env.TESSERA_KEY_PREFIX ?? DEFAULT_PREFIXES.apiKey;
+  assertValidPrefix(keyPrefix);
+  const accepted = (env.TESSERA_KEY_PREFIXES_ACCEPTED ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const prefix of accepted) assertValidPrefix(prefix);
+
+  const config: TesseraConfig = {
+    databaseUrl: overrides.databaseUrl ?? env.TESSERA_DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    host: overrides.host ?? env.TESSERA_HOST ?? "127.0.0.1",
+    port,
+    issuer: (overrides.issuer ?? env.TESSERA_ISSUER ?? `http://localhost:${port}`).replace(/\/+$/, ""),
+    keyPrefix,
+    acceptedKeyPrefixes: overrides.acceptedKeyPrefixes ?? [...new Set([keyPrefix, ...accepted])],
+    keyDefaultTtlMs:
+      overrides.keyDefaultTtlMs ?? parseDuration(env.TESSERA_KEY_DEFAULT_TTL ?? "90d", "TESSERA_KEY_DEFAULT_TTL"),
+    keyMaxTtlMs: overrides.keyMaxTtlMs ?? parseDuration(env.TESSERA_KEY_MAX_TTL ?? "365d", "TESSERA_KEY_MAX_TTL"),
+    rotationGraceMs:
+      overrides.rotationGraceMs ?? parseDuration(env.TESSERA_ROTATION_GRACE ?? "24h", "TESSERA_ROTATION_GRACE"),
+    rotationMaxGraceMs:
+      overrides.rotationMaxGraceMs ??
+      parseDuration(env.TESSERA_ROTATION_MAX_GRACE ?? "30d", "TESSERA_ROTATION_MAX_GRACE"),
+    usageFlushIntervalMs:
+      overrides.usageFlushIntervalMs ??
+      parseDuration(env.TESSERA_USAGE_FLUSH_INTERVAL ?? "5s", "TESSERA_USAGE_FLUSH_INTERVAL"),
+    bodyLimitBytes:
+      overrides.bodyLimitBytes ?? integer(env.TESSERA_BODY_LIMIT ?? "1048576", "TESSERA_BODY_LIMIT", 1024, 64 << 20),
+    logLevel: overrides.logLevel ?? env.TESSERA_LOG_LEVEL ?? "info",
+  };
+  if (config.keyDefaultTtlMs > config.keyMaxTtlMs) {
+    throw validationFailed("TESSERA_KEY_DEFAULT_TTL must not exceed TESSERA_KEY_MAX_TTL");
+  }
+  if (config.rotationGraceMs > config.rotationMaxGraceMs) {
+    throw validationFailed("TESSERA_ROTATION_GRACE must not exceed TESSERA_ROTATION_MAX_GRACE");
+  }
+  return config;
+}
+
+/** Which database engine a URL names. */
+export function databaseKind(url: string): "postgres" | "sqlite" {
+  return /^postgres(ql)?:\/\//i.test(url) ? "postgres" : "sqlite";
+}

@@ -1,0 +1,96 @@
+/**
+ * Opens the store named by a database URL: SQLite through better-sqlite3 (the embedded
+ * default) or PostgreSQL through pg, behind one Kysely query layer, and applies migrations.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { databaseKind } from "../config.js";
+import { TesseraError } from "../errors.js";
+import { migrationProvider } from "./migrations.js";
+import type { Schema } from "./schema.js";
+
+export interface Database {
+  db: Kysely<Schema>;
+  kind: "sqlite" | "postgres";
+  /** Where the data lives, with any password removed: safe to print. */
+  location: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+}
+
+/** Resolves `sqlite:path`, `sqlite://path`, `file:path` or a bare path to a file path. */
+export function sqlitePath(url: string): string {
+  const stripped = url.replace(/^sqlite:(\/\/)?/i, "").replace(/^file:(\/\/)?/i, "");
+  return stripped === ":memory:" ? stripped : resolve(stripped);
+}
+
+/** The URL with its password replaced, for messages and logs. */
+export function redactDatabaseUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, "$1***@");
+}
+
+// bigint (int8) and numeric come back from pg as strings; our values (epoch ms, sequences)
+// fit in a double exactly, so parse them once here for the whole query layer.
+const pgTypes = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === 20 || oid === 1700) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
+  const kind = databaseKind(url);
+  let db: Kysely<Schema>;
+  let location: string;
+  if (kind === "postgres") {
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
+    // An idle client losing its connection must not crash the process; the next query reconnects.
+    pool.on("error", () => {});
+    db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    location = redactDatabaseUrl(url);
+  } else {
+    const path = sqlitePath(url);
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    let sqlite: SQLite.Database;
+    try {
+      sqlite = new SQLite(path);
+    } catch (cause) {
+      throw new TesseraError("internal_error", `cannot open SQLite database at ${path}`, { cause });
+    }
+    sqlite.pragma("journal_mode = WAL");
+    // FULL: an acknowledged revocation must survive a crash, of the process or the machine.
+    sqlite.pragma("synchronous = FULL");
+    sqlite.pragma("foreign_keys = ON");
+    sqlite.pragma("busy_timeout = 5000");
+    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+    location = path;
+  }
+  const database: Database = { db, kind, location, close: () => db.destroy() };
+  if (options.migrate !== false) {
+    try {
+      await migrate(database);
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+  }
+  return database;
+}
+
+export async function migrate(database: Database): Promise<void> {
+  const migrator = new Migrator({ db: database.db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new TesseraError("internal_error", `database migration ${failed} failed`, { cause: error });
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The one way state changes are written: a transaction in which the entity, its audit record
+ * and (for changes verifiers must see) a change-log entry are written together.
+ *
+ * Gap-free, in-order sequences: each writer increments a row of `sequences` inside its
+ * transaction. The row lock is held until commit, so writer N+1 cannot take its number before
+ * writer N has committed or rolled back (a rollback undoes the increment too). A reader that
+ * has seen sequence N therefore never later finds an N-1 it missed, on PostgreSQL with many
+ * connections and instances as on SQLite.
+ */
+import type { Kysely, Transaction } from "kysely";
+import { type AuditRecordFields, auditHash } from "../audit/chain.js";
+import type { Clock } from "../clock.js";
+import type { Schema } from "./schema.js";
+
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  targetType?: string | null;
+  targetId?: string | null;
+  reason?: string | null;
+  requestId?: string | null;
+  /** Structured detail. Never a secret: the hash of a secret at most. */
+  data?: Record<string, unknown>;
+}
+
+export interface ChangeEntry {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** What a unit of work can do besides querying through `trx`. */
+export interface UnitOfWork {
+  trx: Transaction<Schema>;
+  /** The time of this change, read once so every row of the change agrees. */
+  now: number;
+  /** Appends a change-log entry and returns its sequence number. */
+  appendChange(entry: ChangeEntry): Promise<number>;
+  /** Appends a hash-chained audit record and returns its sequence number. */
+  appendAudit(entry: AuditEntry): Promise<number>;
+}
+
+async function nextSequence(trx: Transaction<Schema>, name: "change" | "audit") {
+  const row = await trx
+    .updateTable("sequences")
+    .set((eb) => ({ value: eb("value", "+", 1) }))
+    .where("name", "=", name)
+    .returning(["value", "last_hash"])
+    .executeTakeFirstOrThrow();
+  return { seq: Number(row.value), lastHash: row.last_hash };
+}
+
+/**
+ * Runs `work` in one transaction. Everything it writes, including change-log and audit
+ * entries, commits together or not at all.
+ */
+export async function runUnitOfWork<T>(
+  db: Kysely<Schema>,
+  clock: Clock,
+  work: (unit: UnitOfWork) => Promise<T>,
+): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    const now = clock.now();
+    const unit: UnitOfWork = {
+      trx,
+      now,
+      async appendChange(entry) {
+        const { seq } = await nextSequence(trx, "change");
+        await trx
+          .insertInto("change_log")
+          .values({ seq, at: now, type: entry.type, data: JSON.stringify(entry.data) })
+          .execute();
+        return seq;
+      },
+      async appendAudit(entry) {
+        const { seq, lastHash } = await nextSequence(trx, "audit");
+        const fields: AuditRecordFields = {
+          seq,
+          at: now,
+          actor: entry.actor,
+          action: entry.action,
+          target_type: entry.targetType ?? null,
+          target_id: entry.targetId ?? null,
+          reason: entry.reason ?? null,
+          request_id: entry.requestId ?? null,
+          data: JSON.stringify(entry.data ?? {}),
+          prev_hash: lastHash ?? "",
+        };
+        const hash = auditHash(fields);
+        await trx
+          .insertInto("audit_log")
+          .values({ ...fields, hash })
+          .execute();
+        await trx.updateTable("sequences").set({ last_hash: hash }).where("name", "=", "audit").execute();
+        return seq;
+      },
+    };
+    return work(unit);
+  });
+}

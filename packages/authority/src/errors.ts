@@ -1,0 +1,54 @@
+/**
+ * The one error type of the authority. Callers switch on `code`, which is stable and
+ * documented (docs/errors.md); the message is for humans and may change.
+ * HTTP statuses are assigned in one place: `http/error-handler.ts`.
+ */
+export type TesseraErrorCode =
+  | "validation_failed"
+  | "invalid_json"
+  | "unsupported_media_type"
+  | "payload_too_large"
+  | "unauthenticated"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  | "scope_not_allowed"
+  | "expiry_exceeds_policy"
+  | "principal_disabled"
+  | "key_not_active"
+  | "rotation_not_open"
+  | "selector_empty"
+  | "rate_limited"
+  | "internal_error";
+
+/** Options carried by a {@link TesseraError}. */
+export interface TesseraErrorOptions {
+  /** Safe, structured details shown to the caller (4xx only). Never put a secret here. */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class TesseraError extends Error {
+  override readonly name = "TesseraError";
+  readonly code: TesseraErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: TesseraErrorCode, message: string, options: TesseraErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+export function isTesseraError(error: unknown): error is TesseraError {
+  return error instanceof TesseraError;
+}
+
+/** Shorthand for the most common failure: input that does not pass validation. */
+export function validationFailed(message: string, details?: Record<string, unknown>): TesseraError {
+  return new TesseraError("validation_failed", message, details ? { details } : {});
+}
+
+export function notFound(what: string, id: string): TesseraError {
+  return new TesseraError("not_found", `${what} ${id} does not exist`, { details: { id } });
+}

@@ -1,0 +1,11 @@
+import { createHash } from "node:crypto";
+
+/**
+ * SHA-256 of a token, base64url-encoded (43 characters). This is the only form in which a
+ * secret is stored by the authority or held by a verifier. SHA-256 rather than a slow hash:
+ * the token carries 190 random bits, so there is nothing to brute-force, and verification
+ * must run at hash-map speed.
+ */
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("base64url");
+}
