@@ -1,0 +1,62 @@
+/**
+ * Wires the services of one authority instance. The server, the CLI's direct-database
+ * commands and the tests all build the authority here, so they run the same code.
+ */
+import { createAuditService } from "./audit/service.js";
+import { type Clock, systemClock } from "./clock.js";
+import { loadConfig, type TesseraConfig } from "./config.js";
+import { type Database, openDatabase } from "./db/database.js";
+import { createBootstrap } from "./services/bootstrap.js";
+import type { ServiceContext } from "./services/context.js";
+import { createIntrospectionService } from "./services/introspection.js";
+import { createKeyLifecycleService } from "./services/key-lifecycle.js";
+import { createKeyLookup } from "./services/key-lookup.js";
+import { createKeyService } from "./services/keys.js";
+import { createPrincipalService } from "./services/principals.js";
+import { createTokenCounts } from "./services/token-counts.js";
+import { createUsageRecorder } from "./services/usage.js";
+
+export interface AuthorityOptions {
+  config?: TesseraConfig;
+  clock?: Clock;
+  /** An already-open database; otherwise `config.databaseUrl` is opened (and closed on close()). */
+  database?: Database;
+}
+
+export async function createAuthority(options: AuthorityOptions = {}) {
+  const config = options.config ?? loadConfig();
+  const clock = options.clock ?? systemClock;
+  const database = options.database ?? (await openDatabase(config.databaseUrl));
+  const ctx: ServiceContext = { db: database.db, clock, config };
+
+  const principals = createPrincipalService(ctx);
+  const keys = createKeyService(ctx);
+  const lifecycle = createKeyLifecycleService(ctx, keys);
+  const lookupKey = createKeyLookup(ctx);
+  const usage = createUsageRecorder(ctx);
+  const introspect = createIntrospectionService(ctx, lookupKey, usage);
+  const audit = createAuditService(database.db, clock);
+  const bootstrap = createBootstrap(ctx, principals, keys);
+  const tokenCounts = createTokenCounts(ctx);
+
+  return {
+    config,
+    clock,
+    database,
+    principals,
+    keys,
+    lifecycle,
+    lookupKey,
+    usage,
+    introspect,
+    audit,
+    bootstrap,
+    tokenCounts,
+    async close(): Promise<void> {
+      await usage.stop();
+      if (!options.database) await database.close();
+    },
+  };
+}
+
+export type Authority = Awaited<ReturnType<typeof createAuthority>>;

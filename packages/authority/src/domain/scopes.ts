@@ -1,0 +1,68 @@
+/**
+ * Scopes: what a credential may do. Admin scopes are the authority's own; every other scope
+ * belongs to the services that verify the credential and means nothing to Tessera itself.
+ */
+import { TesseraError, validationFailed } from "../errors.js";
+
+/** The scopes that govern the authority's own admin API. */
+export const ADMIN_SCOPES = [
+  "keys:read",
+  "keys:write",
+  "keys:revoke",
+  "principals:read",
+  "principals:write",
+  "audit:read",
+  "introspect",
+  "feed:read",
+  "leaks:check",
+  "leaks:report",
+] as const;
+
+export type AdminScope = (typeof ADMIN_SCOPES)[number];
+
+const ADMIN_SCOPE_SET: ReadonlySet<string> = new Set(ADMIN_SCOPES);
+
+export function isAdminScope(scope: string): scope is AdminScope {
+  return ADMIN_SCOPE_SET.has(scope);
+}
+
+/** Letters, digits and `: . _ - /`, 1 to 128 characters: no spaces (OAuth joins scopes with one). */
+export const SCOPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9:._\-/]{0,127}$/;
+
+/** Validates, de-duplicates and sorts a scope list. */
+export function normalizeScopes(scopes: readonly string[], field = "scopes"): string[] {
+  if (scopes.length > 100) throw validationFailed(`${field} may hold at most 100 scopes`, { field });
+  for (const scope of scopes) {
+    if (!SCOPE_PATTERN.test(scope)) {
+      throw validationFailed(
+        `${field}: "${scope.slice(0, 64)}" is not a valid scope (letters, digits and : . _ - /, up to 128 characters)`,
+        { field, scope: scope.slice(0, 128) },
+      );
+    }
+  }
+  return [...new Set(scopes)].sort();
+}
+
+/** Throws `scope_not_allowed` naming the scopes of `requested` that `allowed` lacks. */
+export function assertScopesWithin(requested: readonly string[], allowed: readonly string[], what: string): void {
+  const allowedSet = new Set(allowed);
+  const outside = requested.filter((s) => !allowedSet.has(s));
+  if (outside.length > 0) {
+    throw new TesseraError("scope_not_allowed", `${what} does not allow: ${outside.join(", ")}`, {
+      details: { notAllowed: outside },
+    });
+  }
+}
+
+/**
+ * A caller may hand out only the admin scopes it holds itself, so that `principals:write`
+ * alone cannot mint a principal that holds `keys:write`.
+ */
+export function assertNoAdminEscalation(granted: readonly string[], callerScopes: ReadonlySet<string>): void {
+  const escalated = granted.filter((s) => isAdminScope(s) && !callerScopes.has(s));
+  if (escalated.length > 0) {
+    throw new TesseraError("forbidden", `you cannot grant admin scopes you do not hold: ${escalated.join(", ")}`, {
+      details: { notHeld: escalated },
+    });
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Finds the key behind a presented token: checksum first (garbage never reaches the
+ * database), then one indexed lookup by hash. Shared by admin authentication, introspection
+ * and leak checks.
+ */
+import { hashToken, parseToken } from "@tessera/verifier";
+import type { ApiKeysTable, PrincipalStatus } from "../db/schema.js";
+import { type KeyState, keyState } from "../domain/keys.js";
+import type { ServiceContext } from "./context.js";
+
+export type KeyLookup =
+  | { found: true; key: ApiKeysTable; state: KeyState; principalStatus: PrincipalStatus; usable: boolean }
+  | { found: false; reason: "malformed" | "unknown" };
+
+export function createKeyLookup(ctx: ServiceContext) {
+  const acceptedPrefixes = new Set(ctx.config.acceptedKeyPrefixes);
+
+  return async function lookupKey(token: unknown): Promise<KeyLookup> {
+    if (!parseToken(token, acceptedPrefixes)) return { found: false, reason: "malformed" };
+    const row = await ctx.db
+      .selectFrom("api_keys")
+      .innerJoin("principals", "principals.id", "api_keys.principal_id")
+      .selectAll("api_keys")
+      .select("principals.status as principal_status")
+      .where("api_keys.key_hash", "=", hashToken(token as string))
+      .executeTakeFirst();
+    if (!row) return { found: false, reason: "unknown" };
+    const { principal_status, ...key } = row;
+    const state = keyState(key, ctx.clock.now());
+    const usable = (state === "active" || state === "deprecated") && principal_status === "active";
+    return { found: true, key, state, principalStatus: principal_status, usable };
+  };
+}
+
+export type LookupKey = ReturnType<typeof createKeyLookup>;

@@ -1,0 +1,178 @@
+/**
+ * API keys: issue, inventory, show. Lifecycle changes (revoke, rotate, rollback, revoke by
+ * selector) are in key-lifecycle.ts.
+ */
+import { displayStart, generateToken, hashToken } from "@tessera/verifier";
+import type { ApiKeysTable } from "../db/schema.js";
+import { runUnitOfWork } from "../db/transaction.js";
+import type { Actor } from "../domain/actor.js";
+import { type KeyView, toKeyView, toReplicaRecord } from "../domain/keys.js";
+import { assertNoAdminEscalation, assertScopesWithin, normalizeScopes } from "../domain/scopes.js";
+import { formatDuration } from "../duration.js";
+import { notFound, TesseraError, validationFailed } from "../errors.js";
+import { newId, secureRandomBytes } from "../ids.js";
+import type { ServiceContext } from "./context.js";
+import { type KeyInventoryFilter, keyFilterExpression } from "./key-query.js";
+import { decodeCursor, encodeCursor, type Page, pageSize } from "./pagination.js";
+
+export interface IssueKeyInput {
+  principalId: string;
+  scopes: string[];
+  audience?: string | null;
+  /** Lifetime in ms from now; the policy default when absent. */
+  expiresInMs?: number;
+  description?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface IssuedKey {
+  key: KeyView;
+  /** The secret. Returned once, never stored, never logged. */
+  secret: string;
+  sequence: number;
+}
+
+export const MAX_DESCRIPTION_LENGTH = 1024;
+export const MAX_METADATA_BYTES = 8192;
+
+export function checkMetadata(metadata: Record<string, unknown> | undefined): string {
+  const text = JSON.stringify(metadata ?? {});
+  if (text.length > MAX_METADATA_BYTES) {
+    throw validationFailed(`metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON`, { field: "metadata" });
+  }
+  return text;
+}
+
+export function createKeyService(ctx: ServiceContext) {
+  const { db, clock, config } = ctx;
+
+  /** Checks a requested lifetime against policy and returns the expiry time. */
+  function expiryFor(now: number, expiresInMs: number | undefined): number {
+    const ttl = expiresInMs ?? config.keyDefaultTtlMs;
+    if (!Number.isSafeInteger(ttl) || ttl <= 0) {
+      throw validationFailed("expiry must be in the future", { field: "expiresIn" });
+    }
+    if (ttl > config.keyMaxTtlMs) {
+      throw new TesseraError(
+        "expiry_exceeds_policy",
+        `keys may live at most ${formatDuration(config.keyMaxTtlMs)} under the current policy`,
+        { details: { maxLifetime: formatDuration(config.keyMaxTtlMs), requested: formatDuration(ttl) } },
+      );
+    }
+    return now + ttl;
+  }
+
+  /** Builds the row for a new key of `principalId`, inside a unit of work that checked the principal. */
+  function newKeyRow(
+    now: number,
+    actor: Actor,
+    fields: Omit<IssueKeyInput, "expiresInMs"> & { expiresAt: number; replaces?: string },
+  ): { row: ApiKeysTable; secret: string } {
+    const secret = generateToken(config.keyPrefix, secureRandomBytes);
+    const row: ApiKeysTable = {
+      id: newId("key"),
+      principal_id: fields.principalId,
+      key_hash: hashToken(secret),
+      start: displayStart(secret),
+      scopes: JSON.stringify(fields.scopes),
+      audience: fields.audience ?? null,
+      description: fields.description ?? "",
+      metadata: checkMetadata(fields.metadata),
+      status: "active",
+      created_at: now,
+      created_by: actor.id,
+      expires_at: fields.expiresAt,
+      revoked_at: null,
+      revoked_by: null,
+      revoked_reason: null,
+      replaced_by: null,
+      replaces: fields.replaces ?? null,
+      grace_until: null,
+      expires_at_before_rotation: null,
+      last_used_at: null,
+    };
+    return { row, secret };
+  }
+
+  async function issue(input: IssueKeyInput, actor: Actor): Promise<IssuedKey> {
+    if (input.scopes.length === 0) {
+      throw validationFailed("scopes must name at least one scope: issue the narrowest set that fits", {
+        field: "scopes",
+      });
+    }
+    const scopes = normalizeScopes(input.scopes);
+    if ((input.description ?? "").length > MAX_DESCRIPTION_LENGTH) {
+      throw validationFailed(`description must be at most ${MAX_DESCRIPTION_LENGTH} characters`, {
+        field: "description",
+      });
+    }
+    assertNoAdminEscalation(scopes, actor.scopes);
+    return runUnitOfWork(db, clock, async (unit) => {
+      const principal = await unit.trx
+        .selectFrom("principals")
+        .select(["id", "status", "allowed_scopes"])
+        .where("id", "=", input.principalId)
+        .executeTakeFirst();
+      if (!principal) throw notFound("principal", input.principalId);
+      if (principal.status !== "active") {
+        throw new TesseraError("principal_disabled", `principal ${input.principalId} is disabled`);
+      }
+      assertScopesWithin(scopes, JSON.parse(principal.allowed_scopes) as string[], `principal ${principal.id}`);
+      const { row, secret } = newKeyRow(unit.now, actor, {
+        ...input,
+        scopes,
+        expiresAt: expiryFor(unit.now, input.expiresInMs),
+      });
+      await unit.trx.insertInto("api_keys").values(row).execute();
+      const sequence = await unit.appendChange({ type: "key.issued", data: { key: toReplicaRecord(row) } });
+      await unit.appendAudit({
+        actor: actor.id,
+        action: "key.issued",
+        targetType: "key",
+        targetId: row.id,
+        requestId: actor.requestId ?? null,
+        data: {
+          principalId: row.principal_id,
+          start: row.start,
+          scopes,
+          audience: row.audience,
+          expiresAt: row.expires_at,
+        },
+      });
+      return { key: toKeyView(row, unit.now), secret, sequence };
+    });
+  }
+
+  async function get(id: string): Promise<KeyView> {
+    const row = await db.selectFrom("api_keys").selectAll().where("id", "=", id).executeTakeFirst();
+    if (!row) throw notFound("key", id);
+    return toKeyView(row, clock.now());
+  }
+
+  async function list(filter: KeyInventoryFilter & { limit?: number; cursor?: string }): Promise<Page<KeyView>> {
+    const limit = pageSize(filter.limit);
+    const now = clock.now();
+    let query = db
+      .selectFrom("api_keys")
+      .selectAll()
+      .where((eb) => keyFilterExpression(eb, filter, now));
+    if (filter.cursor !== undefined) {
+      const c = decodeCursor(filter.cursor);
+      query = query.where((eb) =>
+        eb.or([eb("created_at", "<", c.at), eb.and([eb("created_at", "=", c.at), eb("id", "<", c.id)])]),
+      );
+    }
+    const rows = await query
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(limit + 1)
+      .execute();
+    const items = rows.slice(0, limit).map((r) => toKeyView(r, now));
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return { items, nextCursor: last ? encodeCursor({ at: last.created_at, id: last.id }) : null };
+  }
+
+  return { issue, get, list, expiryFor, newKeyRow };
+}
+
+export type KeyService = ReturnType<typeof createKeyService>;

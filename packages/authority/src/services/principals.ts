@@ -1,0 +1,168 @@
+/**
+ * Principals: the owners of credentials (users, services, partner apps).
+ */
+
+import type { PrincipalKind, PrincipalStatus } from "../db/schema.js";
+import { runUnitOfWork } from "../db/transaction.js";
+import type { Actor } from "../domain/actor.js";
+import { type PrincipalView, toPrincipalView } from "../domain/keys.js";
+import { assertNoAdminEscalation, normalizeScopes } from "../domain/scopes.js";
+import { notFound, TesseraError, validationFailed } from "../errors.js";
+import { newId } from "../ids.js";
+import type { ServiceContext } from "./context.js";
+import { revokeKeysMatching } from "./key-revocation.js";
+import { decodeCursor, encodeCursor, type Page, pageSize } from "./pagination.js";
+
+export const PRINCIPAL_KINDS: readonly PrincipalKind[] = ["user", "service", "app"];
+
+export interface CreatePrincipalInput {
+  name: string;
+  kind: PrincipalKind;
+  owner: string;
+  allowedScopes: string[];
+  metadata?: Record<string, unknown>;
+}
+
+export interface PrincipalFilter {
+  owner?: string;
+  kind?: PrincipalKind;
+  status?: PrincipalStatus;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface DisableResult {
+  principal: PrincipalView;
+  revokedKeyIds: string[];
+  /** Change-log sequence that verifiers must reach for the disabling to be enforced. */
+  sequence: number | null;
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
+
+export function createPrincipalService(ctx: ServiceContext) {
+  const { db, clock } = ctx;
+
+  async function get(id: string): Promise<PrincipalView> {
+    const row = await db.selectFrom("principals").selectAll().where("id", "=", id).executeTakeFirst();
+    if (!row) throw notFound("principal", id);
+    return toPrincipalView(row);
+  }
+
+  async function create(input: CreatePrincipalInput, actor: Actor): Promise<PrincipalView> {
+    if (!NAME_PATTERN.test(input.name)) {
+      throw validationFailed("name must be 1-128 letters, digits or . _ @ -, starting with a letter or digit", {
+        field: "name",
+      });
+    }
+    if (!PRINCIPAL_KINDS.includes(input.kind)) {
+      throw validationFailed(`kind must be one of ${PRINCIPAL_KINDS.join(", ")}`, { field: "kind" });
+    }
+    if (input.owner.trim().length === 0) throw validationFailed("owner must not be empty", { field: "owner" });
+    const allowedScopes = normalizeScopes(input.allowedScopes, "allowedScopes");
+    assertNoAdminEscalation(allowedScopes, actor.scopes);
+    const id = newId("principal");
+    return runUnitOfWork(db, clock, async (unit) => {
+      const existing = await unit.trx
+        .selectFrom("principals")
+        .select("id")
+        .where("name", "=", input.name)
+        .executeTakeFirst();
+      if (existing) {
+        throw new TesseraError("conflict", `a principal named ${input.name} already exists`, {
+          details: { id: existing.id },
+        });
+      }
+      const row = {
+        id,
+        name: input.name,
+        kind: input.kind,
+        owner: input.owner,
+        status: "active" as const,
+        allowed_scopes: JSON.stringify(allowedScopes),
+        metadata: JSON.stringify(input.metadata ?? {}),
+        created_at: unit.now,
+        updated_at: unit.now,
+        created_by: actor.id,
+        disabled_at: null,
+        disabled_reason: null,
+      };
+      await unit.trx.insertInto("principals").values(row).execute();
+      await unit.appendAudit({
+        actor: actor.id,
+        action: "principal.created",
+        targetType: "principal",
+        targetId: id,
+        requestId: actor.requestId ?? null,
+        data: { name: input.name, kind: input.kind, owner: input.owner, allowedScopes },
+      });
+      return toPrincipalView(row);
+    });
+  }
+
+  async function list(filter: PrincipalFilter = {}): Promise<Page<PrincipalView>> {
+    const limit = pageSize(filter.limit);
+    let query = db.selectFrom("principals").selectAll();
+    if (filter.owner !== undefined) query = query.where("owner", "=", filter.owner);
+    if (filter.kind !== undefined) query = query.where("kind", "=", filter.kind);
+    if (filter.status !== undefined) query = query.where("status", "=", filter.status);
+    if (filter.cursor !== undefined) {
+      const c = decodeCursor(filter.cursor);
+      query = query.where((eb) =>
+        eb.or([eb("created_at", "<", c.at), eb.and([eb("created_at", "=", c.at), eb("id", "<", c.id)])]),
+      );
+    }
+    const rows = await query
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(limit + 1)
+      .execute();
+    const items = rows.slice(0, limit).map(toPrincipalView);
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return { items, nextCursor: last ? encodeCursor({ at: last.created_at, id: last.id }) : null };
+  }
+
+  /**
+   * Disables a principal and revokes every credential it holds, in one transaction: there
+   * is no moment at which the principal is disabled but a key of it still verifies.
+   */
+  async function disable(id: string, reason: string, actor: Actor): Promise<DisableResult> {
+    if (reason.trim().length === 0) throw validationFailed("reason is required", { field: "reason" });
+    return runUnitOfWork(db, clock, async (unit) => {
+      const row = await unit.trx.selectFrom("principals").selectAll().where("id", "=", id).executeTakeFirst();
+      if (!row) throw notFound("principal", id);
+      if (row.status === "disabled") {
+        return { principal: toPrincipalView(row), revokedKeyIds: [], sequence: null };
+      }
+      await unit.trx
+        .updateTable("principals")
+        .set({ status: "disabled", disabled_at: unit.now, disabled_reason: reason, updated_at: unit.now })
+        .where("id", "=", id)
+        .execute();
+      const revoked = await revokeKeysMatching(unit, (eb) => eb("principal_id", "=", id), {
+        actor: actor.id,
+        reason: `principal disabled: ${reason}`,
+        cause: "principal.disabled",
+      });
+      const sequence = await unit.appendChange({
+        type: "principal.disabled",
+        data: { principalId: id, revokedKeyIds: revoked.ids },
+      });
+      await unit.appendAudit({
+        actor: actor.id,
+        action: "principal.disabled",
+        targetType: "principal",
+        targetId: id,
+        reason,
+        requestId: actor.requestId ?? null,
+        data: { revokedKeys: revoked.ids.length, revokedKeyIds: revoked.ids.slice(0, 1000) },
+      });
+      const updated = { ...row, status: "disabled" as const, disabled_at: unit.now, disabled_reason: reason };
+      return { principal: toPrincipalView({ ...updated, updated_at: unit.now }), revokedKeyIds: revoked.ids, sequence };
+    });
+  }
+
+  return { get, create, list, disable };
+}
+
+export type PrincipalService = ReturnType<typeof createPrincipalService>;
