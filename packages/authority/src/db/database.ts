@@ -87,7 +87,8 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
 }
 
 export async function migrate(database: Database): Promise<void> {
-  const migrator = new Migrator({ db: database.db, provider: migrationProvider });
+  // Unordered: migrations added on parallel branches may land in any order.
+  const migrator = new Migrator({ db: database.db, provider: migrationProvider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";

@@ -27,11 +27,7 @@ describeEachStore("audit chain", (kind) => {
   });
 
   it("detects an edited record", async () => {
-    await db()
-      .updateTable("audit_log")
-      .set({ reason: "nothing to see" })
-      .where("seq", "=", 4)
-      .execute();
+    await db().updateTable("audit_log").set({ reason: "nothing to see" }).where("seq", "=", 4).execute();
     const result = await h.authority.audit.verify();
     expect(result.ok).toBe(false);
     expect(result.problems).toContainEqual(expect.objectContaining({ kind: "edited", seq: 4 }));

@@ -1,0 +1,42 @@
+import type { Command } from "commander";
+import { collect, type CommandContext } from "../context.js";
+import { json } from "../output.js";
+
+export function registerRevoke(program: Command, ctx: CommandContext): void {
+  program
+    .command("revoke")
+    .description("revoke every key a selector matches, in one request (all criteria must match)")
+    .requiredOption("-r, --reason <text>", "why: kept in the audit trail")
+    .option("--principal <id>", "keys of this principal")
+    .option("--owner <owner>", "keys of principals with this owner")
+    .option("--scope <scope>", "keys carrying this scope")
+    .option("--created-before <date>", "keys created before this ISO date")
+    .option("--created-after <date>", "keys created at or after this ISO date")
+    .option("--starts-with <start>", "keys whose display start begins with this, e.g. tsk_AbCd")
+    .option("--id <id>", "a key id (repeat, or comma-separate; at most 1,000)", collect)
+    .addHelpText(
+      "after",
+      "\nExamples:\n  tessera revoke --owner contractor-x --reason 'contract ended'\n  tessera revoke --scope billing:write --created-before 2026-11-01T00:00:00Z --reason 'incident 42'\n",
+    )
+    .action(async (opts: Record<string, string | string[] | undefined>) => {
+      const selector: Record<string, unknown> = {};
+      const map: Record<string, string> = {
+        principal: "principalId",
+        owner: "owner",
+        scope: "scope",
+        createdBefore: "createdBefore",
+        createdAfter: "createdAfter",
+        startsWith: "startsWith",
+        id: "ids",
+      };
+      for (const [opt, field] of Object.entries(map)) if (opts[opt] !== undefined) selector[field] = opts[opt];
+      const result = await ctx
+        .client()
+        .request<{ revoked: number; ids: string[]; sequence: number | null }>("POST", "/v1/revocations", {
+          selector,
+          reason: opts.reason,
+        });
+      if (ctx.globals().json) return ctx.io.out(json(result));
+      ctx.io.out(`revoked ${result.revoked} key(s)${result.sequence ? `, change #${result.sequence}` : ""}\n`);
+    });
+}

@@ -1,0 +1,22 @@
+/** Where the CLI writes and what it reads, injected so tests run commands in-process. */
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+  env: Record<string, string | undefined>;
+  /** Whether stdout is a terminal (colour, tables) or a pipe. */
+  isTTY: boolean;
+}
+
+export const processIO: CliIO = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  env: process.env,
+  isTTY: Boolean(process.stdout.isTTY),
+};
+
+/** Thrown by commands to end with an exit code after printing their own message. */
+export class CliExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}

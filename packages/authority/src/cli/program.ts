@@ -1,0 +1,79 @@
+/**
+ * The `tessera` command line. Commands that manage credentials talk to a running authority
+ * over the admin API (--url, TESSERA_ADMIN_KEY); `serve`, `init` and `audit verify` work on
+ * the database directly.
+ */
+import { Command, CommanderError } from "commander";
+import { isTesseraError } from "../errors.js";
+import { ApiError } from "./client.js";
+import { createCommandContext, DEFAULT_URL } from "./context.js";
+import { registerAudit } from "./commands/audit.js";
+import { registerInit } from "./commands/init.js";
+import { registerKeys } from "./commands/keys.js";
+import { registerPrincipals } from "./commands/principals.js";
+import { registerRevoke } from "./commands/revoke.js";
+import { registerServe } from "./commands/serve.js";
+import { CliExit, type CliIO } from "./io.js";
+
+export function createProgram(io: CliIO): Command {
+  const program = new Command("tessera")
+    .description("Tessera: issue, verify, revoke and audit API credentials")
+    .version("0.1.0")
+    .option("--url <url>", `the authority's URL (TESSERA_URL, default ${DEFAULT_URL})`)
+    .option("--json", "machine-readable JSON output")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride()
+    .addHelpText(
+      "after",
+      "\nThe admin key is read from TESSERA_ADMIN_KEY (never a flag: flags end up in shell history).\n" +
+        "Exit codes: 0 success, 1 failure (the message says why).\n",
+    );
+  const ctx = createCommandContext(program, io);
+  registerServe(program, ctx);
+  registerInit(program, ctx);
+  registerPrincipals(program, ctx);
+  registerKeys(program, ctx);
+  registerRevoke(program, ctx);
+  registerAudit(program, ctx);
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+    for (const sub of command.commands) {
+      sub.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+    }
+  }
+  return program;
+}
+
+/** Runs the CLI and returns its exit code instead of exiting, so tests can call it in-process. */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const program = createProgram(io);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CliExit) return error.exitCode;
+    if (error instanceof CommanderError) {
+      return error.code === "commander.helpDisplayed" ||
+        error.code === "commander.version" ||
+        error.code === "commander.help"
+        ? 0
+        : 1;
+    }
+    if (error instanceof ApiError) {
+      io.err(`error: ${error.message} [${error.code}]${error.requestId ? ` (request ${error.requestId})` : ""}\n`);
+      if (error.details) io.err(`details: ${JSON.stringify(error.details)}\n`);
+      return 1;
+    }
+    if (isTesseraError(error)) {
+      io.err(`error: ${error.message} [${error.code}]\n`);
+      return 1;
+    }
+    if (error instanceof SyntaxError) {
+      io.err(`error: ${error.message}\n`);
+      return 1;
+    }
+    io.err(`error: ${(error as Error).message ?? String(error)}\n`);
+    return 1;
+  }
+}

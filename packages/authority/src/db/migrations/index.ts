@@ -1,0 +1,17 @@
+/**
+ * Versioned migrations, applied in name order at start-up by Kysely's Migrator (which takes a
+ * lock, so several authority instances starting at once apply each exactly once).
+ * Never edit a migration that has shipped: add a new file and list it here.
+ */
+import type { Migration, MigrationProvider } from "kysely";
+import { coreMigration } from "./0001_core.js";
+
+const migrations: Record<string, Migration> = {
+  "0001_core": coreMigration,
+};
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};

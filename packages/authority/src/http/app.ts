@@ -1,0 +1,116 @@
+/**
+ * The authority's HTTP server: Fastify with a schema on every route, OpenAPI generated from
+ * those schemas, one error shape, metrics, request ids, and logs that never carry a secret.
+ */
+import swagger from "@fastify/swagger";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { Authority } from "../authority.js";
+import { newId } from "../ids.js";
+import { adminAuthHook } from "./auth.js";
+import { installErrorHandlers } from "./error-handler.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import type { RouteModule } from "./route.js";
+import { routes as defaultRoutes } from "./routes/index.js";
+import { createValidatorCompiler } from "./validation.js";
+
+export interface AppOptions {
+  /** Fastify logger options or `false`. Default: pino at the configured level. */
+  logger?: FastifyServerOptions["logger"];
+  /** Extra route modules (later capabilities register theirs here). */
+  routes?: RouteModule[];
+}
+
+/** Strips the query string: nothing secret belongs there, but a client may put it there anyway. */
+function pathOnly(url: string | undefined): string {
+  return (url ?? "").split("?")[0] ?? "";
+}
+
+/** Pino options shared by every logger of the authority: secrets are redacted by path too. */
+export function loggerOptions(level: string) {
+  return {
+    level,
+    redact: {
+      paths: [
+        "req.headers.authorization",
+        "req.headers.cookie",
+        "req.headers.dpop",
+        "*.secret",
+        "*.token",
+        "*.client_secret",
+        "*.refresh_token",
+      ],
+      censor: "[redacted]",
+    },
+    serializers: {
+      req(request: { method: string; url: string; ip?: string; id?: string }) {
+        return { method: request.method, url: pathOnly(request.url), ip: request.ip, id: request.id };
+      },
+    },
+  };
+}
+
+export async function buildApp(
+  authority: Authority,
+  options: AppOptions = {},
+): Promise<{ app: FastifyInstance; metrics: Metrics }> {
+  const metrics = createMetrics(authority.tokenCounts);
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(authority.config.logLevel),
+    bodyLimit: authority.config.bodyLimitBytes,
+    genReqId: () => newId("request"),
+    // Request ids are ours: a client-chosen id could be used to confuse the audit trail.
+    requestIdHeader: false,
+    trustProxy: false,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(createValidatorCompiler());
+
+  // RFC 6749 / 7662 / 7009 endpoints take form-encoded bodies.
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
+    const params = new URLSearchParams(body as string);
+    const result: Record<string, string> = {};
+    for (const key of new Set(params.keys())) {
+      const values = params.getAll(key);
+      // RFC 6749 3.1: parameters must not be included more than once.
+      if (values.length > 1) {
+        done(Object.assign(new Error(`parameter ${key} was sent more than once`), { statusCode: 400 }), undefined);
+        return;
+      }
+      result[key] = values[0] as string;
+    }
+    done(null, result);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Tessera authority",
+        version: "0.1.0",
+        description:
+          "Issue, verify, revoke and audit API credentials. Admin endpoints take an admin key as a bearer token.",
+      },
+      servers: [{ url: authority.config.issuer }],
+      components: {
+        securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "A Tessera admin key (tsk_...)" } },
+      },
+    },
+  });
+
+  installErrorHandlers(app);
+  app.addHook("onRequest", adminAuthHook(authority, metrics));
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+  });
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+
+  for (const route of [...defaultRoutes, ...(options.routes ?? [])]) route(app, { authority, metrics });
+  authority.usage.start();
+  await app.ready();
+  return { app, metrics };
+}

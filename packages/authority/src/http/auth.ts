@@ -1,0 +1,114 @@
+/**
+ * Admin authentication: `Authorization: Bearer <Tessera key>`, the key's scopes checked
+ * against the scopes the route declares. Every refusal is counted and audited with its
+ * reason, the caller's address and the key's display start (never the secret).
+ *
+ * No constant-time comparison is needed here: the secret is never compared, it is hashed
+ * and the hash looked up, so response time does not depend on how much of a guess was right.
+ */
+import { displayStart } from "@tessera/verifier";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Authority } from "../authority.js";
+import type { AuthFailure } from "../audit/service.js";
+import type { Actor } from "../domain/actor.js";
+import { TesseraError } from "../errors.js";
+import type { Metrics } from "./metrics.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The authenticated caller, on routes that require one. */
+    actor?: Actor;
+  }
+  interface FastifyContextConfig {
+    /** Admin scopes the caller's key must hold. Absent: the route is public. */
+    scopes?: readonly string[];
+  }
+}
+
+/** Reads a bearer token from the Authorization header; null when absent or not bearer. */
+export function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header !== "string") return null;
+  const match = /^Bearer +([^\s]+) *$/i.exec(header);
+  return match ? (match[1] as string) : null;
+}
+
+export type AuthResult = { ok: true; actor: Actor } | { ok: false; failure: AuthFailure; error: TesseraError };
+
+/** Authenticates the request's bearer key and checks it holds every scope in `required`. */
+export async function authenticateAdmin(
+  authority: Authority,
+  request: FastifyRequest,
+  required: readonly string[],
+): Promise<AuthResult> {
+  const route = request.routeOptions.url ?? "unknown";
+  const base = { route, ip: request.ip, requestId: request.id };
+  const token = bearerToken(request);
+  const refuse = (failure: AuthFailure, code: "unauthenticated" | "forbidden", message: string): AuthResult => ({
+    ok: false,
+    failure,
+    error: new TesseraError(
+      code,
+      message,
+      failure.missingScopes ? { details: { missingScopes: failure.missingScopes } } : {},
+    ),
+  });
+  if (token === null) {
+    return refuse(
+      { ...base, reason: "missing" },
+      "unauthenticated",
+      "send an admin key as Authorization: Bearer <key>",
+    );
+  }
+  const found = await authority.lookupKey(token);
+  if (!found.found) {
+    const failure: AuthFailure = { ...base, reason: found.reason };
+    if (found.reason === "unknown") failure.start = displayStart(token);
+    return refuse(failure, "unauthenticated", "the admin key is not valid");
+  }
+  const { key } = found;
+  const known = { ...base, keyId: key.id, start: key.start };
+  if (!found.usable) {
+    const reason =
+      found.principalStatus !== "active" ? "principal_disabled" : found.state === "expired" ? "expired" : "revoked";
+    return refuse({ ...known, reason }, "unauthenticated", "the admin key is not valid");
+  }
+  const scopes = new Set(JSON.parse(key.scopes) as string[]);
+  const missing = required.filter((s) => !scopes.has(s));
+  if (missing.length > 0) {
+    return refuse(
+      { ...known, reason: "insufficient_scope", missingScopes: missing },
+      "forbidden",
+      `this key lacks the scope${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
+    );
+  }
+  authority.usage.record(key.id);
+  return { ok: true, actor: { id: key.principal_id, keyId: key.id, scopes, requestId: request.id } };
+}
+
+/** onRequest hook: authenticates routes that declare scopes, before their body is read. */
+export function adminAuthHook(authority: Authority, metrics: Metrics) {
+  return async function requireAdminScopes(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const required = request.routeOptions.config?.scopes;
+    if (!required) return;
+    const result = await authenticateAdmin(authority, request, required);
+    if (result.ok) {
+      request.actor = result.actor;
+      return;
+    }
+    metrics.authFailures.inc({ reason: result.failure.reason });
+    try {
+      await authority.audit.recordAuthFailure(result.failure);
+    } catch (err) {
+      // The refusal stands even if it could not be audited; the log says so.
+      request.log.error({ err }, "could not audit a failed admin authentication");
+    }
+    throw result.error;
+  };
+}
+
+/** The authenticated actor of a route that declared scopes. */
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw new TesseraError("unauthenticated", "this route requires an admin key");
+  return request.actor;
+}

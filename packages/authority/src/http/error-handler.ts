@@ -1,0 +1,110 @@
+/**
+ * The one place errors become HTTP answers. Admin API: `{ error: { code, message, requestId,
+ * details? } }`; details only for 4xx; a 5xx says nothing but its request id and the detail
+ * goes to the log. OAuth endpoints answer in RFC 6749 / 6750 form (see oauth-errors.ts).
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { TesseraError, type TesseraErrorCode } from "../errors.js";
+
+export const STATUS_BY_CODE: Record<TesseraErrorCode, number> = {
+  validation_failed: 400,
+  invalid_json: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  scope_not_allowed: 422,
+  expiry_exceeds_policy: 422,
+  principal_disabled: 409,
+  key_not_active: 409,
+  rotation_not_open: 409,
+  selector_empty: 400,
+  rate_limited: 429,
+  internal_error: 500,
+};
+
+export interface ErrorBody {
+  error: { code: TesseraErrorCode; message: string; requestId: string; details?: Record<string, unknown> };
+}
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** A schema failure as one readable sentence naming the field, e.g. `body.scopes: must be array`. */
+function validationError(errors: AjvError[], context = "request"): TesseraError {
+  const first = errors[0];
+  if (!first) return new TesseraError("validation_failed", `${context} is not valid`);
+  const path = `${context}${first.instancePath.replace(/\//g, ".")}`;
+  const field =
+    first.keyword === "additionalProperties"
+      ? `${path}.${String(first.params.additionalProperty)}`
+      : first.keyword === "required"
+        ? `${path}.${String(first.params.missingProperty)}`
+        : path;
+  const message =
+    first.keyword === "additionalProperties"
+      ? `${field} is not a known field`
+      : first.keyword === "required"
+        ? `${field} is required`
+        : `${field} ${first.message ?? "is not valid"}`;
+  return new TesseraError("validation_failed", message, { details: { field } });
+}
+
+/** Turns anything thrown (ours, Fastify's, a bug) into a TesseraError with a stable code. */
+export function toTesseraError(error: unknown): TesseraError {
+  if (error instanceof TesseraError) return error;
+  const fastifyError = error as FastifyError & { validation?: unknown[]; validationContext?: string };
+  if (fastifyError?.validation)
+    return validationError(fastifyError.validation as AjvError[], fastifyError.validationContext);
+  switch (fastifyError?.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new TesseraError("payload_too_large", "request body is too large");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return new TesseraError("unsupported_media_type", "send application/json (or form-encoded on /oauth endpoints)");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return new TesseraError("invalid_json", "request body is not valid JSON");
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError) return new TesseraError("invalid_json", "request body is not valid JSON");
+  const status = fastifyError?.statusCode;
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    return new TesseraError("validation_failed", fastifyError.message);
+  }
+  return new TesseraError("internal_error", "internal error", { cause: error });
+}
+
+export function sendError(reply: FastifyReply, request: FastifyRequest, error: TesseraError): FastifyReply {
+  const status = STATUS_BY_CODE[error.code];
+  const body: ErrorBody = {
+    error: {
+      code: error.code,
+      message: status >= 500 ? "internal error: the request id identifies it in the authority's log" : error.message,
+      requestId: request.id,
+      ...(status < 500 && error.details ? { details: error.details } : {}),
+    },
+  };
+  if (status === 401) reply.header("www-authenticate", 'Bearer realm="tessera"');
+  return reply.status(status).send(body);
+}
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const tesseraError = toTesseraError(error);
+    if (STATUS_BY_CODE[tesseraError.code] >= 500) {
+      request.log.error({ err: error }, "request failed");
+    }
+    return sendError(reply, request, tesseraError);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, request, new TesseraError("not_found", `no route ${request.method} ${request.url.split("?")[0]}`)),
+  );
+}

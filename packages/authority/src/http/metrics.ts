@@ -1,0 +1,52 @@
+/**
+ * Prometheus metrics of one authority instance. A registry per instance (not prom-client's
+ * global) so that tests and several instances in one process never share counters.
+ * Labels never carry a secret or a token: routes are the route patterns, not raw URLs.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { KeyState } from "../domain/keys.js";
+
+export function createMetrics(countKeysByState: () => Promise<Record<KeyState, number>>) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "tessera_process_" });
+
+  const httpRequests = new Counter({
+    name: "tessera_http_requests_total",
+    help: "HTTP requests by route pattern, method and status code.",
+    labelNames: ["route", "method", "status"] as const,
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: "tessera_http_request_duration_seconds",
+    help: "HTTP request duration by route pattern.",
+    labelNames: ["route", "method"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const introspections = new Counter({
+    name: "tessera_introspections_total",
+    help: "Token introspections by outcome: active, inactive, malformed.",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  const authFailures = new Counter({
+    name: "tessera_admin_auth_failures_total",
+    help: "Admin API calls refused, by reason.",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: "tessera_tokens",
+    help: "API keys by state, counted at scrape time.",
+    labelNames: ["state"] as const,
+    registers: [registry],
+    async collect() {
+      const counts = await countKeysByState();
+      for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+    },
+  });
+
+  return { registry, httpRequests, httpDuration, introspections, authFailures };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,37 @@
+/** Every endpoint, registered in one explicit list. */
+import type { RouteModule } from "../route.js";
+import { listAuditRoute } from "./audit.list.js";
+import { healthRoute } from "./health.js";
+import { issueKeyRoute } from "./keys.issue.js";
+import { listKeysRoute } from "./keys.list.js";
+import { revokeKeyRoute } from "./keys.revoke.js";
+import { rollbackKeyRoute } from "./keys.rollback.js";
+import { rotateKeyRoute } from "./keys.rotate.js";
+import { showKeyRoute } from "./keys.show.js";
+import { metricsRoute } from "./metrics.js";
+import { introspectRoute } from "./oauth.introspect.js";
+import { openapiRoute } from "./openapi.js";
+import { createPrincipalRoute } from "./principals.create.js";
+import { disablePrincipalRoute } from "./principals.disable.js";
+import { listPrincipalsRoute } from "./principals.list.js";
+import { showPrincipalRoute } from "./principals.show.js";
+import { revokeBySelectorRoute } from "./revocations.create.js";
+
+export const routes: RouteModule[] = [
+  healthRoute,
+  metricsRoute,
+  openapiRoute,
+  introspectRoute,
+  createPrincipalRoute,
+  listPrincipalsRoute,
+  showPrincipalRoute,
+  disablePrincipalRoute,
+  issueKeyRoute,
+  listKeysRoute,
+  showKeyRoute,
+  revokeKeyRoute,
+  rotateKeyRoute,
+  rollbackKeyRoute,
+  revokeBySelectorRoute,
+  listAuditRoute,
+];

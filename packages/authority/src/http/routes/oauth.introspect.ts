@@ -1,0 +1,77 @@
+/**
+ * POST /oauth/introspect (RFC 7662). The caller authenticates with an admin key holding
+ * `introspect`. Inactive tokens get exactly `{"active": false}`: unknown, revoked, expired
+ * and malformed are indistinguishable to the caller. Errors are RFC 6749/6750 shaped.
+ */
+import { Type } from "@sinclair/typebox";
+import { authenticateAdmin } from "../auth.js";
+import type { RouteModule } from "../route.js";
+
+const OAuthError = Type.Object({ error: Type.String(), error_description: Type.Optional(Type.String()) });
+
+const IntrospectionBody = Type.Object(
+  {
+    token: Type.String({ maxLength: 8192 }),
+    token_type_hint: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: true },
+);
+
+export const introspectRoute: RouteModule = (app, { authority, metrics }) => {
+  app.post(
+    "/oauth/introspect",
+    {
+      schema: {
+        summary: "Token introspection (RFC 7662)",
+        tags: ["oauth"],
+        consumes: ["application/x-www-form-urlencoded", "application/json"],
+        security: [{ bearer: [] }],
+        body: IntrospectionBody,
+        response: {
+          200: Type.Object(
+            {
+              active: Type.Boolean(),
+              scope: Type.Optional(Type.String()),
+              client_id: Type.Optional(Type.String()),
+              sub: Type.Optional(Type.String()),
+              aud: Type.Optional(Type.String()),
+              exp: Type.Optional(Type.Integer()),
+              iat: Type.Optional(Type.Integer()),
+              iss: Type.Optional(Type.String()),
+              token_type: Type.Optional(Type.String()),
+              key_id: Type.Optional(Type.String()),
+              deprecated: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+          "4xx": OAuthError,
+        },
+      },
+      // Authentication happens in the handler: OAuth endpoints answer with RFC error bodies.
+      attachValidation: true,
+    },
+    async (request, reply) => {
+      reply.header("cache-control", "no-store");
+      const auth = await authenticateAdmin(authority, request, ["introspect"]);
+      if (!auth.ok) {
+        metrics.authFailures.inc({ reason: auth.failure.reason });
+        await authority.audit
+          .recordAuthFailure(auth.failure)
+          .catch((err) => request.log.error({ err }, "audit failed"));
+        const status = auth.error.code === "forbidden" ? 403 : 401;
+        const error = status === 403 ? "insufficient_scope" : "invalid_token";
+        reply.header("www-authenticate", `Bearer realm="tessera", error="${error}"`);
+        return reply.status(status).send({ error, error_description: auth.error.message });
+      }
+      if (request.validationError) {
+        return reply
+          .status(400)
+          .send({ error: "invalid_request", error_description: "the token parameter is required" });
+      }
+      const { token } = request.body as { token: string };
+      const { response, outcome } = await authority.introspect(token);
+      metrics.introspections.inc({ outcome });
+      return response;
+    },
+  );
+};

@@ -1,0 +1,66 @@
+import { type Static, Type } from "@sinclair/typebox";
+import { actorOf } from "../auth.js";
+import type { RouteModule } from "../route.js";
+import { timeParam } from "../route.js";
+import { adminErrors, Reason } from "../schemas.js";
+
+const Body = Type.Object(
+  {
+    reason: Reason,
+    selector: Type.Object(
+      {
+        principalId: Type.Optional(Type.String({ maxLength: 80 })),
+        owner: Type.Optional(Type.String({ maxLength: 256 })),
+        scope: Type.Optional(Type.String({ maxLength: 128 })),
+        createdBefore: Type.Optional(Type.String({ format: "date-time" })),
+        createdAfter: Type.Optional(Type.String({ format: "date-time" })),
+        startsWith: Type.Optional(Type.String({ minLength: 5, maxLength: 64 })),
+        ids: Type.Optional(Type.Array(Type.String({ maxLength: 80 }), { maxItems: 1000 })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** POST /v1/revocations: revoke every key a selector matches, in one transaction. */
+export const revokeBySelectorRoute: RouteModule = (app, { authority }) => {
+  app.post<{ Body: Static<typeof Body> }>(
+    "/v1/revocations",
+    {
+      config: { scopes: ["keys:revoke"] },
+      schema: {
+        summary: "Revoke by selector",
+        description:
+          "All criteria must match (AND). At least one is required. Answers with the count revoked and up to 1,000 of the ids.",
+        tags: ["keys"],
+        security: [{ bearer: [] }],
+        body: Body,
+        response: {
+          200: Type.Object({
+            revoked: Type.Integer(),
+            ids: Type.Array(Type.String()),
+            sequence: Type.Union([Type.Integer(), Type.Null()]),
+          }),
+          ...adminErrors,
+        },
+      },
+    },
+    async (request) => {
+      const { selector, reason } = request.body;
+      return authority.lifecycle.revokeBySelector(
+        {
+          ...(selector.principalId !== undefined ? { principalId: selector.principalId } : {}),
+          ...(selector.owner !== undefined ? { owner: selector.owner } : {}),
+          ...(selector.scope !== undefined ? { scope: selector.scope } : {}),
+          ...(selector.createdBefore !== undefined ? { createdBefore: timeParam(selector.createdBefore) } : {}),
+          ...(selector.createdAfter !== undefined ? { createdAfter: timeParam(selector.createdAfter) } : {}),
+          ...(selector.startsWith !== undefined ? { startsWith: selector.startsWith } : {}),
+          ...(selector.ids !== undefined ? { ids: selector.ids } : {}),
+        },
+        reason,
+        actorOf(request),
+      );
+    },
+  );
+};
