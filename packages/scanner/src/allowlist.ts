@@ -1,0 +1,39 @@
+/**
+ * Suppression of accepted findings: `tessera:allow` on the same line, and the config file's
+ * path globs, secret patterns and fingerprints.
+ * @module
+ */
+
+import ignore from "ignore";
+import type { ScanConfig } from "./config.js";
+import type { InternalFinding } from "./types.js";
+
+/** Why a finding was suppressed, or null when it stands. */
+export type SuppressionReason = "inline" | "path" | "pattern" | "fingerprint";
+
+export interface Allowlist {
+  reasonFor(finding: InternalFinding): SuppressionReason | null;
+}
+
+export function createAllowlist(config: ScanConfig["allowlist"] = {}): Allowlist {
+  const paths = ignore().add(config.paths ?? []);
+  const patterns = (config.patterns ?? []).map((p) => new RegExp(p));
+  const fingerprints = new Set(config.fingerprints ?? []);
+  return {
+    reasonFor(finding) {
+      if (finding.inlineAllowed) return "inline";
+      const relativePath = finding.file.replace(/^\.\//, "").replace(/\\/g, "/");
+      if (
+        relativePath !== "" &&
+        !relativePath.startsWith("/") &&
+        !relativePath.startsWith("..") &&
+        !relativePath.startsWith("<")
+      ) {
+        if (paths.ignores(relativePath)) return "path";
+      }
+      if (patterns.some((p) => p.test(finding.secret))) return "pattern";
+      if (fingerprints.has(finding.fingerprint) || fingerprints.has(finding.locationFingerprint)) return "fingerprint";
+      return null;
+    },
+  };
+}

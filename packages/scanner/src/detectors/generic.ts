@@ -1,0 +1,186 @@
+import { characterClasses, shannonEntropy } from "../entropy.js";
+import type { Detector, DetectorMatch, KeywordHit } from "../types.js";
+import { isIdentifierOrHash, isPlaceholder } from "./placeholders.js";
+
+const PASSWORD_KEYWORDS = new Set(["passw", "pwd"]);
+/** Identifiers that contain a keyword but name something that is not a secret. */
+const NOT_SECRET_SUFFIXES = [
+  "url",
+  "uri",
+  "endpoint",
+  "type",
+  "name",
+  "names",
+  "path",
+  "file",
+  "len",
+  "length",
+  "count",
+  "size",
+  "ttl",
+  "expiry",
+  "expires",
+  "expiration",
+  "header",
+  "field",
+  "prefix",
+  "format",
+  "policy",
+  "regex",
+  "pattern",
+  "hash",
+  "hashed",
+  "id",
+  "ids",
+  "limit",
+  "max",
+  "min",
+  "label",
+  "env",
+  "var",
+  "key_id",
+  "enabled",
+  "required",
+  "version",
+  "arn",
+  "ref",
+  "mode",
+  "kind",
+  "class",
+  "dir",
+  "hint",
+  "prompt",
+];
+/** Shapes of checksummed formats: a failed checksum means a typo or a fake, never a finding. */
+const CHECKSUMMED_SHAPE = /^(?:[a-z][a-z0-9]{1,15}_[A-Za-z0-9]{38}|(?:gh[pousr]|npm)_[A-Za-z0-9]{36})$/;
+const WORDS_ONLY = /^[A-Za-z]+(?:[_.-][A-Za-z]+)*[0-9]{0,3}$/;
+const MAX_IDENTIFIER = 64;
+const MAX_VALUE = 256;
+
+/**
+ * Assignments of high-entropy values to secret-sounding names: `api_key = "..."`,
+ * `"client_secret": "..."`, `DB_PASSWORD=...` (unquoted only at the start of a line, as in
+ * `.env`, YAML and INI files). Values are scored by Shannon entropy and character classes;
+ * placeholders, templates, UUIDs, digests, identifiers and words are ignored.
+ */
+export const genericDetector: Detector = {
+  id: "generic",
+  description: "High-entropy value assigned to a secret-sounding name",
+  keywords: [
+    "secret",
+    "token",
+    "passw",
+    "pwd",
+    "api_key",
+    "apikey",
+    "api-key",
+    "access_key",
+    "accesskey",
+    "auth_key",
+    "credential",
+    "private_key",
+  ],
+  priority: 100,
+  detect(text: string, hits: readonly KeywordHit[]): DetectorMatch[] {
+    const matches: DetectorMatch[] = [];
+    let consumedUntil = -1;
+    for (const hit of hits) {
+      if (hit.start < consumedUntil) continue;
+      const identStart = scanIdentifier(text, hit.start, -1);
+      const identEnd = scanIdentifier(text, hit.start, 1);
+      consumedUntil = identEnd;
+      const identifier = text.slice(identStart, identEnd).toLowerCase();
+      if (NOT_SECRET_SUFFIXES.some((s) => identifier.endsWith(s) && !identifier.endsWith(hit.keyword))) continue;
+      const value = assignedValue(text, identStart, identEnd);
+      if (value === null) continue;
+      consumedUntil = value.end;
+      if (!looksSecret(value.text, PASSWORD_KEYWORDS.has(hit.keyword))) continue;
+      matches.push({ start: value.start, end: value.end, secret: value.text });
+    }
+    return matches;
+  },
+};
+
+function isIdentifierChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
+}
+
+function scanIdentifier(text: string, from: number, direction: 1 | -1): number {
+  let i = from;
+  const limit = direction === 1 ? Math.min(text.length, from + MAX_IDENTIFIER) : Math.max(0, from - MAX_IDENTIFIER);
+  if (direction === 1) {
+    while (i < limit && isIdentifierChar(text.charCodeAt(i))) i++;
+  } else {
+    while (i > limit && isIdentifierChar(text.charCodeAt(i - 1))) i--;
+  }
+  return i;
+}
+
+interface Value {
+  text: string;
+  start: number;
+  end: number;
+}
+
+function assignedValue(text: string, identStart: number, identEnd: number): Value | null {
+  let i = identEnd;
+  const opening = text.charCodeAt(identStart - 1);
+  if ((opening === 34 || opening === 39) && text.charCodeAt(i) === opening) i++;
+  i = skipBlanks(text, i);
+  let operator: string;
+  if (text.startsWith(":=", i) || text.startsWith("=>", i)) operator = text.slice(i, i + 2);
+  else if (text[i] === "=" || text[i] === ":") operator = text[i] as string;
+  else return null;
+  const after = text.charCodeAt(i + operator.length);
+  if (operator.length === 1 && (after === 61 || after === 58 || after === 126)) return null; // ==, ::, =~
+  i = skipBlanks(text, i + operator.length);
+  const quote = text.charCodeAt(i);
+  if (quote === 34 || quote === 39 || quote === 96) {
+    const start = i + 1;
+    let end = start;
+    const limit = Math.min(text.length, start + MAX_VALUE + 1);
+    while (end < limit) {
+      const c = text.charCodeAt(end);
+      if (c === quote || c === 10 || c === 13) break;
+      if (c === 92) end++; // an escaped character never ends the string
+      end++;
+    }
+    if (end >= limit || text.charCodeAt(end) !== quote) return null;
+    return { text: text.slice(start, end), start, end };
+  }
+  if (operator !== "=" && operator !== ":") return null;
+  if (!startsLine(text, identStart)) return null;
+  let end = i;
+  const limit = Math.min(text.length, i + MAX_VALUE + 1);
+  while (end < limit && !/[\s'"`;,#]/.test(text[end] as string)) end++;
+  if (end >= limit) return null;
+  return { text: text.slice(i, end), start: i, end };
+}
+
+function skipBlanks(text: string, from: number): number {
+  let i = from;
+  while (i < from + 8 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  return i;
+}
+
+/** True when only blanks or `export ` stand between the previous newline and `at`. */
+function startsLine(text: string, at: number): boolean {
+  let i = at;
+  const limit = Math.max(0, at - 40);
+  while (i > limit && (text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 9)) i--;
+  if (text.slice(Math.max(0, i - 6), i) === "export") i -= 6;
+  while (i > limit && (text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 9)) i--;
+  return i === 0 || text.charCodeAt(i - 1) === 10;
+}
+
+/** Scores a candidate value. Exported for tests. */
+export function looksSecret(value: string, isPassword: boolean): boolean {
+  if (value.length < 8 || value.length > MAX_VALUE || /\s/.test(value)) return false;
+  if (value.includes("://") || /^(?:\.{0,2}\/|~\/)/.test(value)) return false;
+  if (isPlaceholder(value) || isIdentifierOrHash(value) || CHECKSUMMED_SHAPE.test(value)) return false;
+  if (WORDS_ONLY.test(value) || /^[0-9.]+$/.test(value)) return false;
+  const entropy = shannonEntropy(value);
+  const classes = characterClasses(value);
+  if (isPassword) return entropy >= 3.0 && (classes >= 3 || (classes === 2 && value.length >= 12));
+  return value.length >= 16 && entropy >= 3.5 && /[0-9]/.test(value) && /[A-Za-z]/.test(value);
+}

@@ -1,0 +1,69 @@
+/**
+ * Values that look like secrets in shape but are documentation, templates or test scaffolding.
+ * Used by the detectors without a checksum (checksummed formats need none of this).
+ */
+
+const STOP_WORDS = [
+  "example",
+  "changeme",
+  "change_me",
+  "change-me",
+  "placeholder",
+  "your_",
+  "your-",
+  "yourtoken",
+  "yourkey",
+  "yoursecret",
+  "yourpassword",
+  "xxxx",
+  "dummy",
+  "sample",
+  "redacted",
+  "fake",
+  "notreal",
+  "not_real",
+  "insert",
+  "replace",
+  "todo",
+  "fixme",
+  "secret_here",
+  "token_here",
+  "key_here",
+  "goes_here",
+  "password1",
+  "password123",
+  "p@ssw0rd",
+  "passw0rd",
+  "letmein",
+  "qwerty",
+  "12345678",
+  "abcdef",
+  "abc123",
+];
+
+const TEMPLATE_MARKERS = ["${", "{{", "}}", "<%", "%>", "$(", "%(", "%s", "#{", "process.env", "os.environ", "getenv"];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HEX = /^[0-9a-f]+$/i;
+/** Lengths of common digests in hex: MD5, SHA-1, SHA-224, SHA-256, SHA-384, SHA-512. */
+const HASH_HEX_LENGTHS = new Set([32, 40, 56, 64, 96, 128]);
+
+/** True when `value` is a template, a documented example, a placeholder or a low-variety string. */
+export function isPlaceholder(value: string): boolean {
+  const lower = value.toLowerCase();
+  for (const marker of TEMPLATE_MARKERS) if (lower.includes(marker)) return true;
+  for (const word of STOP_WORDS) if (lower.includes(word)) return true;
+  if (value.startsWith("<") || value.endsWith(">") || value.startsWith("$") || value.startsWith("%")) return true;
+  if (/^\*+$|^\.+$|^-+$|^_+$/.test(value)) return true;
+  return distinctCharacters(value) <= Math.min(4, value.length - 1);
+}
+
+/** True for UUIDs and hex strings of the length of a common digest (commit ids, checksums). */
+export function isIdentifierOrHash(value: string): boolean {
+  if (UUID.test(value)) return true;
+  return HEX.test(value) && HASH_HEX_LENGTHS.has(value.length);
+}
+
+function distinctCharacters(value: string): number {
+  return new Set(value).size;
+}

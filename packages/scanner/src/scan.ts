@@ -1,0 +1,337 @@
+/**
+ * Orchestration: one source (paths, stdin, git history or the index), the detectors, then
+ * allowlist, baseline, the authority (liveness or revoke), and incremental state.
+ * @module
+ */
+
+import { existsSync, lstatSync, realpathSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Readable } from "node:stream";
+import { createAllowlist } from "./allowlist.js";
+import { readBaseline, writeBaseline } from "./baseline.js";
+import { DEFAULT_CHUNK_SIZE, DEFAULT_OVERLAP } from "./chunked.js";
+import { loadConfig, type ScanConfig } from "./config.js";
+import { selectDetectors, TESSERA_DETECTOR_ID } from "./detectors/index.js";
+import { createEngine } from "./engine.js";
+import { ScanError } from "./errors.js";
+import { createAuthorityClient, type LeakReport } from "./remediation.js";
+import { emptyStats, type ScanStats } from "./report/stats.js";
+import { defaultWorkerCount, scanFilesInParallel } from "./sources/file-pool.js";
+import { listFiles } from "./sources/files.js";
+import { existingObjects, resolveTips, scanHistory } from "./sources/git.js";
+import { git, repositoryRoot } from "./sources/git-command.js";
+import { scanStaged } from "./sources/staged.js";
+import { scanStream } from "./sources/stdin.js";
+import { readState, updateRepository, writeState } from "./state.js";
+import type { Detector, Finding, InternalFinding } from "./types.js";
+
+/** Default size above which files are skipped: 10 MB. */
+export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
+
+export type ScanSource =
+  | { kind: "paths"; paths: string[]; respectGitignore?: boolean }
+  | { kind: "stdin"; stream: Readable; name?: string }
+  | { kind: "git"; repo: string; range?: string }
+  | { kind: "staged"; repo: string };
+
+export interface AuthorityOptions {
+  url: string;
+  credential: string;
+  /** Revoke live leaked tokens instead of only checking them. */
+  revoke: boolean;
+  allowInsecureHttp?: boolean;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface ScanOptions {
+  source: ScanSource;
+  /** Extra Tessera prefixes (added to `tsk`, `tsr` and the config's). */
+  prefixes?: string[];
+  /** Detector ids to turn off (added to the config's). */
+  disable?: string[];
+  maxFileSize?: number;
+  chunkSize?: number;
+  overlap?: number;
+  /** Path of the config file; by default `.tessera-scan.json` in the scanned root; `false` for none. */
+  config?: string | false;
+  baseline?: string;
+  writeBaseline?: string;
+  /** State file for incremental history scans (git source only). */
+  statePath?: string;
+  /** Include secrets in the returned findings. */
+  showSecrets?: boolean;
+  /** Worker threads for file scanning; default one per core; 0 scans on the calling thread. */
+  workers?: number;
+  authority?: AuthorityOptions;
+  onProgress?(progress: { files: number; bytes: number; commits: number }): void;
+}
+
+export interface ScanResult {
+  findings: Finding[];
+  stats: ScanStats;
+  /** Non-fatal problems (unreadable files), one line each. */
+  warnings: string[];
+  /** The detectors that ran, for reports. */
+  detectors: Pick<Detector, "id" | "description">[];
+  /** Set when the authority step failed: the findings are complete, remediation is not. */
+  authorityError?: ScanError;
+}
+
+/**
+ * Scans one source and returns findings and counters. Throws a {@link ScanError} for faults
+ * (bad options, not a repository); an unreachable authority is reported in `authorityError`.
+ * @example
+ * const { findings } = await scan({ source: { kind: "paths", paths: ["."] } });
+ */
+export async function scan(options: ScanOptions): Promise<ScanResult> {
+  const started = performance.now();
+  const stats = emptyStats();
+  const warnings: string[] = [];
+  const root = await configRoot(options.source);
+  const config: ScanConfig = options.config === false ? {} : loadConfig(root, options.config).config;
+  const spec = {
+    prefixes: [...new Set([...(config.prefixes ?? []), ...(options.prefixes ?? [])])],
+    disable: [...new Set([...(config.disable ?? []), ...(options.disable ?? [])])],
+  };
+  let detectors: Detector[];
+  try {
+    detectors = selectDetectors(spec);
+  } catch (error) {
+    throw new ScanError("invalid_option", (error as Error).message, { cause: error });
+  }
+  const engine = createEngine(detectors);
+  const maxFileSize = options.maxFileSize ?? config.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const overlap = options.overlap ?? DEFAULT_OVERLAP;
+  const baseline = options.baseline !== undefined ? readBaseline(options.baseline) : null;
+  const raw: InternalFinding[] = [];
+  let stateUpdate: (() => void) | null = null;
+  const source = options.source;
+
+  if (source.kind === "paths") {
+    const entries = [];
+    for (const path of source.paths) {
+      if (!existsSync(path) && !isBrokenSymlink(path)) throw new ScanError("path_not_found", `${path} does not exist`);
+      const listed = await listFiles(path, source.respectGitignore ?? true);
+      entries.push(...listed.files);
+      stats.skippedSymlinks += listed.symlinks;
+      stats.skippedUnreadable += listed.unreadable.length;
+      for (const u of listed.unreadable) warnings.push(`cannot read ${u}`);
+    }
+    let lastProgress = 0;
+    stats.workers = await scanFilesInParallel(
+      entries,
+      spec,
+      { maxFileSize, chunkSize, overlap },
+      options.workers ?? defaultWorkerCount(),
+      (entry, result) => {
+        if (result.status === "scanned") {
+          stats.files++;
+          stats.bytes += result.bytes;
+          raw.push(...result.findings);
+        } else if (result.status === "binary") stats.skippedBinary++;
+        else if (result.status === "too-large") stats.skippedLarge++;
+        else if (result.status === "unreadable") {
+          stats.skippedUnreadable++;
+          warnings.push(`cannot read ${entry.display}: ${result.error ?? "unknown error"}`);
+        }
+        const now = Date.now();
+        if (options.onProgress && now - lastProgress > 200) {
+          lastProgress = now;
+          options.onProgress({ files: stats.files, bytes: stats.bytes, commits: 0 });
+        }
+      },
+    );
+  } else if (source.kind === "stdin") {
+    const result = await scanStream(engine, source.stream, {
+      chunkSize,
+      overlap,
+      ...(source.name ? { name: source.name } : {}),
+    });
+    stats.files = 1;
+    stats.bytes = result.bytes;
+    raw.push(...result.findings);
+  } else if (source.kind === "git") {
+    const repo = await repositoryRoot(source.repo);
+    let exclude: string[] = [];
+    let stateKey: string | null = null;
+    let state = null;
+    if (options.statePath !== undefined) {
+      state = readState(options.statePath);
+      stateKey = await repositoryKey(repo);
+      const previous = state.repositories[stateKey];
+      exclude = await existingObjects(repo, previous?.tips ?? []);
+      stats.incremental = { since: previous?.lastCommit ?? null, newCommits: 0 };
+    }
+    const tips = await resolveTips(repo, source.range);
+    const history = await scanHistory(engine, {
+      repo,
+      ...(source.range !== undefined ? { range: source.range } : {}),
+      exclude,
+      maxFileSize,
+      chunkSize,
+      overlap,
+      onFinding: (f) => raw.push(f),
+      onProgress: (s) => options.onProgress?.({ files: s.files, bytes: s.bytes, commits: s.commits }),
+    });
+    Object.assign(stats, {
+      files: history.files,
+      bytes: history.bytes,
+      commits: history.commits,
+      skippedBinary: history.skippedBinary,
+      skippedLarge: history.skippedLarge,
+    });
+    if (stats.incremental) stats.incremental.newCommits = history.commits;
+    if (state !== null && stateKey !== null && options.statePath !== undefined) {
+      const statePath = options.statePath;
+      const key = stateKey;
+      const current = state;
+      const head =
+        source.range === undefined
+          ? await git(repo, ["rev-parse", "--verify", "--quiet", "HEAD"]).then(
+              (s) => s.trim() || null,
+              () => null,
+            )
+          : (tips[0] ?? null);
+      stateUpdate = () => writeState(statePath, updateRepository(current, key, head, tips));
+    }
+  } else {
+    const repo = await repositoryRoot(source.repo);
+    const staged = await scanStaged(engine, { repo, maxFileSize, onFinding: (f) => raw.push(f) });
+    Object.assign(stats, {
+      files: staged.files,
+      bytes: staged.bytes,
+      skippedBinary: staged.skippedBinary,
+      skippedLarge: staged.skippedLarge,
+    });
+  }
+
+  // Allowlist first (what the team accepted for good), then the baseline (what existed before).
+  const allowlist = createAllowlist(config.allowlist);
+  const allowed: InternalFinding[] = [];
+  for (const finding of raw) {
+    const reason = allowlist.reasonFor(finding);
+    if (reason === null) allowed.push(finding);
+    else stats.suppressed[reason]++;
+  }
+  sortFindings(allowed);
+  if (options.writeBaseline !== undefined) writeBaseline(options.writeBaseline, allowed);
+  const reported = baseline === null ? allowed : allowed.filter((f) => !baseline.has(f.locationFingerprint));
+  stats.suppressed.baseline = allowed.length - reported.length;
+
+  const findings: Finding[] = reported.map((f) => toPublic(f, options.showSecrets ?? false));
+  let authorityError: ScanError | undefined;
+  if (options.authority) {
+    try {
+      await remediate(options.authority, reported, findings);
+    } catch (error) {
+      authorityError =
+        error instanceof ScanError
+          ? error
+          : new ScanError("authority_error", (error as Error).message, { cause: error });
+    }
+  }
+  // A failed remediation keeps the state where it was, so the next run finds those tokens again.
+  if (stateUpdate !== null && authorityError === undefined) stateUpdate();
+  stats.durationMs = performance.now() - started;
+  const result: ScanResult = {
+    findings,
+    stats,
+    warnings,
+    detectors: detectors.map((d) => ({ id: d.id, description: d.description })),
+  };
+  if (authorityError) result.authorityError = authorityError;
+  return result;
+}
+
+async function remediate(
+  authority: AuthorityOptions,
+  internal: readonly InternalFinding[],
+  findings: Finding[],
+): Promise<void> {
+  const client = createAuthorityClient({
+    url: authority.url,
+    credential: authority.credential,
+    ...(authority.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
+    ...(authority.timeoutMs ? { timeoutMs: authority.timeoutMs } : {}),
+    ...(authority.fetch ? { fetch: authority.fetch } : {}),
+  });
+  // One request entry per distinct token, however often it leaked; the first location is reported.
+  const firstIndex = new Map<string, number>();
+  internal.forEach((f, i) => {
+    if (f.detector === TESSERA_DETECTOR_ID && !firstIndex.has(f.secret)) firstIndex.set(f.secret, i);
+  });
+  const tokens = [...firstIndex.keys()];
+  if (tokens.length === 0) return;
+  if (authority.revoke) {
+    const leaks: LeakReport[] = tokens.map((token) => {
+      const f = internal[firstIndex.get(token) as number] as InternalFinding;
+      return { token, location: locationOf(f), detector: "tessera", fingerprint: f.fingerprint };
+    });
+    const results = await client.revoke(leaks);
+    const byToken = new Map(tokens.map((t, i) => [t, results[i]]));
+    internal.forEach((f, i) => {
+      const r = byToken.get(f.secret);
+      if (r && f.detector === TESSERA_DETECTOR_ID) (findings[i] as Finding).remediation = r;
+    });
+  } else {
+    const results = await client.check(tokens);
+    const byToken = new Map(tokens.map((t, i) => [t, results[i]]));
+    internal.forEach((f, i) => {
+      const r = byToken.get(f.secret);
+      if (r && f.detector === TESSERA_DETECTOR_ID) (findings[i] as Finding).liveness = r;
+    });
+  }
+}
+
+/** `path:line:column`, plus ` (commit <sha>)` for history; the authority records it as the reason. */
+export function locationOf(f: Pick<Finding, "file" | "line" | "column" | "commit">): string {
+  return `${f.file}:${f.line}:${f.column}${f.commit ? ` (commit ${f.commit.commit})` : ""}`;
+}
+
+function toPublic(f: InternalFinding, showSecret: boolean): Finding {
+  const { secret, inlineAllowed: _inline, ...rest } = f;
+  return showSecret ? { ...rest, secret } : rest;
+}
+
+function sortFindings(findings: InternalFinding[]): void {
+  findings.sort(
+    (a, b) =>
+      (a.commit?.date ?? "").localeCompare(b.commit?.date ?? "") ||
+      (a.commit?.commit ?? "").localeCompare(b.commit?.commit ?? "") ||
+      a.file.localeCompare(b.file) ||
+      a.line - b.line ||
+      a.column - b.column,
+  );
+}
+
+async function configRoot(source: ScanSource): Promise<string> {
+  if (source.kind === "git" || source.kind === "staged") return repositoryRoot(source.repo);
+  if (source.kind === "paths" && source.paths.length > 0) {
+    const first = source.paths[0] as string;
+    try {
+      if (statSync(first).isDirectory()) return first;
+    } catch {
+      // Reported as path_not_found by the scan itself.
+    }
+  }
+  return process.cwd();
+}
+
+/** The key of a repository in the state file: its origin remote when it has one, else its real path. */
+async function repositoryKey(repo: string): Promise<string> {
+  const remote = await git(repo, ["config", "--get", "remote.origin.url"]).then(
+    (s) => s.trim(),
+    () => "",
+  );
+  return remote !== "" ? remote : realpathSync(resolve(repo));
+}
+
+function isBrokenSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
