@@ -3,7 +3,7 @@
  * empty database, and listens. Used by `tessera serve` and by tests that need a real port.
  */
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
-import { createAuthority, type Authority } from "./authority.js";
+import { type Authority, createAuthority } from "./authority.js";
 import type { Clock } from "./clock.js";
 import type { TesseraConfig } from "./config.js";
 import { buildApp } from "./http/app.js";

@@ -6,13 +6,13 @@
 import { Command, CommanderError } from "commander";
 import { isTesseraError } from "../errors.js";
 import { ApiError } from "./client.js";
-import { createCommandContext, DEFAULT_URL } from "./context.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerInit } from "./commands/init.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerPrincipals } from "./commands/principals.js";
 import { registerRevoke } from "./commands/revoke.js";
 import { registerServe } from "./commands/serve.js";
+import { createCommandContext, DEFAULT_URL } from "./context.js";
 import { CliExit, type CliIO } from "./io.js";
 
 export function createProgram(io: CliIO): Command {

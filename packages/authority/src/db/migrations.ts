@@ -1,2 +1,2 @@
-export { migrationProvider } from "./migrations/index.js";
 export { GENESIS_HASH } from "./migrations/genesis.js";
+export { migrationProvider } from "./migrations/index.js";

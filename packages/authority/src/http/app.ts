@@ -20,9 +20,14 @@ export interface AppOptions {
   routes?: RouteModule[];
 }
 
-/** Strips the query string: nothing secret belongs there, but a client may put it there anyway. */
-function pathOnly(url: string | undefined): string {
-  return (url ?? "").split("?")[0] ?? "";
+/**
+ * What of a URL may be logged: the path without its query string, with any run of 32 or more
+ * token characters masked. No secret belongs in a URL, but a client may put one there anyway
+ * (ids are at most 24 characters, so they stay readable).
+ */
+export function loggableUrl(url: string | undefined): string {
+  const path = (url ?? "").split("?")[0] ?? "";
+  return path.replace(/[A-Za-z0-9_-]{32,}/g, "[redacted]");
 }
 
 /** Pino options shared by every logger of the authority: secrets are redacted by path too. */
@@ -43,7 +48,7 @@ export function loggerOptions(level: string) {
     },
     serializers: {
       req(request: { method: string; url: string; ip?: string; id?: string }) {
-        return { method: request.method, url: pathOnly(request.url), ip: request.ip, id: request.id };
+        return { method: request.method, url: loggableUrl(request.url), ip: request.ip, id: request.id };
       },
     },
   };
@@ -65,6 +70,8 @@ export async function buildApp(
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.setValidatorCompiler(createValidatorCompiler());
+  // JSON (and form-encoded on the OAuth endpoints) only: a text/plain body is refused with 415.
+  app.removeContentTypeParser("text/plain");
 
   // RFC 6749 / 7662 / 7009 endpoints take form-encoded bodies.
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
@@ -98,6 +105,12 @@ export async function buildApp(
     },
   });
 
+  const registered: RegisteredRoute[] = [];
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== "HEAD") registered.push({ method, url: route.url, scopes: route.config?.scopes });
+    }
+  });
   installErrorHandlers(app);
   app.addHook("onRequest", adminAuthHook(authority, metrics));
   app.addHook("onResponse", async (request, reply) => {
@@ -112,5 +125,5 @@ export async function buildApp(
   for (const route of [...defaultRoutes, ...(options.routes ?? [])]) route(app, { authority, metrics });
   authority.usage.start();
   await app.ready();
-  return { app, metrics };
+  return { app, metrics, routes: registered };
 }

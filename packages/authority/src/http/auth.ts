@@ -8,8 +8,8 @@
  */
 import { displayStart } from "@tessera/verifier";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Authority } from "../authority.js";
 import type { AuthFailure } from "../audit/service.js";
+import type { Authority } from "../authority.js";
 import type { Actor } from "../domain/actor.js";
 import { TesseraError } from "../errors.js";
 import type { Metrics } from "./metrics.js";

@@ -3,7 +3,7 @@
  * global) so that tests and several instances in one process never share counters.
  * Labels never carry a secret or a token: routes are the route patterns, not raw URLs.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { KeyState } from "../domain/keys.js";
 
 export function createMetrics(countKeysByState: () => Promise<Record<KeyState, number>>) {

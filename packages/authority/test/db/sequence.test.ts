@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { createAuthority, type Authority } from "../../src/authority.js";
+import { type Authority, createAuthority } from "../../src/authority.js";
 import { systemClock } from "../../src/clock.js";
 import { loadConfig } from "../../src/config.js";
 import { runUnitOfWork } from "../../src/db/transaction.js";

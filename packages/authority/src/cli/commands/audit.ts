@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import type { AuditRecord } from "../../audit/chain.js";
-import { ChainVerifier, type ChainVerification } from "../../audit/chain.js";
+import { type ChainVerification, ChainVerifier } from "../../audit/chain.js";
 import type { AuditView } from "../../audit/service.js";
 import { createAuthority } from "../../authority.js";
 import { loadConfig } from "../../config.js";

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { KeyView } from "../../domain/keys.js";
-import { collect, type CommandContext } from "../context.js";
+import { type CommandContext, collect } from "../context.js";
 import { block, json, table } from "../output.js";
 
 function keyBlock(key: KeyView): string {

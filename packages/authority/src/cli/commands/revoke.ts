@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { collect, type CommandContext } from "../context.js";
+import { type CommandContext, collect } from "../context.js";
 import { json } from "../output.js";
 
 export function registerRevoke(program: Command, ctx: CommandContext): void {

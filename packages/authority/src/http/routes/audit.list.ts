@@ -1,7 +1,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import type { RouteModule } from "../route.js";
 import { timeParam } from "../route.js";
-import { adminErrors, AuditRecordSchema } from "../schemas.js";
+import { AuditRecordSchema, adminErrors } from "../schemas.js";
 
 const Query = Type.Object(
   {

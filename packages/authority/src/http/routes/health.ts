@@ -1,5 +1,5 @@
-import { sql } from "kysely";
 import { Type } from "@sinclair/typebox";
+import { sql } from "kysely";
 import type { RouteModule } from "../route.js";
 
 /** GET /healthz: the process is up and the database answers. */

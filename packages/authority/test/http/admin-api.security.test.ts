@@ -1,0 +1,145 @@
+/**
+ * The permission matrix: every admin endpoint, called with no token, a malformed token, an
+ * unknown key, a revoked key, an expired key, a disabled principal's key and a key lacking
+ * one required scope, is refused with the right status and code, changes nothing, and the
+ * refusal is audited. The matrix is checked against the registered routes, so a new endpoint
+ * without a row here fails the suite.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHttpHarness, type HttpHarness } from "../http-harness.js";
+import { STORE_KINDS } from "../stores.js";
+
+interface RouteCase {
+  method: "GET" | "POST";
+  url: (ids: { key: string; principal: string }) => string;
+  body?: unknown;
+}
+
+const CASES: Record<string, RouteCase> = {
+  "POST /v1/principals": {
+    method: "POST",
+    url: () => "/v1/principals",
+    body: { name: "x-new", kind: "service", owner: "o", allowedScopes: ["a"] },
+  },
+  "GET /v1/principals": { method: "GET", url: () => "/v1/principals" },
+  "GET /v1/principals/:id": { method: "GET", url: (ids) => `/v1/principals/${ids.principal}` },
+  "POST /v1/principals/:id/disable": {
+    method: "POST",
+    url: (ids) => `/v1/principals/${ids.principal}/disable`,
+    body: { reason: "r" },
+  },
+  "POST /v1/keys": { method: "POST", url: () => "/v1/keys", body: { principalId: "prn_x", scopes: ["a"] } },
+  "GET /v1/keys": { method: "GET", url: () => "/v1/keys" },
+  "GET /v1/keys/:id": { method: "GET", url: (ids) => `/v1/keys/${ids.key}` },
+  "POST /v1/keys/:id/revoke": { method: "POST", url: (ids) => `/v1/keys/${ids.key}/revoke`, body: { reason: "r" } },
+  "POST /v1/keys/:id/rotate": { method: "POST", url: (ids) => `/v1/keys/${ids.key}/rotate`, body: {} },
+  "POST /v1/keys/:id/rollback": { method: "POST", url: (ids) => `/v1/keys/${ids.key}/rollback`, body: {} },
+  "POST /v1/revocations": {
+    method: "POST",
+    url: () => "/v1/revocations",
+    body: { selector: { owner: "victims" }, reason: "r" },
+  },
+  "GET /v1/audit": { method: "GET", url: () => "/v1/audit" },
+};
+
+for (const kind of STORE_KINDS) {
+  describe(`admin API permission matrix [${kind}]`, () => {
+    let h: HttpHarness;
+    let victim: { id: string; secret: string; principalId: string };
+    const callers: Record<string, string | null> = {};
+
+    beforeAll(async () => {
+      h = await createHttpHarness(kind);
+      victim = await h.key(["orders:read"], { owner: "victims" });
+      const revoked = await h.key(["keys:read"]);
+      await h.authority.lifecycle.revoke(revoked.id, "test", h.system);
+      const expired = await h.key(["keys:read"], { expiresInMs: 1000 });
+      const disabled = await h.key(["keys:read"]);
+      await h.authority.principals.disable(disabled.principalId, "test", h.system);
+      h.clock.advance(1000);
+      callers.none = null;
+      callers.malformed = "not-a-tessera-key";
+      callers.unknown = `tsk_${"A".repeat(32)}${"0".repeat(6)}`;
+      callers.revoked = revoked.secret;
+      callers.expired = expired.secret;
+      callers.disabled = disabled.secret;
+    });
+    afterAll(async () => {
+      await h.close();
+    });
+
+    it("has a row for every admin route", () => {
+      const adminRoutes = h.routes.filter((r) => r.scopes !== undefined).map((r) => `${r.method} ${r.url}`);
+      expect(adminRoutes.sort()).toEqual(Object.keys(CASES).sort());
+    });
+
+    for (const [name, route] of Object.entries(CASES)) {
+      it(`${name}: refuses unauthenticated callers with 401 and audits it`, async () => {
+        for (const [who, key] of Object.entries(callers)) {
+          const before = (await h.authority.audit.list({ action: "auth.failed", limit: 1000 })).items.length;
+          const response = await h.call(route.method, route.url({ key: victim.id, principal: victim.principalId }), {
+            key,
+            ...(route.body ? { body: route.body } : {}),
+          });
+          expect(response.statusCode, `${name} as ${who}`).toBe(401);
+          expect(response.json().error.code).toBe("unauthenticated");
+          expect(response.headers["www-authenticate"]).toContain("Bearer");
+          const after = (await h.authority.audit.list({ action: "auth.failed", limit: 1000 })).items;
+          expect(after.length, `${name} as ${who} audited`).toBe(before + 1);
+          expect(JSON.stringify(after)).not.toContain(
+            typeof key === "string" && key.startsWith("tsk_") ? key : "\u0000",
+          );
+        }
+      });
+
+      it(`${name}: refuses a key missing a required scope with 403`, async () => {
+        const required = h.routes.find((r) => `${r.method} ${r.url}` === name)?.scopes ?? [];
+        expect(required.length).toBeGreaterThan(0);
+        for (const missing of required) {
+          const others = required.filter((s) => s !== missing);
+          // Hold everything else (plus an unrelated scope) but not `missing`.
+          const caller = await h.key([...others, "orders:read"]);
+          const response = await h.call(route.method, route.url({ key: victim.id, principal: victim.principalId }), {
+            key: caller.secret,
+            ...(route.body ? { body: route.body } : {}),
+          });
+          expect(response.statusCode, `${name} without ${missing}`).toBe(403);
+          expect(response.json().error).toMatchObject({ code: "forbidden", details: { missingScopes: [missing] } });
+        }
+        // Nothing happened to the victim.
+        expect((await h.authority.keys.get(victim.id)).state).toBe("active");
+        expect((await h.authority.principals.get(victim.principalId)).status).toBe("active");
+      });
+    }
+
+    it("refuses introspection without the introspect scope, in RFC 6750 form", async () => {
+      const caller = await h.key(["keys:read"]);
+      for (const [key, status, error] of [
+        [null, 401, "invalid_token"],
+        ["garbage", 401, "invalid_token"],
+        [callers.revoked, 401, "invalid_token"],
+        [caller.secret, 403, "insufficient_scope"],
+      ] as const) {
+        const response = await h.call("POST", "/oauth/introspect", {
+          key,
+          body: `token=${victim.secret}`,
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+        });
+        expect(response.statusCode).toBe(status);
+        expect(response.json()).toMatchObject({ error });
+        expect(response.headers["www-authenticate"]).toContain(`error="${error}"`);
+        expect(response.body).not.toContain(victim.secret);
+      }
+    });
+
+    it("does not let principals:write grant admin scopes the caller lacks", async () => {
+      const caller = await h.key(["principals:write"]);
+      const response = await h.call("POST", "/v1/principals", {
+        key: caller.secret,
+        body: { name: "escalate", kind: "service", owner: "o", allowedScopes: ["keys:write"] },
+      });
+      expect(response.statusCode).toBe(403);
+      expect(response.json().error.code).toBe("forbidden");
+    });
+  });
+}
