@@ -12,6 +12,7 @@ import { createIntrospectionService } from "./services/introspection.js";
 import { createKeyLifecycleService } from "./services/key-lifecycle.js";
 import { createKeyLookup } from "./services/key-lookup.js";
 import { createKeyService } from "./services/keys.js";
+import { createLeakService } from "./services/leaks.js";
 import { createPrincipalService } from "./services/principals.js";
 import { createTokenCounts } from "./services/token-counts.js";
 import { createUsageRecorder } from "./services/usage.js";
@@ -38,6 +39,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   const audit = createAuditService(database.db, clock);
   const bootstrap = createBootstrap(ctx, principals, keys);
   const tokenCounts = createTokenCounts(ctx);
+  const leaks = createLeakService(ctx);
 
   return {
     config,
@@ -52,6 +54,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     audit,
     bootstrap,
     tokenCounts,
+    leaks,
     async close(): Promise<void> {
       await usage.stop();
       if (!options.database) await database.close();

@@ -6,6 +6,7 @@
 import { assertValidPrefix, DEFAULT_PREFIXES } from "@tessera/verifier";
 import { parseDuration } from "./duration.js";
 import { validationFailed } from "./errors.js";
+import { loadMasterKey, type MasterKey } from "./oauth/master-key.js";
 
 export interface TesseraConfig {
   /** TESSERA_DATABASE_URL: a SQLite path or `sqlite:` URL, or `postgres://...`. */
@@ -34,6 +35,29 @@ export interface TesseraConfig {
   bodyLimitBytes: number;
   /** TESSERA_LOG_LEVEL: pino level (info). */
   logLevel: string;
+  /**
+   * TESSERA_MASTER_KEY (base64 of 32 bytes) or TESSERA_MASTER_KEY_FILE: encrypts signing keys at
+   * rest. Without either, a well-known development key is used and `serve` warns loudly.
+   */
+  masterKey: MasterKey;
+  /** TESSERA_ACCESS_TOKEN_TTL: default lifetime of OAuth access tokens (5m); a client may set its own. */
+  accessTokenTtlMs: number;
+  /** TESSERA_ACCESS_TOKEN_MAX_TTL: the longest access-token lifetime policy allows (1h). */
+  accessTokenMaxTtlMs: number;
+  /** TESSERA_REFRESH_TOKEN_IDLE_TTL: a refresh token unused this long expires (14d). */
+  refreshTokenIdleTtlMs: number;
+  /** TESSERA_REFRESH_TOKEN_MAX_TTL: absolute lifetime of a grant's refresh chain (90d). */
+  refreshTokenMaxTtlMs: number;
+  /** TESSERA_SIGNING_KEY_PUBLICATION_DELAY: how long a new signing key is published before it signs (10m). */
+  signingKeyPublicationDelayMs: number;
+  /** TESSERA_DPOP_PROOF_WINDOW: how far a DPoP proof's `iat` may be from now (60s). */
+  dpopProofWindowMs: number;
+  /** TESSERA_DPOP_NONCE: `required` makes DPoP proofs carry a server nonce (default `off`). */
+  dpopNonceRequired: boolean;
+  /** TESSERA_LEAK_ACTION: what POST /v1/leaks does to a live leaked key by default: revoke | deprecate | notify. */
+  leakAction: "revoke" | "deprecate" | "notify";
+  /** TESSERA_LEAK_DEPRECATE_WITHIN: with the deprecate policy, how long a leaked key keeps working (1h). */
+  leakDeprecateWithinMs: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -46,6 +70,16 @@ function integer(value: string, field: string, min: number, max: number): number
     throw validationFailed(`${field} must be a whole number from ${min} to ${max}`, { field });
   }
   return parsed;
+}
+
+function leakAction(value: string): TesseraConfig["leakAction"] {
+  if (value === "revoke" || value === "deprecate" || value === "notify") return value;
+  throw validationFailed("TESSERA_LEAK_ACTION must be revoke, deprecate or notify", { field: "TESSERA_LEAK_ACTION" });
+}
+
+function dpopNonce(value: string): boolean {
+  if (value === "off" || value === "required") return value === "required";
+  throw validationFailed("TESSERA_DPOP_NONCE must be off or required", { field: "TESSERA_DPOP_NONCE" });
 }
 
 /** Builds the configuration from environment variables and explicit overrides (CLI flags). */
@@ -80,7 +114,35 @@ export function loadConfig(env: Env = process.env, overrides: Partial<TesseraCon
     bodyLimitBytes:
       overrides.bodyLimitBytes ?? integer(env.TESSERA_BODY_LIMIT ?? "1048576", "TESSERA_BODY_LIMIT", 1024, 64 << 20),
     logLevel: overrides.logLevel ?? env.TESSERA_LOG_LEVEL ?? "info",
+    masterKey: overrides.masterKey ?? loadMasterKey(env),
+    accessTokenTtlMs:
+      overrides.accessTokenTtlMs ?? parseDuration(env.TESSERA_ACCESS_TOKEN_TTL ?? "5m", "TESSERA_ACCESS_TOKEN_TTL"),
+    accessTokenMaxTtlMs:
+      overrides.accessTokenMaxTtlMs ??
+      parseDuration(env.TESSERA_ACCESS_TOKEN_MAX_TTL ?? "1h", "TESSERA_ACCESS_TOKEN_MAX_TTL"),
+    refreshTokenIdleTtlMs:
+      overrides.refreshTokenIdleTtlMs ??
+      parseDuration(env.TESSERA_REFRESH_TOKEN_IDLE_TTL ?? "14d", "TESSERA_REFRESH_TOKEN_IDLE_TTL"),
+    refreshTokenMaxTtlMs:
+      overrides.refreshTokenMaxTtlMs ??
+      parseDuration(env.TESSERA_REFRESH_TOKEN_MAX_TTL ?? "90d", "TESSERA_REFRESH_TOKEN_MAX_TTL"),
+    signingKeyPublicationDelayMs:
+      overrides.signingKeyPublicationDelayMs ??
+      parseDuration(env.TESSERA_SIGNING_KEY_PUBLICATION_DELAY ?? "10m", "TESSERA_SIGNING_KEY_PUBLICATION_DELAY"),
+    dpopProofWindowMs:
+      overrides.dpopProofWindowMs ?? parseDuration(env.TESSERA_DPOP_PROOF_WINDOW ?? "60s", "TESSERA_DPOP_PROOF_WINDOW"),
+    dpopNonceRequired: overrides.dpopNonceRequired ?? dpopNonce(env.TESSERA_DPOP_NONCE ?? "off"),
+    leakAction: overrides.leakAction ?? leakAction(env.TESSERA_LEAK_ACTION ?? "revoke"),
+    leakDeprecateWithinMs:
+      overrides.leakDeprecateWithinMs ??
+      parseDuration(env.TESSERA_LEAK_DEPRECATE_WITHIN ?? "1h", "TESSERA_LEAK_DEPRECATE_WITHIN"),
   };
+  if (config.accessTokenTtlMs > config.accessTokenMaxTtlMs) {
+    throw validationFailed("TESSERA_ACCESS_TOKEN_TTL must not exceed TESSERA_ACCESS_TOKEN_MAX_TTL");
+  }
+  if (config.refreshTokenIdleTtlMs > config.refreshTokenMaxTtlMs) {
+    throw validationFailed("TESSERA_REFRESH_TOKEN_IDLE_TTL must not exceed TESSERA_REFRESH_TOKEN_MAX_TTL");
+  }
   if (config.keyDefaultTtlMs > config.keyMaxTtlMs) {
     throw validationFailed("TESSERA_KEY_DEFAULT_TTL must not exceed TESSERA_KEY_MAX_TTL");
   }

@@ -54,10 +54,17 @@ export function loggerOptions(level: string) {
   };
 }
 
+/** A registered endpoint and the admin scopes it demands (none: public or self-authenticating). */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  scopes: readonly string[] | undefined;
+}
+
 export async function buildApp(
   authority: Authority,
   options: AppOptions = {},
-): Promise<{ app: FastifyInstance; metrics: Metrics }> {
+): Promise<{ app: FastifyInstance; metrics: Metrics; routes: RegisteredRoute[] }> {
   const metrics = createMetrics(authority.tokenCounts);
   const app = Fastify({
     logger: options.logger ?? loggerOptions(authority.config.logLevel),

@@ -40,6 +40,12 @@ const CASES: Record<string, RouteCase> = {
     body: { selector: { owner: "victims" }, reason: "r" },
   },
   "GET /v1/audit": { method: "GET", url: () => "/v1/audit" },
+  "POST /v1/leaks/check": { method: "POST", url: () => "/v1/leaks/check", body: { tokens: ["tsk_x"] } },
+  "POST /v1/leaks": {
+    method: "POST",
+    url: () => "/v1/leaks",
+    body: { leaks: [{ token: "tsk_x", location: "a.ts:1:1" }] },
+  },
 };
 
 for (const kind of STORE_KINDS) {

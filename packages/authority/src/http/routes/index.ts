@@ -4,6 +4,8 @@ import { listAuditRoute } from "./audit.list.js";
 import { healthRoute } from "./health.js";
 import { issueKeyRoute } from "./keys.issue.js";
 import { listKeysRoute } from "./keys.list.js";
+import { checkLeaksRoute } from "./leaks.check.js";
+import { reportLeaksRoute } from "./leaks.report.js";
 import { revokeKeyRoute } from "./keys.revoke.js";
 import { rollbackKeyRoute } from "./keys.rollback.js";
 import { rotateKeyRoute } from "./keys.rotate.js";
@@ -34,4 +36,6 @@ export const routes: RouteModule[] = [
   rollbackKeyRoute,
   revokeBySelectorRoute,
   listAuditRoute,
+  checkLeaksRoute,
+  reportLeaksRoute,
 ];
