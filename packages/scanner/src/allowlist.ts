@@ -15,14 +15,21 @@ export interface Allowlist {
   reasonFor(finding: InternalFinding): SuppressionReason | null;
 }
 
-export function createAllowlist(config: ScanConfig["allowlist"] = {}): Allowlist {
+/**
+ * @param relativePathOf the finding's path relative to the scanned root (globs are matched
+ * against it); by default the finding's file as reported.
+ */
+export function createAllowlist(
+  config: ScanConfig["allowlist"] = {},
+  relativePathOf: (file: string) => string = (f) => f,
+): Allowlist {
   const paths = ignore().add(config.paths ?? []);
   const patterns = (config.patterns ?? []).map((p) => new RegExp(p));
   const fingerprints = new Set(config.fingerprints ?? []);
   return {
     reasonFor(finding) {
       if (finding.inlineAllowed) return "inline";
-      const relativePath = finding.file.replace(/^\.\//, "").replace(/\\/g, "/");
+      const relativePath = relativePathOf(finding.file).replace(/^\.\//, "").replace(/\\/g, "/");
       if (
         relativePath !== "" &&
         !relativePath.startsWith("/") &&

@@ -15,6 +15,8 @@ export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
 /** Default bytes carried over between chunks: longer than any match (private keys are capped at 16 KB). */
 export const DEFAULT_OVERLAP = 64 * 1024;
 const INLINE_ALLOW = "tessera:allow";
+/** How far from a secret, on its line, `tessera:allow` is looked for. */
+export const INLINE_ALLOW_REACH = 4096;
 
 /** A match with its place in the stream. */
 export interface LocatedMatch {
@@ -107,24 +109,33 @@ export class ChunkedScanner {
   }
 
   #locate(buffer: Buffer, bufferStart: number, ownedStart: number, ownedEnd: number): void {
+    // Everything below is incremental from one match to the next, so a long line with many
+    // matches costs linear time.
     let line = this.#firstLine + this.#linesBefore;
     let counted = 0;
+    /** Start of the current line in `buffer`, or -1 when it began before the buffer. */
+    let lineStart = bufferStart === 0 || this.#lastNewline === bufferStart - 1 ? 0 : -1;
+    let columnAt = lineStart;
+    let column = 1;
     for (const match of findMatches(this.#engine, buffer)) {
       if (match.start < ownedStart || match.start >= ownedEnd) continue;
-      line += countNewlines(buffer.subarray(counted, match.start));
+      const segment = buffer.subarray(counted, match.start);
+      const newlines = countNewlines(segment);
+      if (newlines > 0) {
+        line += newlines;
+        lineStart = counted + segment.lastIndexOf(10) + 1;
+        columnAt = lineStart;
+        column = 1;
+      }
       counted = match.start;
-      const lineStartInBuffer = buffer.lastIndexOf(10, match.start - 1) + 1;
-      const lineKnown = lineStartInBuffer > 0 || bufferStart === 0 || this.#lastNewline === bufferStart - 1;
-      const column = lineKnown
-        ? buffer.subarray(lineStartInBuffer, match.start).toString("utf8").length + 1
-        : bufferStart + match.start - this.#lastNewline;
+      if (lineStart >= 0) {
+        column += utf16Length(buffer, columnAt, match.start);
+        columnAt = match.start;
+      } else {
+        column = bufferStart + match.start - this.#lastNewline;
+      }
       const secret = Buffer.from(match.secret, "latin1").toString("utf8");
       const firstLineOfSecret = secret.split("\n", 1)[0] as string;
-      const lineEnd = buffer.indexOf(10, match.start);
-      const lineText = buffer.subarray(
-        lineStartInBuffer,
-        lineEnd < 0 ? buffer.length : Math.min(lineEnd, match.start + 65536),
-      );
       this.#results.push({
         match,
         secret,
@@ -132,10 +143,29 @@ export class ChunkedScanner {
         line,
         column,
         endColumn: column + firstLineOfSecret.length,
-        inlineAllowed: lineText.includes(INLINE_ALLOW),
+        inlineAllowed: hasInlineAllow(buffer, Math.max(lineStart, 0), match.start),
       });
     }
   }
+}
+
+/** `tessera:allow` on the finding's line, within {@link INLINE_ALLOW_REACH} bytes of it. */
+function hasInlineAllow(buffer: Buffer, lineStart: number, at: number): boolean {
+  const from = Math.max(lineStart, at - INLINE_ALLOW_REACH);
+  const window = buffer.subarray(at, Math.min(buffer.length, at + INLINE_ALLOW_REACH));
+  const newline = window.indexOf(10);
+  const to = newline < 0 ? at + window.length : at + newline;
+  return buffer.subarray(from, to).includes(INLINE_ALLOW);
+}
+
+/** UTF-16 code units of the UTF-8 bytes in [from, to): lead bytes count 1, 4-byte leads 2. */
+function utf16Length(bytes: Uint8Array, from: number, to: number): number {
+  let units = 0;
+  for (let i = from; i < to; i++) {
+    const b = bytes[i] as number;
+    if (b < 0x80 || b >= 0xc0) units += b >= 0xf0 ? 2 : 1;
+  }
+  return units;
 }
 
 function countNewlines(bytes: Uint8Array): number {

@@ -60,15 +60,61 @@ export function findMatches(engine: Engine, bytes: Uint8Array): EngineMatch[] {
   return resolveOverlaps(matches);
 }
 
-/** Keeps, among matches whose spans overlap, the one from the detector with the lowest priority number. */
+/**
+ * Keeps, among matches whose spans overlap, the one from the detector with the lowest priority
+ * number. Matches are first grouped into clusters of transitively overlapping spans in one sweep
+ * (O(n log n)); only inside a cluster (a handful of matches) are pairs compared.
+ */
 function resolveOverlaps(matches: EngineMatch[]): EngineMatch[] {
-  matches.sort((a, b) => a.detector.priority - b.detector.priority || a.start - b.start || b.end - a.end);
+  if (matches.length < 2) return matches;
+  const spans: { start: number; end: number; index: number }[] = [];
+  matches.forEach((m, index) => {
+    spans.push({ start: m.start, end: m.end, index });
+    if (m.related) spans.push({ start: m.related.start, end: m.related.end, index });
+  });
+  spans.sort((a, b) => a.start - b.start);
+  const parent = matches.map((_, i) => i);
+  const find = (i: number): number => {
+    let root = i;
+    while (parent[root] !== root) root = parent[root] as number;
+    while (parent[i] !== root) {
+      const next = parent[i] as number;
+      parent[i] = root;
+      i = next;
+    }
+    return root;
+  };
+  let clusterEnd = -1;
+  let clusterIndex = -1;
+  for (const span of spans) {
+    if (span.start < clusterEnd) {
+      parent[find(span.index)] = find(clusterIndex);
+      clusterEnd = Math.max(clusterEnd, span.end);
+    } else {
+      clusterEnd = span.end;
+      clusterIndex = span.index;
+    }
+  }
+  const clusters = new Map<number, EngineMatch[]>();
+  matches.forEach((m, i) => {
+    const root = find(i);
+    const list = clusters.get(root);
+    if (list) list.push(m);
+    else clusters.set(root, [m]);
+  });
   const kept: EngineMatch[] = [];
-  for (const match of matches) {
-    const overlaps = kept.some((k) =>
-      spansOf(k).some((a) => spansOf(match).some((b) => a.start < b.end && b.start < a.end)),
-    );
-    if (!overlaps) kept.push(match);
+  for (const cluster of clusters.values()) {
+    if (cluster.length === 1) {
+      kept.push(cluster[0] as EngineMatch);
+      continue;
+    }
+    cluster.sort((a, b) => a.detector.priority - b.detector.priority || a.start - b.start || b.end - a.end);
+    const chosen: EngineMatch[] = [];
+    for (const m of cluster) {
+      if (!chosen.some((k) => spansOf(k).some((a) => spansOf(m).some((b) => a.start < b.end && b.start < a.end))))
+        chosen.push(m);
+    }
+    kept.push(...chosen);
   }
   return kept.sort((a, b) => a.start - b.start);
 }

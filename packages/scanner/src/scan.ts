@@ -5,7 +5,7 @@
  */
 
 import { existsSync, lstatSync, realpathSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { createAllowlist } from "./allowlist.js";
 import { readBaseline, writeBaseline } from "./baseline.js";
@@ -208,7 +208,10 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   }
 
   // Allowlist first (what the team accepted for good), then the baseline (what existed before).
-  const allowlist = createAllowlist(config.allowlist);
+  const scannedRoot = resolve(root);
+  const allowlist = createAllowlist(config.allowlist, (file) =>
+    source.kind === "paths" ? relative(scannedRoot, resolve(file)) : file,
+  );
   const allowed: InternalFinding[] = [];
   for (const finding of raw) {
     const reason = allowlist.reasonFor(finding);

@@ -20,6 +20,8 @@ export const awsDetector: Detector = {
   priority: 10,
   detect(text: string, hits: readonly KeywordHit[]): DetectorMatch[] {
     const matches: DetectorMatch[] = [];
+    // Windows of nearby key ids overlap: judge each candidate secret once.
+    const verdicts = new Map<number, boolean>();
     for (const hit of hits) {
       KEY_ID.lastIndex = hit.start;
       if (!KEY_ID.test(text)) continue;
@@ -27,7 +29,7 @@ export const awsDetector: Detector = {
       if (isAlnum(text.charCodeAt(hit.start - 1)) || isAlnum(text.charCodeAt(idEnd))) continue;
       const keyId = text.slice(hit.start, idEnd);
       if (isPlaceholder(keyId)) continue;
-      const secret = nearestSecret(text, hit.start, idEnd);
+      const secret = nearestSecret(text, hit.start, idEnd, verdicts);
       if (secret === null) continue;
       matches.push({
         start: hit.start,
@@ -41,7 +43,12 @@ export const awsDetector: Detector = {
   },
 };
 
-function nearestSecret(text: string, idStart: number, idEnd: number): { text: string; start: number } | null {
+function nearestSecret(
+  text: string,
+  idStart: number,
+  idEnd: number,
+  verdicts: Map<number, boolean>,
+): { text: string; start: number } | null {
   const from = Math.max(0, idStart - AWS_PAIR_WINDOW);
   const to = Math.min(text.length, idEnd + AWS_PAIR_WINDOW);
   let best: { text: string; start: number } | null = null;
@@ -59,10 +66,14 @@ function nearestSecret(text: string, idStart: number, idEnd: number): { text: st
       i >= from &&
       (i === 0 || !isBase64Char(text.charCodeAt(i - 1)))
     ) {
-      const candidate = text.slice(i, i + 40);
       const distance = Math.abs(i - idStart);
-      if (distance < bestDistance && looksLikeSecretKey(candidate)) {
-        best = { text: candidate, start: i };
+      let verdict = verdicts.get(i);
+      if (verdict === undefined) {
+        verdict = looksLikeSecretKey(text.slice(i, i + 40));
+        verdicts.set(i, verdict);
+      }
+      if (distance < bestDistance && verdict) {
+        best = { text: text.slice(i, i + 40), start: i };
         bestDistance = distance;
       }
     }
