@@ -47,6 +47,28 @@ const pgTypes = {
   },
 };
 
+/**
+ * Kysely's SQLite driver prepares every statement anew; preparing costs as much as running a
+ * point lookup. Queries are executed synchronously to completion (never iterated while another
+ * runs), so one prepared statement per SQL text can be reused safely.
+ */
+function withStatementCache(sqlite: SQLite.Database, limit = 500) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        // Statements built with varying IN-list lengths are many and used once: bound the cache.
+        if (cache.size >= limit) cache.delete(cache.keys().next().value as string);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
   const kind = databaseKind(url);
   let db: Kysely<Schema>;
@@ -71,7 +93,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     sqlite.pragma("synchronous = FULL");
     sqlite.pragma("foreign_keys = ON");
     sqlite.pragma("busy_timeout = 5000");
-    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     location = path;
   }
   const database: Database = { db, kind, location, close: () => db.destroy() };

@@ -4,6 +4,7 @@
  * and leak checks.
  */
 import { hashToken, parseToken } from "@tessera/verifier";
+import { CompiledQuery } from "kysely";
 import type { ApiKeysTable, PrincipalStatus } from "../db/schema.js";
 import { type KeyState, keyState } from "../domain/keys.js";
 import type { ServiceContext } from "./context.js";
@@ -12,18 +13,24 @@ export type KeyLookup =
   | { found: true; key: ApiKeysTable; state: KeyState; principalStatus: PrincipalStatus; usable: boolean }
   | { found: false; reason: "malformed" | "unknown" };
 
+type LookupRow = ApiKeysTable & { principal_status: PrincipalStatus };
+
 export function createKeyLookup(ctx: ServiceContext) {
   const acceptedPrefixes = new Set(ctx.config.acceptedKeyPrefixes);
+  // This runs on every admin call and introspection: build and compile the query once and
+  // reuse its SQL with each new hash, instead of paying the query builder on every request.
+  const compiled = ctx.db
+    .selectFrom("api_keys")
+    .innerJoin("principals", "principals.id", "api_keys.principal_id")
+    .selectAll("api_keys")
+    .select("principals.status as principal_status")
+    .where("api_keys.key_hash", "=", "")
+    .compile();
 
   return async function lookupKey(token: unknown): Promise<KeyLookup> {
     if (!parseToken(token, acceptedPrefixes)) return { found: false, reason: "malformed" };
-    const row = await ctx.db
-      .selectFrom("api_keys")
-      .innerJoin("principals", "principals.id", "api_keys.principal_id")
-      .selectAll("api_keys")
-      .select("principals.status as principal_status")
-      .where("api_keys.key_hash", "=", hashToken(token as string))
-      .executeTakeFirst();
+    const result = await ctx.db.executeQuery<LookupRow>(CompiledQuery.raw(compiled.sql, [hashToken(token as string)]));
+    const row = result.rows[0];
     if (!row) return { found: false, reason: "unknown" };
     const { principal_status, ...key } = row;
     const state = keyState(key, ctx.clock.now());
