@@ -82,8 +82,9 @@ export function createPrefilter(keywords: Iterable<string>): Prefilter {
       for (let i = from; i < to; i++) {
         state = delta[(state << 8) | (bytes[i] as number)] as number;
         if (accepting[state] === 1) {
-          for (const k of output[state] as number[]) {
-            const keyword = unique[k] as string;
+          const outs = output[state] as number[];
+          for (let o = 0; o < outs.length; o++) {
+            const keyword = unique[outs[o] as number] as string;
             hits.push({ start: i + 1 - keyword.length, keyword });
           }
         }

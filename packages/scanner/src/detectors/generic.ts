@@ -86,20 +86,32 @@ export const genericDetector: Detector = {
     let consumedUntil = -1;
     for (const hit of hits) {
       if (hit.start < consumedUntil) continue;
-      const identStart = scanIdentifier(text, hit.start, -1);
       const identEnd = scanIdentifier(text, hit.start, 1);
       consumedUntil = identEnd;
-      const identifier = text.slice(identStart, identEnd).toLowerCase();
-      if (NOT_SECRET_SUFFIXES.some((s) => identifier.endsWith(s) && !identifier.endsWith(hit.keyword))) continue;
+      // Most keyword hits are not assignments: rule them out before building any string.
+      if (!followedByOperator(text, identEnd)) continue;
+      const identStart = scanIdentifier(text, hit.start, -1);
       const value = assignedValue(text, identStart, identEnd);
       if (value === null) continue;
       consumedUntil = value.end;
+      const identifier = text.slice(identStart, identEnd).toLowerCase();
+      if (NOT_SECRET_SUFFIXES.some((s) => identifier.endsWith(s) && !identifier.endsWith(hit.keyword))) continue;
       if (!looksSecret(value.text, PASSWORD_KEYWORDS.has(hit.keyword))) continue;
       matches.push({ start: value.start, end: value.end, secret: value.text });
     }
     return matches;
   },
 };
+
+/** Cheap test: an optional closing quote, blanks, then `=` or `:`. */
+function followedByOperator(text: string, at: number): boolean {
+  let i = at;
+  const c = text.charCodeAt(i);
+  if (c === 34 || c === 39) i++;
+  while (i < at + 10 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  const op = text.charCodeAt(i);
+  return op === 61 || op === 58;
+}
 
 function isIdentifierChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;

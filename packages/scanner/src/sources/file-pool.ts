@@ -5,7 +5,7 @@
  * @module
  */
 
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -15,6 +15,8 @@ import { type FileEntry, type FileScanOptions, type FileScanResult, scanFile } f
 
 /** Below this many files, starting workers costs more than it saves. */
 export const MIN_FILES_FOR_WORKERS = 128;
+/** Below this many bytes in total, likewise (starting a worker costs tens to hundreds of ms). */
+export const MIN_BYTES_FOR_WORKERS = 64 * 1024 * 1024;
 const BATCH = 32;
 
 export interface EngineSpec {
@@ -42,6 +44,15 @@ export function defaultWorkerCount(): number {
   return Math.min(8, availableParallelism());
 }
 
+function totalSize(files: readonly FileEntry[]): number {
+  let total = 0;
+  for (const file of files) {
+    total += statSync(file.path, { throwIfNoEntry: false })?.size ?? 0;
+    if (total >= MIN_BYTES_FOR_WORKERS) break;
+  }
+  return total;
+}
+
 export async function scanFilesInParallel(
   files: readonly FileEntry[],
   spec: EngineSpec,
@@ -50,7 +61,12 @@ export async function scanFilesInParallel(
   onResult: (entry: FileEntry, result: FileScanResult) => void,
 ): Promise<number> {
   const workerCount = Math.min(requestedWorkers, Math.ceil(files.length / BATCH));
-  if (workerCount <= 1 || files.length < MIN_FILES_FOR_WORKERS || !workersAvailable()) {
+  if (
+    workerCount <= 1 ||
+    files.length < MIN_FILES_FOR_WORKERS ||
+    !workersAvailable() ||
+    totalSize(files) < MIN_BYTES_FOR_WORKERS
+  ) {
     const engine = createEngine(selectDetectors(spec));
     for (const entry of files) onResult(entry, scanFile(engine, entry, options));
     return 0;
