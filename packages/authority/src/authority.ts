@@ -6,6 +6,8 @@ import { createAuditService } from "./audit/service.js";
 import { type Clock, systemClock } from "./clock.js";
 import { loadConfig, type TesseraConfig } from "./config.js";
 import { type Database, openDatabase } from "./db/database.js";
+import { notifyOnCommit } from "./feed/commit-notifier.js";
+import { createFeedService } from "./feed/service.js";
 import { createBootstrap } from "./services/bootstrap.js";
 import type { ServiceContext } from "./services/context.js";
 import { createIntrospectionService } from "./services/introspection.js";
@@ -28,7 +30,15 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   const config = options.config ?? loadConfig();
   const clock = options.clock ?? systemClock;
   const database = options.database ?? (await openDatabase(config.databaseUrl));
-  const ctx: ServiceContext = { db: database.db, clock, config };
+  const feed = createFeedService({
+    database,
+    databaseUrl: config.databaseUrl,
+    clock,
+    issuer: config.issuer,
+    onError: (error) => process.emitWarning(`tessera feed: ${(error as Error)?.message ?? String(error)}`),
+  });
+  // Services write through a database that wakes the change feed when a transaction commits.
+  const ctx: ServiceContext = { db: notifyOnCommit(database.db, feed.notifyCommit), clock, config };
 
   const principals = createPrincipalService(ctx);
   const keys = createKeyService(ctx);
@@ -55,7 +65,9 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     bootstrap,
     tokenCounts,
     leaks,
+    feed,
     async close(): Promise<void> {
+      await feed.close();
       await usage.stop();
       if (!options.database) await database.close();
     },

@@ -5,9 +5,11 @@
  */
 import type { Migration, MigrationProvider } from "kysely";
 import { coreMigration } from "./0001_core.js";
+import { verifiersMigration } from "./0002_verifiers.js";
 
 const migrations: Record<string, Migration> = {
   "0001_core": coreMigration,
+  "0002_verifiers": verifiersMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,6 +1,7 @@
 /** Every endpoint, registered in one explicit list. */
 import type { RouteModule } from "../route.js";
 import { listAuditRoute } from "./audit.list.js";
+import { feedRoute } from "./feed.js";
 import { healthRoute } from "./health.js";
 import { issueKeyRoute } from "./keys.issue.js";
 import { listKeysRoute } from "./keys.list.js";
@@ -17,7 +18,11 @@ import { createPrincipalRoute } from "./principals.create.js";
 import { disablePrincipalRoute } from "./principals.disable.js";
 import { listPrincipalsRoute } from "./principals.list.js";
 import { showPrincipalRoute } from "./principals.show.js";
+import { showReceiptRoute } from "./receipts.show.js";
 import { revokeBySelectorRoute } from "./revocations.create.js";
+import { verifierAcksRoute } from "./verifiers.acks.js";
+import { listVerifiersRoute } from "./verifiers.list.js";
+import { verifierUsageRoute } from "./verifiers.usage.js";
 
 export const routes: RouteModule[] = [
   healthRoute,
@@ -38,4 +43,9 @@ export const routes: RouteModule[] = [
   listAuditRoute,
   checkLeaksRoute,
   reportLeaksRoute,
+  feedRoute,
+  verifierAcksRoute,
+  verifierUsageRoute,
+  listVerifiersRoute,
+  showReceiptRoute,
 ];

@@ -2,13 +2,14 @@ import { type Static, Type } from "@sinclair/typebox";
 import { actorOf } from "../auth.js";
 import type { RouteModule } from "../route.js";
 import { adminErrors, Id, KeySchema, Reason } from "../schemas.js";
+import { ReceiptSchema, parseWait, receiptFor, WaitQuery } from "./receipts.schema.js";
 
 const Params = Type.Object({ id: Id("key") });
 const Body = Type.Object({ reason: Reason }, { additionalProperties: false });
 
 /** POST /v1/keys/{id}/revoke: durable before it answers; idempotent. */
 export const revokeKeyRoute: RouteModule = (app, { authority }) => {
-  app.post<{ Params: Static<typeof Params>; Body: Static<typeof Body> }>(
+  app.post<{ Params: Static<typeof Params>; Body: Static<typeof Body>; Querystring: Static<typeof WaitQuery> }>(
     "/v1/keys/:id/revoke",
     {
       config: { scopes: ["keys:revoke"] },
@@ -18,17 +19,24 @@ export const revokeKeyRoute: RouteModule = (app, { authority }) => {
         tags: ["keys"],
         security: [{ bearer: [] }],
         params: Params,
+        querystring: WaitQuery,
         body: Body,
         response: {
           200: Type.Object({
             key: KeySchema,
             changed: Type.Boolean(),
             sequence: Type.Union([Type.Integer(), Type.Null()]),
+            receipt: Type.Union([ReceiptSchema, Type.Null()]),
           }),
           ...adminErrors,
         },
       },
     },
-    async (request) => authority.lifecycle.revoke(request.params.id, request.body.reason, actorOf(request)),
+    async (request) => {
+      const actor = actorOf(request);
+      const waitMs = parseWait(request.query.wait);
+      const result = await authority.lifecycle.revoke(request.params.id, request.body.reason, actor);
+      return { ...result, receipt: await receiptFor(authority, result.sequence, waitMs, actor) };
+    },
   );
 };

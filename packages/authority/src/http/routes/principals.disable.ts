@@ -2,13 +2,14 @@ import { type Static, Type } from "@sinclair/typebox";
 import { actorOf } from "../auth.js";
 import type { RouteModule } from "../route.js";
 import { adminErrors, Id, PrincipalSchema, Reason } from "../schemas.js";
+import { ReceiptSchema, parseWait, receiptFor, WaitQuery } from "./receipts.schema.js";
 
 const Params = Type.Object({ id: Id("prn") });
 const Body = Type.Object({ reason: Reason }, { additionalProperties: false });
 
 /** POST /v1/principals/{id}/disable: disable and revoke every credential it holds, at once. */
 export const disablePrincipalRoute: RouteModule = (app, { authority }) => {
-  app.post<{ Params: Static<typeof Params>; Body: Static<typeof Body> }>(
+  app.post<{ Params: Static<typeof Params>; Body: Static<typeof Body>; Querystring: Static<typeof WaitQuery> }>(
     "/v1/principals/:id/disable",
     {
       config: { scopes: ["principals:write", "keys:revoke"] },
@@ -17,17 +18,24 @@ export const disablePrincipalRoute: RouteModule = (app, { authority }) => {
         tags: ["principals"],
         security: [{ bearer: [] }],
         params: Params,
+        querystring: WaitQuery,
         body: Body,
         response: {
           200: Type.Object({
             principal: PrincipalSchema,
             revokedKeyIds: Type.Array(Type.String()),
             sequence: Type.Union([Type.Integer(), Type.Null()]),
+            receipt: Type.Union([ReceiptSchema, Type.Null()]),
           }),
           ...adminErrors,
         },
       },
     },
-    async (request) => authority.principals.disable(request.params.id, request.body.reason, actorOf(request)),
+    async (request) => {
+      const actor = actorOf(request);
+      const waitMs = parseWait(request.query.wait);
+      const result = await authority.principals.disable(request.params.id, request.body.reason, actor);
+      return { ...result, receipt: await receiptFor(authority, result.sequence, waitMs, actor) };
+    },
   );
 };

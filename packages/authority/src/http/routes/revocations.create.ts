@@ -3,6 +3,7 @@ import { actorOf } from "../auth.js";
 import type { RouteModule } from "../route.js";
 import { timeParam } from "../route.js";
 import { adminErrors, Reason } from "../schemas.js";
+import { ReceiptSchema, parseWait, receiptFor, WaitQuery } from "./receipts.schema.js";
 
 const Body = Type.Object(
   {
@@ -25,7 +26,7 @@ const Body = Type.Object(
 
 /** POST /v1/revocations: revoke every key a selector matches, in one transaction. */
 export const revokeBySelectorRoute: RouteModule = (app, { authority }) => {
-  app.post<{ Body: Static<typeof Body> }>(
+  app.post<{ Body: Static<typeof Body>; Querystring: Static<typeof WaitQuery> }>(
     "/v1/revocations",
     {
       config: { scopes: ["keys:revoke"] },
@@ -35,12 +36,14 @@ export const revokeBySelectorRoute: RouteModule = (app, { authority }) => {
           "All criteria must match (AND). At least one is required. Answers with the count revoked and up to 1,000 of the ids.",
         tags: ["keys"],
         security: [{ bearer: [] }],
+        querystring: WaitQuery,
         body: Body,
         response: {
           200: Type.Object({
             revoked: Type.Integer(),
             ids: Type.Array(Type.String()),
             sequence: Type.Union([Type.Integer(), Type.Null()]),
+            receipt: Type.Union([ReceiptSchema, Type.Null()]),
           }),
           ...adminErrors,
         },
@@ -48,7 +51,9 @@ export const revokeBySelectorRoute: RouteModule = (app, { authority }) => {
     },
     async (request) => {
       const { selector, reason } = request.body;
-      return authority.lifecycle.revokeBySelector(
+      const actor = actorOf(request);
+      const waitMs = parseWait(request.query.wait);
+      const result = await authority.lifecycle.revokeBySelector(
         {
           ...(selector.principalId !== undefined ? { principalId: selector.principalId } : {}),
           ...(selector.owner !== undefined ? { owner: selector.owner } : {}),
@@ -59,8 +64,9 @@ export const revokeBySelectorRoute: RouteModule = (app, { authority }) => {
           ...(selector.ids !== undefined ? { ids: selector.ids } : {}),
         },
         reason,
-        actorOf(request),
+        actor,
       );
+      return { ...result, receipt: await receiptFor(authority, result.sequence, waitMs, actor) };
     },
   );
 };

@@ -1,0 +1,260 @@
+/**
+ * The change feed of one authority instance: serves `GET /v1/feed` connections (snapshot,
+ * catch-up, live changes, heartbeats), records verifier acks and makes revocation receipts.
+ * Several instances on one PostgreSQL share everything through the database; LISTEN/NOTIFY
+ * only wakes them.
+ */
+import { randomBytes } from "node:crypto";
+import SQLite from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
+import type { Clock } from "../clock.js";
+import type { Database } from "../db/database.js";
+import type { Schema } from "../db/schema.js";
+import { changeFrame, frame } from "./frames.js";
+import { createFeedHub, type FeedConnection } from "./hub.js";
+import { createPgListener } from "./pg-listener.js";
+import { createReceiptService } from "./receipts.js";
+import { createVerifierRegistry } from "./registry.js";
+import { emptyOAuthState, type OAuthStateLoader } from "./replica-state.js";
+import { feedDb } from "./schema.js";
+import { writeSnapshot } from "./snapshot.js";
+
+/** A connection further behind than this many changes gets a fresh snapshot instead. */
+export const MAX_CATCH_UP = 100_000;
+const HEARTBEAT_MS = 1000;
+const MAX_BUFFERED_BYTES = 64 << 20;
+
+/** One feed connection's transport (an HTTP response in production). */
+export interface FeedSink {
+  /** Returns false when the caller should wait for `drain`. */
+  write(bytes: Buffer): boolean;
+  drain(): Promise<void>;
+  buffered(): number;
+  destroy(reason: string): void;
+  onClose(listener: () => void): void;
+}
+
+export interface FeedRequest {
+  verifierId: string;
+  name: string;
+  stalenessMs: number;
+  /** Last-Event-ID: the sequence the verifier has applied, when it resumes. */
+  lastEventId: number | null;
+}
+
+export interface FeedServiceOptions {
+  database: Database;
+  /** The database URL (with credentials): PostgreSQL LISTEN needs its own connection. */
+  databaseUrl: string;
+  clock: Clock;
+  issuer: string;
+  onError(error: unknown): void;
+}
+
+function semaphore(limit: number) {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async function run<T>(work: () => Promise<T>): Promise<T> {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await work();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+export function createFeedService(options: FeedServiceOptions) {
+  const { database, clock } = options;
+  const db = feedDb(database.db);
+  const instanceId = `ain_${randomBytes(9).toString("base64url").replace(/[-_]/g, "x")}`;
+  const now = () => clock.now();
+  let loadOAuthState: OAuthStateLoader = emptyOAuthState;
+  const confirmationListeners: Array<(seconds: number) => void> = [];
+
+  // SQLite: snapshots read on their own read-only connection (a WAL snapshot), so a large
+  // snapshot or a slow client never holds the connection that writes revocations.
+  let snapshotDb: Kysely<Schema> | undefined;
+  function snapshotReader(): Kysely<Schema> {
+    if (database.kind !== "sqlite" || database.location === ":memory:") return database.db;
+    if (!snapshotDb) {
+      const connection = new SQLite(database.location, { readonly: true, fileMustExist: true });
+      connection.pragma("busy_timeout = 5000");
+      snapshotDb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: connection }) });
+    }
+    return snapshotDb;
+  }
+  const snapshotSlots = semaphore(database.kind === "postgres" ? 3 : 1);
+
+  const readChanges = (after: number, limit: number) =>
+    db.selectFrom("change_log").selectAll().where("seq", ">", after).orderBy("seq").limit(limit).execute();
+  const readHead = async () =>
+    Number(
+      (await db.selectFrom("sequences").select("value").where("name", "=", "change").executeTakeFirstOrThrow()).value,
+    );
+
+  const hub = createFeedHub({
+    readChanges,
+    readHead,
+    now,
+    heartbeatMs: HEARTBEAT_MS,
+    maxBufferedBytes: MAX_BUFFERED_BYTES,
+    onError: options.onError,
+  });
+  const registry = createVerifierRegistry({
+    db,
+    instanceId,
+    now,
+    onWritten: () => receiptService.refresh(),
+    onError: options.onError,
+  });
+  const receiptService = createReceiptService({
+    db,
+    registry,
+    now,
+    onConfirmation: (s) => {
+      for (const listener of confirmationListeners) listener(s);
+    },
+    onError: options.onError,
+  });
+
+  const listener =
+    database.kind === "postgres"
+      ? createPgListener(
+          options.databaseUrl,
+          (channel) => (channel === "tessera_changes" ? void hub.wake() : receiptService.refresh()),
+          options.onError,
+        )
+      : undefined;
+
+  let touchTimer: NodeJS.Timeout | undefined;
+  let started: Promise<void> | undefined;
+  let closed = false;
+
+  function start(): Promise<void> {
+    started ??= (async () => {
+      await hub.start();
+      await listener?.start();
+      touchTimer = setInterval(() => registry.touch().catch(options.onError), HEARTBEAT_MS);
+      touchTimer.unref();
+    })();
+    return started;
+  }
+
+  async function needsSnapshot(lastEventId: number | null): Promise<boolean> {
+    if (lastEventId === null) return true;
+    const head = await readHead();
+    if (lastEventId > head || head - lastEventId > MAX_CATCH_UP) return true;
+    if (lastEventId === head) return false;
+    const oldest = await db.selectFrom("change_log").select("seq").orderBy("seq").limit(1).executeTakeFirst();
+    // Changes after lastEventId were purged: a resume would miss them.
+    return !oldest || Number(oldest.seq) > lastEventId + 1;
+  }
+
+  /** Serves one feed connection until it closes. */
+  async function serve(request: FeedRequest, sink: FeedSink): Promise<void> {
+    await start();
+    let open = true;
+    const connection: FeedConnection = {
+      verifierId: request.verifierId,
+      sent: -1,
+      queue: [],
+      write: (bytes) => void sink.write(bytes),
+      buffered: () => sink.buffered(),
+      destroy: (reason) => sink.destroy(reason),
+    };
+    sink.onClose(() => {
+      open = false;
+      hub.remove(connection);
+      registry.disconnect(request.verifierId);
+    });
+    const send = async (bytes: Buffer) => {
+      if (!open) throw new Error("feed connection closed");
+      if (!sink.write(bytes)) await sink.drain();
+    };
+    await registry.connect({
+      id: request.verifierId,
+      name: request.name,
+      stalenessMs: request.stalenessMs,
+      appliedSeq: request.lastEventId ?? 0,
+    });
+    if (!open) return;
+    hub.add(connection);
+    try {
+      await send(
+        frame(
+          "hello",
+          JSON.stringify({
+            verifierId: request.verifierId,
+            authorityInstance: instanceId,
+            head: hub.position(),
+            issuer: options.issuer,
+          }),
+        ),
+      );
+      let from: number;
+      if (await needsSnapshot(request.lastEventId)) {
+        const { sequence } = await snapshotSlots(() => writeSnapshot(snapshotReader(), loadOAuthState, now(), send));
+        from = sequence;
+      } else {
+        from = request.lastEventId as number;
+      }
+      connection.sent = from;
+      for (;;) {
+        const rows = await readChanges(connection.sent, 1000);
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          await send(changeFrame(row));
+          connection.sent = Number(row.seq);
+        }
+      }
+      if (open) hub.goLive(connection);
+    } catch (error) {
+      if (open) {
+        options.onError(error);
+        sink.destroy("feed failed");
+      }
+    }
+  }
+
+  return {
+    instanceId,
+    serve,
+    start,
+    hub,
+    registry,
+    receipts: receiptService,
+    /** See receipts.ts: usable by any revoke path, including `POST /oauth/revoke`. */
+    awaitReceipt: (sequence: number, waitMs: number, actorId?: string) =>
+      receiptService.awaitReceipt(sequence, waitMs, actorId),
+    /** Wakes this instance's feed: called after every local commit. */
+    notifyCommit(): void {
+      if (started && !closed) void hub.wake();
+    },
+    /** The OAuth service registers the loader of its replica state here (one line). */
+    setOAuthStateLoader(loader: OAuthStateLoader): void {
+      loadOAuthState = loader;
+    },
+    onConfirmation(listener: (seconds: number) => void): void {
+      confirmationListeners.push(listener);
+    },
+    /** Ends every feed connection (before the HTTP server closes: they are long-lived). */
+    disconnectAll(): void {
+      hub.stop();
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      if (touchTimer) clearInterval(touchTimer);
+      hub.stop();
+      receiptService.close();
+      await registry.close().catch(options.onError);
+      await listener?.stop();
+      await snapshotDb?.destroy();
+    },
+  };
+}
+
+export type FeedService = ReturnType<typeof createFeedService>;

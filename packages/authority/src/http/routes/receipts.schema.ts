@@ -1,0 +1,48 @@
+/** The receipt in revoke answers and `GET /v1/receipts/:id`, and the `?wait=` every revoke route takes. */
+import { Type } from "@sinclair/typebox";
+import type { Authority } from "../../authority.js";
+import type { Actor } from "../../domain/actor.js";
+import { parseDuration } from "../../duration.js";
+import { validationFailed } from "../../errors.js";
+import { MAX_RECEIPT_WAIT_MS, type Receipt } from "../../feed/receipts.js";
+import { Duration } from "../schemas.js";
+
+export const ReceiptSchema = Type.Object({
+  id: Type.String(),
+  sequence: Type.Integer(),
+  revokedAt: Type.String(),
+  verifiers: Type.Object({ confirmed: Type.Integer(), total: Type.Integer() }),
+  slowestConfirmationMs: Type.Union([Type.Integer(), Type.Null()]),
+  pending: Type.Array(Type.String()),
+  failClosedDeadline: Type.Union([Type.String(), Type.Null()]),
+  complete: Type.Boolean(),
+});
+
+export const WaitQuery = Type.Object({
+  wait: Type.Optional(
+    Type.String({
+      pattern: Duration.pattern,
+      maxLength: 32,
+      description: "Answer when every connected verifier applied the revocation, or after this long (at most 30s).",
+      examples: ["5s"],
+    }),
+  ),
+});
+
+/** The `?wait=` of a revoke request in ms (0 when absent); checked before anything is revoked. */
+export function parseWait(wait: string | undefined): number {
+  const waitMs = wait === undefined ? 0 : parseDuration(wait, "wait");
+  if (waitMs > MAX_RECEIPT_WAIT_MS) throw validationFailed("wait may be at most 30s", { field: "wait" });
+  return waitMs;
+}
+
+/** The receipt of a revocation at `sequence` (null when nothing changed), waiting up to `waitMs`. */
+export async function receiptFor(
+  authority: Authority,
+  sequence: number | null,
+  waitMs: number,
+  actor: Actor,
+): Promise<Receipt | null> {
+  if (sequence === null) return null;
+  return authority.feed.awaitReceipt(sequence, waitMs, actor.id);
+}

@@ -1,0 +1,94 @@
+/**
+ * Local verification against a replica: no I/O, never throws. API keys: checksum, SHA-256,
+ * one Map lookup, expiry, audience, scopes. Access tokens: see jwt.ts.
+ * @module
+ */
+import { hashToken } from "./hash.js";
+import { looksLikeJwt, type SignatureCache, verifyAccessToken } from "./jwt.js";
+import type { Replica } from "./replica.js";
+import { parseToken } from "./token-format.js";
+import type { VerifyFailure, VerifyOptions, VerifyRejection, VerifyResult } from "./types.js";
+
+const REJECTIONS = Object.fromEntries(
+  (
+    [
+      "malformed",
+      "unknown",
+      "revoked",
+      "expired",
+      "not_yet_valid",
+      "bad_signature",
+      "issuer_mismatch",
+      "scope_insufficient",
+      "audience_mismatch",
+      "stale",
+      "missing",
+      "dpop_invalid",
+    ] as const
+  ).map((reason) => [reason, Object.freeze({ ok: false as const, reason })]),
+) as Record<VerifyFailure, VerifyRejection>;
+
+/** The shared, frozen rejection for `reason` (rejections allocate nothing). */
+export function rejection(reason: VerifyFailure): VerifyRejection {
+  return REJECTIONS[reason];
+}
+
+function hasScopes(held: readonly string[], required: readonly string[] | undefined): boolean {
+  if (required === undefined) return true;
+  for (let i = 0; i < required.length; i++) if (!held.includes(required[i] as string)) return false;
+  return true;
+}
+
+export interface LocalVerifyContext {
+  replica: Replica;
+  cache: SignatureCache;
+  issuer: string | undefined;
+  prefixes: ReadonlySet<string> | undefined;
+  clockToleranceSeconds: number;
+}
+
+/** Verifies `token` against `ctx.replica` at `nowMs`. The caller has checked freshness. */
+export function verifyLocally(
+  token: unknown,
+  options: VerifyOptions | undefined,
+  ctx: LocalVerifyContext,
+  nowMs: number,
+): VerifyResult {
+  if (typeof token !== "string" || token.length === 0) return REJECTIONS.malformed;
+  if (token.length <= 64 && token.indexOf(".") === -1) {
+    if (parseToken(token, ctx.prefixes) === null) return REJECTIONS.malformed;
+    const hash = hashToken(token);
+    const key = ctx.replica.keys.get(hash);
+    if (key === undefined) {
+      return ctx.replica.revokedHashes.has(hash) ? REJECTIONS.revoked : REJECTIONS.unknown;
+    }
+    if (key.expiresAt !== null && nowMs >= key.expiresAt) return REJECTIONS.expired;
+    if (options !== undefined) {
+      const audience = options.audience;
+      if (audience !== undefined && key.audience !== null && key.audience !== audience) {
+        return REJECTIONS.audience_mismatch;
+      }
+      if (!hasScopes(key.scopes, options.scopes)) return REJECTIONS.scope_insufficient;
+    }
+    return key.result;
+  }
+  if (!looksLikeJwt(token)) return REJECTIONS.malformed;
+  const checked = verifyAccessToken(token, {
+    replica: ctx.replica,
+    cache: ctx.cache,
+    issuer: ctx.issuer,
+    nowMs,
+    clockToleranceSeconds: ctx.clockToleranceSeconds,
+  });
+  if (!checked.ok) return REJECTIONS[checked.reason];
+  if (options !== undefined) {
+    if (options.audience !== undefined) {
+      const aud = checked.claims.aud;
+      const fits =
+        aud === undefined ? false : typeof aud === "string" ? aud === options.audience : aud.includes(options.audience);
+      if (!fits) return REJECTIONS.audience_mismatch;
+    }
+    if (!hasScopes(checked.claims.scopes, options.scopes)) return REJECTIONS.scope_insufficient;
+  }
+  return checked.result;
+}
