@@ -52,7 +52,17 @@ const HASH_HEX_LENGTHS = new Set([32, 40, 56, 64, 96, 128]);
 export function isPlaceholder(value: string): boolean {
   const lower = value.toLowerCase();
   for (const marker of TEMPLATE_MARKERS) if (lower.includes(marker)) return true;
-  for (const word of STOP_WORDS) if (lower.includes(word)) return true;
+  // Stop words count only in one case (example, EXAMPLE, Example): in a random mixed-case string
+  // a case-insensitive "todo" or "fake" turns up about once in a thousand values, which would cost
+  // recall; an exact-case one about once in a hundred thousand.
+  for (const word of STOP_WORDS) {
+    if (
+      value.includes(word) ||
+      value.includes(word.toUpperCase()) ||
+      value.includes(word[0]?.toUpperCase() + word.slice(1))
+    )
+      return true;
+  }
   if (value.startsWith("<") || value.endsWith(">") || value.startsWith("$") || value.startsWith("%")) return true;
   if (/^\*+$|^\.+$|^-+$|^_+$/.test(value)) return true;
   return distinctCharacters(value) <= Math.min(4, value.length - 1);
