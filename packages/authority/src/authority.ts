@@ -8,6 +8,7 @@ import { loadConfig, type TesseraConfig } from "./config.js";
 import { type Database, openDatabase } from "./db/database.js";
 import { notifyOnCommit } from "./feed/commit-notifier.js";
 import { createFeedService } from "./feed/service.js";
+import { createOAuthService } from "./oauth/service.js";
 import { createBootstrap } from "./services/bootstrap.js";
 import type { ServiceContext } from "./services/context.js";
 import { createIntrospectionService } from "./services/introspection.js";
@@ -45,7 +46,8 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   const lifecycle = createKeyLifecycleService(ctx, keys);
   const lookupKey = createKeyLookup(ctx);
   const usage = createUsageRecorder(ctx);
-  const introspect = createIntrospectionService(ctx, lookupKey, usage);
+  const oauth = createOAuthService(ctx, lookupKey);
+  const introspect = createIntrospectionService(ctx, lookupKey, usage, oauth);
   const audit = createAuditService(database.db, clock);
   const bootstrap = createBootstrap(ctx, principals, keys);
   const tokenCounts = createTokenCounts(ctx);
@@ -61,6 +63,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     lookupKey,
     usage,
     introspect,
+    oauth,
     audit,
     bootstrap,
     tokenCounts,

@@ -6,6 +6,7 @@
  */
 export { BASE62_ALPHABET, isBase62, randomBase62 } from "./base62.js";
 export { crc32Ascii } from "./crc32.js";
+export * from "./dpop.js";
 export { createVerifier, type Verifier, type VerifierOptions, type VerifierStatus } from "./create-verifier.js";
 export { toMilliseconds } from "./duration.js";
 export { FeedHttpError } from "./feed-client.js";

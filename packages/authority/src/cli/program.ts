@@ -12,6 +12,7 @@ import { registerKeys } from "./commands/keys.js";
 import { registerPrincipals } from "./commands/principals.js";
 import { registerRevoke } from "./commands/revoke.js";
 import { registerServe } from "./commands/serve.js";
+import { registerSigningKeys } from "./commands/signing-keys.js";
 import { createCommandContext, DEFAULT_URL } from "./context.js";
 import { CliExit, type CliIO } from "./io.js";
 
@@ -36,6 +37,7 @@ export function createProgram(io: CliIO): Command {
   registerKeys(program, ctx);
   registerRevoke(program, ctx);
   registerAudit(program, ctx);
+  registerSigningKeys(program, ctx);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
     for (const sub of command.commands) {

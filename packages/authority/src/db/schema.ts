@@ -87,10 +87,88 @@ export interface SequencesTable {
   last_hash: string | null;
 }
 
+/** An Ed25519 signing key of access tokens; the private part is AES-256-GCM under the master key. */
+export interface OAuthSigningKeysTable {
+  kid: string;
+  alg: string;
+  /** JSON public JWK. */
+  public_jwk: string;
+  /** `v1.<iv>.<ciphertext>.<tag>` (base64url) of the PKCS#8 private key. */
+  private_key_enc: string;
+  created_at: number;
+  /** When the key starts signing; published before that (epoch ms). */
+  not_before: number;
+  /** Scheduled retirement (epoch ms), once every token it signed has expired. */
+  retire_at: number | null;
+  retired_at: number | null;
+  /** 1 when retired in an emergency: every token it signed is invalid at once. */
+  emergency: number;
+}
+
+/** A grant: the family of every access and refresh token issued from one grant. */
+export interface OAuthGrantFamiliesTable {
+  id: string;
+  /** The client (a principal id). */
+  client_id: string;
+  grant_type: string;
+  /** Space-separated scope of the grant: refreshes may narrow, never widen it. */
+  scope: string;
+  audience: string | null;
+  /** DPoP key thumbprint the family's tokens are bound to. */
+  jkt: string | null;
+  created_at: number;
+  /** Absolute end of the family (refresh tokens stop working); epoch ms. */
+  expires_at: number;
+  /** Latest `exp` (epoch s) of any access token issued in the family. */
+  max_access_exp: number;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+}
+
+export interface OAuthRefreshTokensTable {
+  /** base64url SHA-256 of the refresh token: the only stored form. */
+  token_hash: string;
+  family_id: string;
+  created_at: number;
+  /** End of the inactivity window (epoch ms). */
+  expires_at: number;
+  /** Set when rotated: presenting it again is reuse. */
+  used_at: number | null;
+}
+
+export interface OAuthRevokedAccessTokensTable {
+  jti: string;
+  /** Epoch seconds: the row matters until then. */
+  exp: number;
+  principal_id: string;
+  family_id: string | null;
+  revoked_at: number;
+}
+
+export interface OAuthPrincipalCutoffsTable {
+  principal_id: string;
+  /** Epoch seconds: access tokens of the principal with `iat` before it are revoked. */
+  cutoff_s: number;
+  /** Epoch ms after which no token the cutoff covers can still be unexpired. */
+  expires_at: number;
+}
+
+/** DPoP proofs seen within their window: a unique key refuses a replay on every instance. */
+export interface OAuthDpopProofsTable {
+  key: string;
+  expires_at: number;
+}
+
 export interface Schema {
   principals: PrincipalsTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
   change_log: ChangeLogTable;
   sequences: SequencesTable;
+  oauth_signing_keys: OAuthSigningKeysTable;
+  oauth_grant_families: OAuthGrantFamiliesTable;
+  oauth_refresh_tokens: OAuthRefreshTokensTable;
+  oauth_revoked_access_tokens: OAuthRevokedAccessTokensTable;
+  oauth_principal_cutoffs: OAuthPrincipalCutoffsTable;
+  oauth_dpop_proofs: OAuthDpopProofsTable;
 }

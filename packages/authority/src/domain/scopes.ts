@@ -16,6 +16,7 @@ export const ADMIN_SCOPES = [
   "feed:read",
   "leaks:check",
   "leaks:report",
+  "signing-keys:write",
 ] as const;
 
 export type AdminScope = (typeof ADMIN_SCOPES)[number];

@@ -1,7 +1,8 @@
 /**
- * RFC 7662 token introspection for API keys. Inactive answers carry no reason at all, so the
+ * RFC 7662 token introspection for API keys, JWT access tokens and refresh tokens. Inactive answers carry no reason at all, so the
  * endpoint tells a caller nothing about tokens it should not know.
  */
+import type { OAuthIntrospection, OAuthService } from "../oauth/service.js";
 import type { ServiceContext } from "./context.js";
 import type { LookupKey } from "./key-lookup.js";
 import type { UsageRecorder } from "./usage.js";
@@ -21,19 +22,43 @@ export type IntrospectionResponse =
       key_id: string;
       /** True during a rotation's grace window: the holder should switch to the replacement. */
       deprecated?: true;
-    };
+    }
+  | OAuthIntrospection;
 
 export type IntrospectionOutcome = "active" | "inactive" | "malformed";
 
-export function createIntrospectionService(ctx: ServiceContext, lookupKey: LookupKey, usage: UsageRecorder) {
+export interface IntrospectionOptions {
+  /** A client introspecting with its own credentials: only its own tokens can be active. */
+  clientId?: string;
+}
+
+export function createIntrospectionService(
+  ctx: ServiceContext,
+  lookupKey: LookupKey,
+  usage: UsageRecorder,
+  oauth?: OAuthService,
+) {
   return async function introspect(
     token: unknown,
+    options: IntrospectionOptions = {},
   ): Promise<{ response: IntrospectionResponse; outcome: IntrospectionOutcome }> {
+    if (oauth && typeof token === "string" && !token.startsWith(`${ctx.config.keyPrefix}_`)) {
+      const active = await oauth.introspect(token);
+      if (active) {
+        if (options.clientId !== undefined && active.client_id !== options.clientId) {
+          return { response: { active: false }, outcome: "inactive" };
+        }
+        return { response: active, outcome: "active" };
+      }
+    }
     const found = await lookupKey(token);
     if (!found.found)
       return { response: { active: false }, outcome: found.reason === "malformed" ? "malformed" : "inactive" };
     if (!found.usable) return { response: { active: false }, outcome: "inactive" };
     const { key } = found;
+    if (options.clientId !== undefined && key.principal_id !== options.clientId) {
+      return { response: { active: false }, outcome: "inactive" };
+    }
     usage.record(key.id);
     const response: IntrospectionResponse = {
       active: true,

@@ -8,6 +8,7 @@ import type { Actor } from "../domain/actor.js";
 import { type PrincipalView, toPrincipalView } from "../domain/keys.js";
 import { assertNoAdminEscalation, normalizeScopes } from "../domain/scopes.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
+import { cutOffPrincipal } from "../oauth/revocation.js";
 import { newId } from "../ids.js";
 import type { ServiceContext } from "./context.js";
 import { revokeKeysMatching } from "./key-revocation.js";
@@ -143,6 +144,13 @@ export function createPrincipalService(ctx: ServiceContext) {
         actor: actor.id,
         reason: `principal disabled: ${reason}`,
         cause: "principal.disabled",
+      });
+      // OAuth access tokens are self-contained: a cutoff revokes every one issued so far, and
+      // the principal's grant families (refresh tokens) are revoked with it.
+      await cutOffPrincipal(unit, id, ctx.config, {
+        actor: actor.id,
+        reason: `principal disabled: ${reason}`,
+        requestId: actor.requestId ?? null,
       });
       const sequence = await unit.appendChange({
         type: "principal.disabled",

@@ -29,6 +29,15 @@ export function registerServe(program: Command, ctx: CommandContext): void {
       });
       const running = await startAuthority(config);
       const { io } = ctx;
+      if (config.masterKey.development) {
+        const warning =
+          "no master key is configured (TESSERA_MASTER_KEY or TESSERA_MASTER_KEY_FILE): signing keys are encrypted " +
+          "under the public DEVELOPMENT key, so anyone with the database can forge access tokens. Never use this in production.";
+        io.err(`\n*** WARNING: ${warning} ***\n\n`);
+        running.app.log.warn(warning);
+      }
+      // Signing keys are generated on first start (and retired on schedule from here on).
+      await running.authority.oauth.signingKeys.ensure();
       io.err(`tessera authority listening on ${running.url}\n`);
       io.err(
         `database: ${running.authority.database.kind} ${redactDatabaseUrl(running.authority.database.location)}\n`,

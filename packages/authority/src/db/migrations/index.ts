@@ -6,10 +6,12 @@
 import type { Migration, MigrationProvider } from "kysely";
 import { coreMigration } from "./0001_core.js";
 import { verifiersMigration } from "./0002_verifiers.js";
+import { oauthMigration } from "./0003_oauth.js";
 
 const migrations: Record<string, Migration> = {
   "0001_core": coreMigration,
   "0002_verifiers": verifiersMigration,
+  "0003_oauth": oauthMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -13,6 +13,8 @@ import { rotateKeyRoute } from "./keys.rotate.js";
 import { showKeyRoute } from "./keys.show.js";
 import { metricsRoute } from "./metrics.js";
 import { introspectRoute } from "./oauth.introspect.js";
+import { revokeTokenRoute } from "./oauth.revoke.js";
+import { tokenRoute } from "./oauth.token.js";
 import { openapiRoute } from "./openapi.js";
 import { createPrincipalRoute } from "./principals.create.js";
 import { disablePrincipalRoute } from "./principals.disable.js";
@@ -20,6 +22,11 @@ import { listPrincipalsRoute } from "./principals.list.js";
 import { showPrincipalRoute } from "./principals.show.js";
 import { showReceiptRoute } from "./receipts.show.js";
 import { revokeBySelectorRoute } from "./revocations.create.js";
+import { listSigningKeysRoute } from "./signing-keys.list.js";
+import { retireSigningKeyRoute } from "./signing-keys.retire.js";
+import { rotateSigningKeyRoute } from "./signing-keys.rotate.js";
+import { jwksRoute } from "./wellknown.jwks.js";
+import { authorizationServerMetadataRoute } from "./wellknown.oauth-authorization-server.js";
 import { verifierAcksRoute } from "./verifiers.acks.js";
 import { listVerifiersRoute } from "./verifiers.list.js";
 import { verifierUsageRoute } from "./verifiers.usage.js";
@@ -29,6 +36,13 @@ export const routes: RouteModule[] = [
   metricsRoute,
   openapiRoute,
   introspectRoute,
+  tokenRoute,
+  revokeTokenRoute,
+  jwksRoute,
+  authorizationServerMetadataRoute,
+  listSigningKeysRoute,
+  rotateSigningKeyRoute,
+  retireSigningKeyRoute,
   createPrincipalRoute,
   listPrincipalsRoute,
   showPrincipalRoute,

@@ -1,10 +1,13 @@
 /**
  * POST /oauth/introspect (RFC 7662). The caller authenticates with an admin key holding
- * `introspect`. Inactive tokens get exactly `{"active": false}`: unknown, revoked, expired
+ * `introspect` (any token), or as an OAuth client with its own credentials (client_secret_basic
+ * or client_secret_post; only its own tokens can be active). Inactive tokens get exactly `{"active": false}`: unknown, revoked, expired
  * and malformed are indistinguishable to the caller. Errors are RFC 6749/6750 shaped.
  */
 import { Type } from "@sinclair/typebox";
-import { authenticateAdmin } from "../auth.js";
+import { hasClientCredentials } from "../../oauth/clients.js";
+import { OAuthError as OAuthFailure, oauthErrorHandler, sendOAuthError } from "../../oauth/errors.js";
+import { authenticateAdmin, bearerToken } from "../auth.js";
 import type { RouteModule } from "../route.js";
 
 const OAuthError = Type.Object({ error: Type.String(), error_description: Type.Optional(Type.String()) });
@@ -41,6 +44,9 @@ export const introspectRoute: RouteModule = (app, { authority, metrics }) => {
               token_type: Type.Optional(Type.String()),
               key_id: Type.Optional(Type.String()),
               deprecated: Type.Optional(Type.Boolean()),
+              jti: Type.Optional(Type.String()),
+              gid: Type.Optional(Type.String()),
+              cnf: Type.Optional(Type.Object({ jkt: Type.String() })),
             },
             { additionalProperties: false },
           ),
@@ -49,19 +55,34 @@ export const introspectRoute: RouteModule = (app, { authority, metrics }) => {
       },
       // Authentication happens in the handler: OAuth endpoints answer with RFC error bodies.
       attachValidation: true,
+      errorHandler: oauthErrorHandler,
     },
     async (request, reply) => {
       reply.header("cache-control", "no-store");
-      const auth = await authenticateAdmin(authority, request, ["introspect"]);
-      if (!auth.ok) {
-        metrics.authFailures.inc({ reason: auth.failure.reason });
-        await authority.audit
-          .recordAuthFailure(auth.failure)
-          .catch((err) => request.log.error({ err }, "audit failed"));
-        const status = auth.error.code === "forbidden" ? 403 : 401;
-        const error = status === 403 ? "insufficient_scope" : "invalid_token";
-        reply.header("www-authenticate", `Bearer realm="tessera", error="${error}"`);
-        return reply.status(status).send({ error, error_description: auth.error.message });
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      let clientId: string | undefined;
+      if (bearerToken(request) === null && hasClientCredentials(request, body)) {
+        try {
+          clientId = (await authority.oauth.authenticateClient(request, body)).client.id;
+        } catch (error) {
+          if (!(error instanceof OAuthFailure)) throw error;
+          if (error.error === "invalid_client") {
+            await authority.oauth.recordClientAuthFailure(request, body, "/oauth/introspect");
+          }
+          return sendOAuthError(reply, error);
+        }
+      } else {
+        const auth = await authenticateAdmin(authority, request, ["introspect"]);
+        if (!auth.ok) {
+          metrics.authFailures.inc({ reason: auth.failure.reason });
+          await authority.audit
+            .recordAuthFailure(auth.failure)
+            .catch((err) => request.log.error({ err }, "audit failed"));
+          const status = auth.error.code === "forbidden" ? 403 : 401;
+          const error = status === 403 ? "insufficient_scope" : "invalid_token";
+          reply.header("www-authenticate", `Bearer realm="tessera", error="${error}"`);
+          return reply.status(status).send({ error, error_description: auth.error.message });
+        }
       }
       if (request.validationError) {
         return reply
@@ -69,7 +90,7 @@ export const introspectRoute: RouteModule = (app, { authority, metrics }) => {
           .send({ error: "invalid_request", error_description: "the token parameter is required" });
       }
       const { token } = request.body as { token: string };
-      const { response, outcome } = await authority.introspect(token);
+      const { response, outcome } = await authority.introspect(token, clientId === undefined ? {} : { clientId });
       metrics.introspections.inc({ outcome });
       return response;
     },

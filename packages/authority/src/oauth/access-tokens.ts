@@ -1,0 +1,138 @@
+/**
+ * JWT access tokens (RFC 9068): `typ: at+jwt`, EdDSA, `kid`; claims `iss sub aud client_id
+ * scope jti iat exp gid` (and `cnf.jkt` when DPoP-bound). Verified statelessly by signature,
+ * and checked against the revocation state here: a revoked `jti`, a revoked grant family, a
+ * principal cutoff, a disabled principal or a retired signing key make a token inactive before
+ * its `exp`.
+ */
+import { type KeyObject, randomBytes } from "node:crypto";
+import { randomBase62 } from "@tessera/verifier";
+import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
+import { sql } from "kysely";
+import type { ServiceContext } from "../services/context.js";
+import type { SigningKeyService } from "./signing-keys.js";
+
+export interface AccessTokenClaims {
+  iss: string;
+  sub: string;
+  aud: string;
+  client_id: string;
+  scope: string;
+  jti: string;
+  iat: number;
+  exp: number;
+  /** The grant family: revoking the family revokes this token. */
+  gid: string;
+  cnf?: { jkt: string };
+}
+
+export interface MintInput {
+  clientId: string;
+  familyId: string;
+  scope: string;
+  audience: string;
+  jkt: string | null;
+  ttlSeconds: number;
+  /** Epoch ms. */
+  now: number;
+}
+
+const rng = (n: number) => new Uint8Array(randomBytes(n));
+
+export function createAccessTokens(ctx: ServiceContext, signingKeys: SigningKeyService) {
+  const { db, clock, config } = ctx;
+
+  /**
+   * Signs an access token with `signer` (from `signingKeys.signer()`, fetched before a unit of
+   * work opens: on SQLite the transaction holds the only connection).
+   */
+  async function mint(
+    input: MintInput,
+    signer: { kid: string; privateKey: KeyObject },
+  ): Promise<{ token: string; claims: AccessTokenClaims }> {
+    const { kid, privateKey } = signer;
+    const iat = Math.floor(input.now / 1000);
+    const claims: AccessTokenClaims = {
+      iss: config.issuer,
+      sub: input.clientId,
+      aud: input.audience,
+      client_id: input.clientId,
+      scope: input.scope,
+      jti: randomBase62(22, rng),
+      iat,
+      exp: iat + input.ttlSeconds,
+      gid: input.familyId,
+      ...(input.jkt ? { cnf: { jkt: input.jkt } } : {}),
+    };
+    const token = await new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", kid })
+      .sign(privateKey);
+    return { token, claims };
+  }
+
+  /** Cheap shape test: three base64url parts whose header claims to be ours. */
+  function looksLikeJwt(token: unknown): token is string {
+    return typeof token === "string" && token.length < 8192 && /^eyJ[\w-]*\.[\w-]+\.[\w-]+$/.test(token);
+  }
+
+  /**
+   * The claims of a token this authority signed, still unexpired and not revoked; null for
+   * anything else (never throws on hostile input).
+   */
+  async function verify(token: unknown): Promise<AccessTokenClaims | null> {
+    if (!looksLikeJwt(token)) return null;
+    let kid: unknown;
+    try {
+      const header = decodeProtectedHeader(token);
+      if (header.typ !== "at+jwt" || header.alg !== "EdDSA") return null;
+      kid = header.kid;
+    } catch {
+      return null;
+    }
+    if (typeof kid !== "string" || kid.length > 128) return null;
+    const key = await signingKeys.verificationKey(kid);
+    if (!key) return null;
+    let claims: AccessTokenClaims;
+    try {
+      const result = await jwtVerify(token, key, {
+        algorithms: ["EdDSA"],
+        typ: "at+jwt",
+        issuer: config.issuer,
+        currentDate: new Date(clock.now()),
+        requiredClaims: ["sub", "aud", "client_id", "scope", "jti", "iat", "exp", "gid"],
+      });
+      claims = result.payload as unknown as AccessTokenClaims;
+    } catch {
+      return null;
+    }
+    if (typeof claims.gid !== "string" || typeof claims.jti !== "string" || typeof claims.client_id !== "string") {
+      return null;
+    }
+    // One round trip for every revocation check, so that a change made through any instance
+    // counts at once.
+    const state = await sql<{
+      jti_revoked: number | null;
+      family_revoked_at: number | null;
+      cutoff: number | null;
+      principal_status: string | null;
+      key_retired_at: number | null;
+    }>`select
+        (select 1 from oauth_revoked_access_tokens where jti = ${claims.jti}) as jti_revoked,
+        (select coalesce(revoked_at, 0) from oauth_grant_families where id = ${claims.gid}) as family_revoked_at,
+        (select cutoff_s from oauth_principal_cutoffs where principal_id = ${claims.sub}) as cutoff,
+        (select status from principals where id = ${claims.sub}) as principal_status,
+        (select coalesce(retired_at, 0) from oauth_signing_keys where kid = ${kid}) as key_retired_at`.execute(db);
+    const row = state.rows[0];
+    if (!row) return null;
+    if (row.jti_revoked !== null) return null;
+    if (row.family_revoked_at === null || Number(row.family_revoked_at) !== 0) return null;
+    if (row.cutoff !== null && claims.iat < Number(row.cutoff)) return null;
+    if (row.principal_status !== "active") return null;
+    if (row.key_retired_at === null || Number(row.key_retired_at) !== 0) return null;
+    return claims;
+  }
+
+  return { mint, verify, looksLikeJwt, signer: signingKeys.signer };
+}
+
+export type AccessTokens = ReturnType<typeof createAccessTokens>;

@@ -1,0 +1,143 @@
+/**
+ * OAuth clients are principals of kind `service` or `app`. A client's secret IS one of its
+ * Tessera API keys holding the scope `oauth:client`: issuance, rotation with a grace window,
+ * revocation, leak scanning and audit are the ones API keys already have, and a disabled
+ * principal can no longer authenticate. `client_id` is the principal id.
+ *
+ * Client authentication methods: `client_secret_basic` (RFC 6749 2.3.1: id and secret
+ * form-encoded, then Basic) and `client_secret_post`. Sending both is `invalid_request`.
+ *
+ * Per-client OAuth settings live in the principal's metadata under `oauth`:
+ * `{ "refreshTokens": true, "accessTokenTtlSeconds": 600, "requireDpop": true, "audience": "https://api.example" }`.
+ */
+import type { FastifyRequest } from "fastify";
+import type { PrincipalKind } from "../db/schema.js";
+import type { ServiceContext } from "../services/context.js";
+import type { LookupKey } from "../services/key-lookup.js";
+import { invalidClient, invalidRequest } from "./errors.js";
+
+/** The scope an API key must hold to serve as its principal's OAuth client secret. */
+export const CLIENT_SECRET_SCOPE = "oauth:client";
+
+export interface ClientSettings {
+  /** client_credentials grants also return a refresh token (the client's first refresh token). */
+  refreshTokens: boolean;
+  /** Lifetime of the client's access tokens; capped by TESSERA_ACCESS_TOKEN_MAX_TTL. */
+  accessTokenTtlSeconds: number | null;
+  /** Every token of this client must be DPoP-bound. */
+  requireDpop: boolean;
+  /** Default `aud` of its access tokens when no `resource` is asked for. */
+  audience: string | null;
+}
+
+export interface OAuthClient {
+  id: string;
+  kind: PrincipalKind;
+  allowedScopes: string[];
+  settings: ClientSettings;
+  /** The API key that authenticated it: its id, never the secret. */
+  keyId: string;
+}
+
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
+
+export function clientSettings(metadataJson: string): ClientSettings {
+  let oauth: Record<string, unknown> = {};
+  try {
+    const metadata = JSON.parse(metadataJson) as Record<string, unknown>;
+    if (metadata.oauth && typeof metadata.oauth === "object" && !Array.isArray(metadata.oauth)) {
+      oauth = metadata.oauth as Record<string, unknown>;
+    }
+  } catch {
+    // Stored metadata is always JSON; a broken row just gets the defaults.
+  }
+  const ttl = oauth.accessTokenTtlSeconds;
+  return {
+    refreshTokens: oauth.refreshTokens === true,
+    accessTokenTtlSeconds: typeof ttl === "number" && Number.isInteger(ttl) && ttl > 0 ? ttl : null,
+    requireDpop: oauth.requireDpop === true,
+    audience: typeof oauth.audience === "string" && oauth.audience.length > 0 ? oauth.audience : null,
+  };
+}
+
+/** RFC 6749 2.3.1: client_id and client_secret are form-encoded before Basic encoding. */
+function decodeBasic(header: string): { id: string; secret: string } | null {
+  const match = /^Basic +([A-Za-z0-9+/=]{1,2048}) *$/i.exec(header);
+  if (!match) return null;
+  const decoded = Buffer.from(match[1] as string, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return null;
+  try {
+    const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, " "));
+    return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the request carries client credentials at all (Basic header or client_secret). */
+export function hasClientCredentials(request: FastifyRequest, body: Record<string, unknown>): boolean {
+  const header = request.headers.authorization;
+  return (typeof header === "string" && /^Basic /i.test(header)) || body.client_secret !== undefined;
+}
+
+export function createClientAuthenticator(ctx: ServiceContext, lookupKey: LookupKey) {
+  /**
+   * Authenticates the client of an OAuth request. Every failure is the same `invalid_client`
+   * (which part was wrong is not revealed); the caller audits it.
+   */
+  return async function authenticateClient(
+    request: FastifyRequest,
+    body: Record<string, unknown>,
+  ): Promise<{ client: OAuthClient; method: ClientAuthMethod }> {
+    const header = request.headers.authorization;
+    const basic = typeof header === "string" && /^Basic /i.test(header);
+    if (typeof header === "string" && !basic) {
+      throw invalidClient("authenticate the client with client_secret_basic or client_secret_post");
+    }
+    if (basic && body.client_secret !== undefined) {
+      throw invalidRequest("use exactly one client authentication method");
+    }
+    let id: unknown;
+    let secret: unknown;
+    let method: ClientAuthMethod;
+    if (basic) {
+      const decoded = decodeBasic(header as string);
+      if (!decoded) throw invalidClient("the Basic credentials are malformed");
+      if (body.client_id !== undefined && body.client_id !== decoded.id) {
+        throw invalidRequest("client_id in the body does not match the authenticated client");
+      }
+      ({ id, secret } = decoded);
+      method = "client_secret_basic";
+    } else {
+      id = body.client_id;
+      secret = body.client_secret;
+      method = "client_secret_post";
+      if (secret === undefined) throw invalidClient("client authentication is required");
+    }
+    if (typeof id !== "string" || typeof secret !== "string" || id.length === 0 || id.length > 128) {
+      throw invalidClient("client authentication failed");
+    }
+    const found = await lookupKey(secret);
+    if (!found.found || !found.usable || found.key.principal_id !== id) {
+      throw invalidClient("client authentication failed");
+    }
+    const scopes = JSON.parse(found.key.scopes) as string[];
+    if (!scopes.includes(CLIENT_SECRET_SCOPE)) throw invalidClient("client authentication failed");
+    const principal = await ctx.db
+      .selectFrom("principals")
+      .select(["kind", "allowed_scopes", "metadata"])
+      .where("id", "=", id)
+      .executeTakeFirst();
+    // Users hold API keys but are not OAuth clients.
+    if (!principal || principal.kind === "user") throw invalidClient("client authentication failed");
+    const client: OAuthClient = {
+      id,
+      keyId: found.key.id,
+      kind: principal.kind,
+      allowedScopes: JSON.parse(principal.allowed_scopes) as string[],
+      settings: clientSettings(principal.metadata),
+    };
+    return { client, method };
+  };
+}
