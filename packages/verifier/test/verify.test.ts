@@ -1,0 +1,168 @@
+import { generateKeyPairSync, sign } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { SignatureCache } from "../src/jwt.js";
+import { Replica } from "../src/replica.js";
+import { type LocalVerifyContext, verifyLocally } from "../src/verify.js";
+import { fakeKey, ISSUER, signingKey, wire } from "./fake-authority.js";
+
+function context(replica = new Replica()): LocalVerifyContext {
+  return { replica, cache: new SignatureCache(100), issuer: ISSUER, prefixes: undefined, clockToleranceSeconds: 0 };
+}
+
+describe("local verification of API keys", () => {
+  it("accepts a live key with the scopes and audience asked for, and says why otherwise", () => {
+    const ctx = context();
+    const key = fakeKey({ scopes: ["orders:read", "orders:write"], audience: "orders-api" });
+    const expired = fakeKey({ expiresAt: Date.now() - 1 });
+    const deprecated = fakeKey({ deprecated: true });
+    for (const k of [key, expired, deprecated]) ctx.replica.addKey(wire(k));
+    const now = Date.now();
+    expect(verifyLocally(key.secret, { scopes: ["orders:read"], audience: "orders-api" }, ctx, now)).toEqual({
+      ok: true,
+      principalId: "prn_1",
+      scopes: ["orders:read", "orders:write"],
+      keyId: key.id,
+      kind: "api_key",
+    });
+    expect(verifyLocally(key.secret, { scopes: ["billing:read"] }, ctx, now)).toEqual({
+      ok: false,
+      reason: "scope_insufficient",
+    });
+    expect(verifyLocally(key.secret, { audience: "billing-api" }, ctx, now)).toEqual({
+      ok: false,
+      reason: "audience_mismatch",
+    });
+    expect(verifyLocally(expired.secret, {}, ctx, now)).toEqual({ ok: false, reason: "expired" });
+    expect(verifyLocally(deprecated.secret, {}, ctx, now)).toMatchObject({ ok: true, deprecated: true });
+    expect(verifyLocally(fakeKey().secret, {}, ctx, now)).toEqual({ ok: false, reason: "unknown" });
+    ctx.replica.revokeKeys([key.id], now);
+    expect(verifyLocally(key.secret, {}, ctx, now)).toEqual({ ok: false, reason: "revoked" });
+  });
+
+  it("never throws on garbage and calls it malformed", () => {
+    const ctx = context();
+    const key = fakeKey();
+    ctx.replica.addKey(wire(key));
+    const garbage: unknown[] = [
+      "",
+      "x".repeat(10_000_000),
+      "\u0000\u0001\u0002binary\uffff",
+      `${key.secret.slice(0, -1)}${key.secret.endsWith("a") ? "b" : "a"}`,
+      `xyz_${key.secret.slice(4)}`,
+      "a.b.c",
+      "..",
+      "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
+      null,
+      undefined,
+      42,
+      {},
+      [],
+      Symbol("s"),
+    ];
+    for (const input of garbage) {
+      const result = verifyLocally(input, { scopes: ["orders:read"] }, ctx, Date.now());
+      expect(result.ok).toBe(false);
+      expect(["malformed", "unknown"]).toContain((result as { reason: string }).reason);
+    }
+  });
+});
+
+describe("local verification of JWT access tokens", () => {
+  function setup() {
+    const ctx = context();
+    const signer = signingKey();
+    ctx.replica.publishSigningKey({ kid: signer.kid, jwk: signer.jwk, notBefore: 0 });
+    return { ctx, signer };
+  }
+
+  it("accepts a valid token and checks audience and scopes on every call", () => {
+    const { ctx, signer } = setup();
+    const token = signer.mint();
+    const now = Date.now();
+    expect(verifyLocally(token, { scopes: ["orders:read"], audience: "orders-api" }, ctx, now)).toMatchObject({
+      ok: true,
+      principalId: "prn_jwt",
+      kind: "access_token",
+      clientId: "app_1",
+      scopes: ["orders:read", "orders:write"],
+    });
+    expect(ctx.cache.size).toBe(1);
+    expect(verifyLocally(token, { audience: "billing-api" }, ctx, now)).toEqual({
+      ok: false,
+      reason: "audience_mismatch",
+    });
+    expect(verifyLocally(token, { scopes: ["billing:read"] }, ctx, now)).toEqual({
+      ok: false,
+      reason: "scope_insufficient",
+    });
+  });
+
+  it("rejects expired, not-yet-valid, foreign-issuer and wrongly typed tokens", () => {
+    const { ctx, signer } = setup();
+    const now = Math.floor(Date.now() / 1000);
+    const at = Date.now();
+    expect(verifyLocally(signer.mint({ exp: now - 1 }), {}, ctx, at)).toEqual({ ok: false, reason: "expired" });
+    expect(verifyLocally(signer.mint({ nbf: now + 60 }), {}, ctx, at)).toEqual({ ok: false, reason: "not_yet_valid" });
+    expect(verifyLocally(signer.mint({ iss: "https://evil" }), {}, ctx, at)).toEqual({
+      ok: false,
+      reason: "issuer_mismatch",
+    });
+    expect(verifyLocally(signer.mint({}, { typ: "JWT" }), {}, ctx, at)).toEqual({ ok: false, reason: "malformed" });
+    expect(verifyLocally(signer.mint({}, { alg: "none" }), {}, ctx, at)).toEqual({ ok: false, reason: "malformed" });
+    expect(verifyLocally(signer.mint({}, { alg: "HS256" }), {}, ctx, at)).toEqual({ ok: false, reason: "malformed" });
+    expect(verifyLocally(signer.mint({}, { kid: "other" }), {}, ctx, at)).toEqual({ ok: false, reason: "unknown" });
+  });
+
+  it("rejects a forged signature and a token signed by a key the feed never delivered", () => {
+    const { ctx, signer } = setup();
+    const token = signer.mint();
+    const [h, p] = token.split(".") as [string, string];
+    const other = generateKeyPairSync("ed25519").privateKey;
+    const forged = `${h}.${p}.${sign(null, Buffer.from(`${h}.${p}`), other).toString("base64url")}`;
+    expect(verifyLocally(forged, {}, ctx, Date.now())).toEqual({ ok: false, reason: "bad_signature" });
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ sub: "prn_admin" })).toString("base64url")}.${token.split(".")[2]}`;
+    expect(verifyLocally(tampered, {}, ctx, Date.now())).toEqual({ ok: false, reason: "bad_signature" });
+    const foreign = signingKey("sig_foreign").mint({}, { kid: signer.kid });
+    expect(verifyLocally(foreign, {}, ctx, Date.now())).toEqual({ ok: false, reason: "bad_signature" });
+  });
+
+  it("revokes by jti, grant family, principal cutoff and emergency key retirement, even after caching", () => {
+    const { ctx, signer } = setup();
+    const now = Math.floor(Date.now() / 1000);
+    const byJti = signer.mint({ jti: "j1", gid: "g1" });
+    const byFamily = signer.mint({ jti: "j2", gid: "g2" });
+    const byCutoff = signer.mint({ jti: "j3", gid: "g3", sub: "prn_cut", iat: now - 10 });
+    const afterCutoff = signer.mint({ jti: "j4", gid: "g4", sub: "prn_cut", iat: now });
+    for (const t of [byJti, byFamily, byCutoff, afterCutoff])
+      expect(verifyLocally(t, {}, ctx, Date.now()).ok).toBe(true);
+    ctx.replica.apply("access_token.revoked", { jti: "j1", exp: now + 300, principalId: "prn_jwt", familyId: "g1" }, 0);
+    ctx.replica.apply("grant_family.revoked", { familyId: "g2", exp: now + 300 }, 0);
+    ctx.replica.apply("principal.cutoff", { principalId: "prn_cut", before: now - 5 }, 0);
+    expect(verifyLocally(byJti, {}, ctx, Date.now())).toEqual({ ok: false, reason: "revoked" });
+    expect(verifyLocally(byFamily, {}, ctx, Date.now())).toEqual({ ok: false, reason: "revoked" });
+    expect(verifyLocally(byCutoff, {}, ctx, Date.now())).toEqual({ ok: false, reason: "revoked" });
+    expect(verifyLocally(afterCutoff, {}, ctx, Date.now()).ok).toBe(true);
+    ctx.replica.apply("signing_key.retired", { kid: signer.kid, emergency: false, at: Date.now() }, 0);
+    expect(verifyLocally(afterCutoff, {}, ctx, Date.now()).ok).toBe(true);
+    ctx.replica.apply("signing_key.retired", { kid: signer.kid, emergency: true, at: Date.now() }, 0);
+    expect(verifyLocally(afterCutoff, {}, ctx, Date.now())).toEqual({ ok: false, reason: "revoked" });
+  });
+
+  it("refuses a private key in the feed and malformed change events", () => {
+    const replica = new Replica();
+    const { privateKey } = generateKeyPairSync("ed25519");
+    expect(() =>
+      replica.publishSigningKey({ kid: "k", jwk: privateKey.export({ format: "jwk" }), notBefore: 0 }),
+    ).toThrow(/public/);
+    expect(() => replica.apply("key.revoked", { ids: "key_1" }, 0)).toThrow();
+    expect(() => replica.apply("key.issued", { key: { id: 1 } }, 0)).toThrow();
+    expect(() => replica.apply("something.new", {}, 0)).not.toThrow();
+  });
+
+  it("bounds the signature cache", () => {
+    const { ctx, signer } = setup();
+    const small = { ...ctx, cache: new SignatureCache(3) };
+    for (let i = 0; i < 10; i++) expect(verifyLocally(signer.mint(), {}, small, Date.now()).ok).toBe(true);
+    expect(small.cache.size).toBe(3);
+  });
+});
