@@ -10,7 +10,7 @@ import { createHttpHarness, type HttpHarness } from "../http-harness.js";
 import { STORE_KINDS } from "../stores.js";
 
 interface RouteCase {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PATCH";
   url: (ids: { key: string; principal: string }) => string;
   body?: unknown;
 }
@@ -40,6 +40,17 @@ const CASES: Record<string, RouteCase> = {
     body: { selector: { owner: "victims" }, reason: "r" },
   },
   "GET /v1/audit": { method: "GET", url: () => "/v1/audit" },
+  "PATCH /v1/principals/:id": {
+    method: "PATCH",
+    url: (ids) => `/v1/principals/${ids.principal}`,
+    body: { allowedScopes: [] },
+  },
+  "GET /scim/v2/Users/:id": { method: "GET", url: (ids) => `/scim/v2/Users/${ids.principal}` },
+  "PATCH /scim/v2/Users/:id": {
+    method: "PATCH",
+    url: (ids) => `/scim/v2/Users/${ids.principal}`,
+    body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "active", value: false }] },
+  },
   "POST /v1/leaks/check": { method: "POST", url: () => "/v1/leaks/check", body: { tokens: ["tsk_x"] } },
   "POST /v1/leaks": {
     method: "POST",
