@@ -3,6 +3,7 @@
  * over the admin API (--url, TESSERA_ADMIN_KEY); `serve`, `init` and `audit verify` work on
  * the database directly.
  */
+import { configureScanCommand, runCli as runScanCli } from "@tessera/scanner/cli";
 import { Command, CommanderError } from "commander";
 import { isTesseraError } from "../errors.js";
 import { ApiError } from "./client.js";
@@ -37,6 +38,11 @@ export function createProgram(io: CliIO): Command {
   registerKeys(program, ctx);
   registerRevoke(program, ctx);
   registerAudit(program, ctx);
+  // `tessera scan` is the scanner package's command, with its own exit codes (0 clean,
+  // 1 findings, 2 error), carried out through CliExit.
+  configureScanCommand(program.command("scan"), scannerIO(io), (code) => {
+    if (code !== 0) throw new CliExit(code);
+  });
   registerSigningKeys(program, ctx);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
@@ -47,8 +53,22 @@ export function createProgram(io: CliIO): Command {
   return program;
 }
 
+function scannerIO(io: CliIO) {
+  return {
+    stdout: io.out,
+    stderr: io.err,
+    stdin: process.stdin,
+    env: io.env,
+    stdoutIsTTY: io.isTTY,
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+  };
+}
+
 /** Runs the CLI and returns its exit code instead of exiting, so tests can call it in-process. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  // `tessera scan` has options of its own named like the global ones (--url is the authority
+  // to check findings against), so its arguments go to the scanner untouched.
+  if (argv[0] === "scan") return runScanCli(argv.slice(1), scannerIO(io));
   const program = createProgram(io);
   try {
     await program.parseAsync(argv, { from: "user" });
