@@ -8,6 +8,7 @@ import { loadConfig, type TesseraConfig } from "./config.js";
 import { type Database, openDatabase } from "./db/database.js";
 import { notifyOnCommit } from "./feed/commit-notifier.js";
 import { createFeedService } from "./feed/service.js";
+import { loadOAuthReplicaState } from "./oauth/replica-state.js";
 import { createOAuthService } from "./oauth/service.js";
 import { createBootstrap } from "./services/bootstrap.js";
 import type { ServiceContext } from "./services/context.js";
@@ -38,6 +39,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     issuer: config.issuer,
     onError: (error) => process.emitWarning(`tessera feed: ${(error as Error)?.message ?? String(error)}`),
   });
+  feed.setOAuthStateLoader(loadOAuthReplicaState);
   // Services write through a database that wakes the change feed when a transaction commits.
   const ctx: ServiceContext = { db: notifyOnCommit(database.db, feed.notifyCommit), clock, config };
 

@@ -29,7 +29,7 @@ let counter = 0;
 
 export async function startOn(store: TestStore, overrides: Partial<TesseraConfig> = {}): Promise<RunningAuthority> {
   const config = loadConfig({}, { databaseUrl: store.url, port: 0, usageFlushIntervalMs: 50, ...overrides });
-  return startAuthority(config, { logger: false });
+  return startAuthority(config, { logger: process.env.TESSERA_TEST_LOG ? { level: "error" } : false });
 }
 
 export async function createFeedFixture(
