@@ -17,11 +17,7 @@ export interface OAuthHarness extends Harness {
     kind?: "service" | "app" | "user";
   }): Promise<{ id: string; secret: string; keyId: string }>;
   /** POSTs a form to `path`. */
-  form(
-    path: string,
-    params: Record<string, string>,
-    headers?: Record<string, string>,
-  ): Promise<LightMyRequestResponse>;
+  form(path: string, params: Record<string, string>, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
   basic(id: string, secret: string): { authorization: string };
   /** Rows in a table. */
   count(table: "oauth_grant_families" | "oauth_refresh_tokens" | "oauth_revoked_access_tokens"): Promise<number>;
