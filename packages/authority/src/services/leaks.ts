@@ -55,7 +55,11 @@ export function createLeakService(ctx: ServiceContext) {
     const rows =
       wanted.length === 0
         ? []
-        : await db.selectFrom("api_keys").select(["id", "key_hash", "status", "expires_at"]).where("key_hash", "in", wanted).execute();
+        : await db
+            .selectFrom("api_keys")
+            .select(["id", "key_hash", "status", "expires_at"])
+            .where("key_hash", "in", wanted)
+            .execute();
     const byHash = new Map(rows.map((r) => [r.key_hash, r]));
     const now = clock.now();
     return tokens.map((_, index) => {
@@ -80,10 +84,18 @@ export function createLeakService(ctx: ServiceContext) {
         const statusBefore = keyState(row, unit.now);
         const live = statusBefore === "active" || statusBefore === "deprecated";
         const reason = `leaked: ${leak.location}`.slice(0, 1024);
-        const finding = { location: leak.location, detector: leak.detector ?? null, fingerprint: leak.fingerprint ?? null };
+        const finding = {
+          location: leak.location,
+          detector: leak.detector ?? null,
+          fingerprint: leak.fingerprint ?? null,
+        };
         let actionTaken: LeakReportResult["actionTaken"] = live ? "notified" : "none";
         if (live && action === "revoke") {
-          await revokeKeysMatching(unit, (eb) => eb("id", "=", row.id), { actor: actor.id, reason, cause: "leak.reported" });
+          await revokeKeysMatching(unit, (eb) => eb("id", "=", row.id), {
+            actor: actor.id,
+            reason,
+            cause: "leak.reported",
+          });
           actionTaken = "revoked";
         } else if (live && action === "deprecate") {
           const until = unit.now + config.leakDeprecateWithinMs;
@@ -99,6 +111,11 @@ export function createLeakService(ctx: ServiceContext) {
           });
           actionTaken = "deprecated";
         }
+        // For webhook subscribers: a leak was reported and acted on (no secret, only where it was found).
+        await unit.appendChange({
+          type: "leak.reported",
+          data: { keyId: row.id, principalId: row.principal_id, location: leak.location, statusBefore, actionTaken },
+        });
         await unit.appendAudit({
           actor: actor.id,
           action: "leak.reported",
@@ -118,7 +135,13 @@ export function createLeakService(ctx: ServiceContext) {
           targetType: "leaks",
           reason: `${unknown} reported token(s) are not keys of this authority`,
           requestId: actor.requestId ?? null,
-          data: { count: unknown, locations: leaks.filter((_, i) => !results[i]?.keyId).slice(0, 100).map((l) => l.location) },
+          data: {
+            count: unknown,
+            locations: leaks
+              .filter((_, i) => !results[i]?.keyId)
+              .slice(0, 100)
+              .map((l) => l.location),
+          },
         });
       }
       return results;
