@@ -187,8 +187,10 @@ export function createSigningKeyService(ctx: ServiceContext) {
 
   /** The key that signs now: the newest key whose publication delay has passed and that is not retiring. */
   async function signer(): Promise<{ kid: string; privateKey: KeyObject }> {
+    const keys = await load();
+    // Read after loading: a key created by this load starts signing at the time it was made.
     const now = clock.now();
-    const candidates = (await load())
+    const candidates = keys
       .filter((k) => k.row.not_before <= now && (k.row.retire_at === null || k.row.retire_at > now))
       // A key not scheduled to retire is preferred; a retiring key signs only until its successor may.
       .sort(
