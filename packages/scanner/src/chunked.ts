@@ -70,6 +70,10 @@ export class ChunkedScanner {
     return this.#bytes;
   }
 
+  /**
+   * Adds bytes. They are read, not copied, until the next chunk is scanned (at the latest by
+   * {@link end}): do not overwrite them before.
+   */
   push(bytes: Uint8Array): void {
     this.#bytes += bytes.length;
     for (let from = 0; from < bytes.length; from += this.#chunkSize) {
@@ -87,7 +91,11 @@ export class ChunkedScanner {
   }
 
   #flush(final: boolean): void {
-    const buffer = Buffer.concat([this.#carried, ...this.#pending]);
+    // One piece and nothing carried (a file that fits in a chunk): scan it where it is.
+    const buffer =
+      this.#carried.length === 0 && this.#pending.length === 1
+        ? (this.#pending[0] as Buffer)
+        : Buffer.concat([this.#carried, ...this.#pending]);
     this.#pending = [];
     this.#pendingLength = 0;
     const bufferStart = this.#carriedStart;

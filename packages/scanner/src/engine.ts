@@ -4,7 +4,7 @@
  * @module
  */
 
-import { createPrefilter, type Prefilter } from "./prefilter.js";
+import { createPrefilter, HitBuffer, type Prefilter } from "./prefilter.js";
 import type { Detector, DetectorMatch, KeywordHit } from "./types.js";
 
 export interface Engine {
@@ -33,28 +33,77 @@ export function createEngine(detectors: readonly Detector[]): Engine {
 }
 
 /**
+ * What {@link findMatches} reuses from call to call on one engine: hits are written into typed
+ * arrays and handed to detectors as pooled objects, so a chunk with thousands of keyword hits
+ * allocates next to nothing.
+ */
+interface Workspace {
+  hits: HitBuffer;
+  pool: KeywordHit[];
+  /** For each prefilter keyword index, the indexes in `detectors` of the detectors that want it. */
+  detectorsOf: (readonly number[])[];
+}
+
+const workspaces = new WeakMap<Engine, Workspace>();
+
+function workspaceOf(engine: Engine): Workspace {
+  let workspace = workspaces.get(engine);
+  if (workspace === undefined) {
+    workspace = {
+      hits: new HitBuffer(),
+      pool: [],
+      detectorsOf: engine.prefilter.keywords.map((keyword) =>
+        (engine.byKeyword.get(keyword) ?? []).map((d) => engine.detectors.indexOf(d)),
+      ),
+    };
+    workspaces.set(engine, workspace);
+  }
+  return workspace;
+}
+
+/**
  * Every secret in `bytes`, ordered by position. `bytes` are read as latin1 (one character per
  * byte), so offsets are byte offsets, invalid UTF-8 cannot throw, and ASCII tokens match
  * whatever the file's encoding.
  */
 export function findMatches(engine: Engine, bytes: Uint8Array): EngineMatch[] {
-  const hits = engine.prefilter.find(bytes);
-  if (hits.length === 0) return [];
-  const perDetector = new Map<Detector, KeywordHit[]>();
-  for (const hit of hits) {
-    for (const detector of engine.byKeyword.get(hit.keyword) ?? []) {
-      let list = perDetector.get(detector);
-      if (list === undefined) {
-        list = [];
-        perDetector.set(detector, list);
+  const workspace = workspaceOf(engine);
+  const count = engine.prefilter.collect(bytes, workspace.hits);
+  if (count === 0) return [];
+  const { starts, keywordIndexes } = workspace.hits;
+  const { pool, detectorsOf } = workspace;
+  const keywords = engine.prefilter.keywords;
+  const perDetector: (KeywordHit[] | undefined)[] = new Array(engine.detectors.length);
+  // Hits come ordered by end position; a detector wants them by start, which differs only when
+  // keywords of different lengths end close together.
+  const sorted: boolean[] = new Array(engine.detectors.length).fill(true);
+  for (let h = 0; h < count; h++) {
+    const keywordIndex = keywordIndexes[h] as number;
+    let hit = pool[h];
+    if (hit === undefined) {
+      hit = { start: 0, keyword: "" };
+      pool.push(hit);
+    }
+    hit.start = starts[h] as number;
+    hit.keyword = keywords[keywordIndex] as string;
+    const interested = detectorsOf[keywordIndex] as readonly number[];
+    for (let d = 0; d < interested.length; d++) {
+      const index = interested[d] as number;
+      const list = perDetector[index];
+      if (list === undefined) perDetector[index] = [hit];
+      else {
+        if ((list[list.length - 1] as KeywordHit).start > hit.start) sorted[index] = false;
+        list.push(hit);
       }
-      list.push(hit);
     }
   }
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
   const matches: EngineMatch[] = [];
-  for (const [detector, detectorHits] of perDetector) {
-    detectorHits.sort((a, b) => a.start - b.start);
+  for (let index = 0; index < perDetector.length; index++) {
+    const detectorHits = perDetector[index];
+    if (detectorHits === undefined) continue;
+    if (!sorted[index]) detectorHits.sort((a, b) => a.start - b.start);
+    const detector = engine.detectors[index] as Detector;
     for (const match of detector.detect(text, detectorHits)) matches.push({ ...match, detector });
   }
   return resolveOverlaps(matches);

@@ -1,17 +1,25 @@
+const counts = new Uint32Array(65536);
+const order = new Uint16Array(65536);
+
 /**
  * Shannon entropy in bits per character. Random base62 scores about 5.95 for long strings;
  * English words and identifiers score 2.5 to 3.5.
  */
 export function shannonEntropy(text: string): number {
   if (text.length === 0) return 0;
-  const counts = new Map<number, number>();
+  // Counts live in one preallocated table (no map per call); characters are summed in the order
+  // of their first occurrence, so the result does not depend on how they are counted.
+  let distinct = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    counts.set(c, (counts.get(c) ?? 0) + 1);
+    if (counts[c] === 0) order[distinct++] = c;
+    counts[c] = (counts[c] as number) + 1;
   }
   let bits = 0;
-  for (const n of counts.values()) {
-    const p = n / text.length;
+  for (let k = 0; k < distinct; k++) {
+    const c = order[k] as number;
+    const p = (counts[c] as number) / text.length;
+    counts[c] = 0;
     bits -= p * Math.log2(p);
   }
   return bits;

@@ -14,7 +14,28 @@ import type { KeywordHit } from "./types.js";
 export interface Prefilter {
   /** Every occurrence of every keyword in `bytes[from, to)`, ordered by end position. */
   find(bytes: Uint8Array, from?: number, to?: number): KeywordHit[];
+  /**
+   * The same occurrences as {@link Prefilter.find}, written into reusable storage instead of
+   * allocated: the start of each and the index of its keyword in {@link Prefilter.keywords}.
+   * Returns how many there are.
+   */
+  collect(bytes: Uint8Array, into: HitBuffer): number;
   readonly keywords: readonly string[];
+}
+
+/** Storage for {@link Prefilter.collect}, reused from call to call; grown as needed. */
+export class HitBuffer {
+  starts = new Int32Array(4096);
+  keywordIndexes = new Int32Array(4096);
+
+  grow(): void {
+    const starts = new Int32Array(this.starts.length * 2);
+    starts.set(this.starts);
+    this.starts = starts;
+    const keywordIndexes = new Int32Array(this.keywordIndexes.length * 2);
+    keywordIndexes.set(this.keywordIndexes);
+    this.keywordIndexes = keywordIndexes;
+  }
 }
 
 /** Builds the automaton. Keywords must be non-empty ASCII; they are matched case-insensitively. */
@@ -71,25 +92,55 @@ export function createPrefilter(keywords: Iterable<string>): Prefilter {
   for (let s = 0; s < stateCount; s++) {
     for (let c = 65; c <= 90; c++) delta[s * 256 + c] = delta[s * 256 + c + 32] as number;
   }
-  const accepting = new Uint8Array(stateCount);
-  for (let s = 0; s < stateCount; s++) if ((output[s] as number[]).length > 0) accepting[s] = 1;
+  // The table the loop runs on: entries are the next state's row offset (state * 256), so a step
+  // is one load and one add; entries of accepting states are stored bitwise-negated, so the only
+  // test per byte is a sign check.
+  const table = new Int32Array(stateCount * 256);
+  for (let i = 0; i < table.length; i++) {
+    const next = delta[i] as number;
+    table[i] = (output[next] as number[]).length > 0 ? ~(next * 256) : next * 256;
+  }
+  const lengths = unique.map((k) => k.length);
 
-  return {
+  const prefilter: Prefilter = {
     keywords: unique,
-    find(bytes, from = 0, to = bytes.length) {
-      const hits: KeywordHit[] = [];
-      let state = 0;
-      for (let i = from; i < to; i++) {
-        state = delta[(state << 8) | (bytes[i] as number)] as number;
-        if (accepting[state] === 1) {
-          const outs = output[state] as number[];
-          for (let o = 0; o < outs.length; o++) {
-            const keyword = unique[outs[o] as number] as string;
-            hits.push({ start: i + 1 - keyword.length, keyword });
+    collect(bytes, into) {
+      let starts = into.starts;
+      let keywordIndexes = into.keywordIndexes;
+      let count = 0;
+      let row = 0;
+      for (let i = 0; i < bytes.length; i++) {
+        row = table[row + (bytes[i] as number)] as number;
+        if (row < 0) {
+          row = ~row;
+          const found = output[row >> 8] as number[];
+          for (let o = 0; o < found.length; o++) {
+            if (count === starts.length) {
+              into.grow();
+              starts = into.starts;
+              keywordIndexes = into.keywordIndexes;
+            }
+            const k = found[o] as number;
+            starts[count] = i + 1 - (lengths[k] as number);
+            keywordIndexes[count] = k;
+            count++;
           }
         }
+      }
+      return count;
+    },
+    find(bytes, from = 0, to = bytes.length) {
+      const into = new HitBuffer();
+      const count = prefilter.collect(bytes.subarray(from, to), into);
+      const hits: KeywordHit[] = new Array(count);
+      for (let h = 0; h < count; h++) {
+        hits[h] = {
+          start: from + (into.starts[h] as number),
+          keyword: unique[into.keywordIndexes[h] as number] as string,
+        };
       }
       return hits;
     },
   };
+  return prefilter;
 }

@@ -37,7 +37,10 @@ export interface Detector {
   keywords: readonly string[];
   /** Lower number wins when two detectors report overlapping text. */
   priority: number;
-  /** Finds secrets around the hits of its keywords in `text` (hits are ordered by position). */
+  /**
+   * Finds secrets around the hits of its keywords in `text` (hits are ordered by position). The
+   * hit objects are reused by the engine after the call returns: read them, do not keep them.
+   */
   detect(text: string, hits: readonly KeywordHit[]): DetectorMatch[];
 }
 

@@ -164,9 +164,16 @@ function assignedValue(text: string, identStart: number, identEnd: number): Valu
   if (!startsLine(text, identStart)) return null;
   let end = i;
   const limit = Math.min(text.length, i + MAX_VALUE + 1);
-  while (end < limit && !/[\s'"`;,#]/.test(text[end] as string)) end++;
+  while (end < limit && !endsUnquotedValue(text.charCodeAt(end))) end++;
   if (end >= limit) return null;
   return { text: text.slice(i, end), start: i, end };
+}
+
+/** Whitespace (what `\s` matches in latin1 text), quotes, `;`, `,` and `#`. */
+function endsUnquotedValue(c: number): boolean {
+  return (
+    (c >= 9 && c <= 13) || c === 32 || c === 160 || c === 39 || c === 34 || c === 96 || c === 59 || c === 44 || c === 35
+  );
 }
 
 function skipBlanks(text: string, from: number): number {
@@ -187,12 +194,14 @@ function startsLine(text: string, at: number): boolean {
 
 /** Scores a candidate value. Exported for tests. */
 export function looksSecret(value: string, isPassword: boolean): boolean {
-  if (value.length < 8 || value.length > MAX_VALUE || /\s/.test(value)) return false;
-  if (value.includes("://") || /^(?:\.{0,2}\/|~\/)/.test(value)) return false;
-  if (isPlaceholder(value) || isIdentifierOrHash(value) || CHECKSUMMED_SHAPE.test(value)) return false;
+  // Every test must pass; the cheap ones go first, as most candidates are ordinary code.
+  if (value.length < (isPassword ? 8 : 16) || value.length > MAX_VALUE || /\s/.test(value)) return false;
+  if (!isPassword && !(/[0-9]/.test(value) && /[A-Za-z]/.test(value))) return false;
   if (WORDS_ONLY.test(value) || /^[0-9.]+$/.test(value)) return false;
+  if (value.includes("://") || /^(?:\.{0,2}\/|~\/)/.test(value)) return false;
+  if (CHECKSUMMED_SHAPE.test(value) || isIdentifierOrHash(value) || isPlaceholder(value)) return false;
   const entropy = shannonEntropy(value);
+  if (!isPassword) return entropy >= 3.5;
   const classes = characterClasses(value);
-  if (isPassword) return entropy >= 3.0 && (classes >= 3 || (classes === 2 && value.length >= 12));
-  return value.length >= 16 && entropy >= 3.5 && /[0-9]/.test(value) && /[A-Za-z]/.test(value);
+  return entropy >= 3.0 && (classes >= 3 || (classes === 2 && value.length >= 12));
 }

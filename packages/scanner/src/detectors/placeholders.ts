@@ -48,32 +48,50 @@ const HEX = /^[0-9a-f]+$/i;
 /** Lengths of common digests in hex: MD5, SHA-1, SHA-224, SHA-256, SHA-384, SHA-512. */
 const HASH_HEX_LENGTHS = new Set([32, 40, 56, 64, 96, 128]);
 
+const escapeRegExp = (literal: string): string => literal.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+/** Any template marker, in any case. */
+const TEMPLATE = new RegExp(TEMPLATE_MARKERS.map(escapeRegExp).join("|"), "i");
+/**
+ * Any stop word in one case: lower, upper or capitalised. Stop words count only in one case
+ * (example, EXAMPLE, Example): in a random mixed-case string a case-insensitive "todo" or "fake"
+ * turns up about once in a thousand values, which would cost recall; an exact-case one about once
+ * in a hundred thousand. One regex rather than a hundred `includes` calls: this runs for every
+ * candidate value.
+ */
+const STOP = new RegExp(
+  [
+    ...new Set(
+      STOP_WORDS.flatMap((word) => [word, word.toUpperCase(), (word[0] as string).toUpperCase() + word.slice(1)]),
+    ),
+  ]
+    .map(escapeRegExp)
+    .join("|"),
+);
+const ONE_REPEATED_SYMBOL = /^\*+$|^\.+$|^-+$|^_+$/;
+
 /** True when `value` is a template, a documented example, a placeholder or a low-variety string. */
 export function isPlaceholder(value: string): boolean {
-  const lower = value.toLowerCase();
-  for (const marker of TEMPLATE_MARKERS) if (lower.includes(marker)) return true;
-  // Stop words count only in one case (example, EXAMPLE, Example): in a random mixed-case string
-  // a case-insensitive "todo" or "fake" turns up about once in a thousand values, which would cost
-  // recall; an exact-case one about once in a hundred thousand.
-  for (const word of STOP_WORDS) {
-    if (
-      value.includes(word) ||
-      value.includes(word.toUpperCase()) ||
-      value.includes(word[0]?.toUpperCase() + word.slice(1))
-    )
-      return true;
-  }
   if (value.startsWith("<") || value.endsWith(">") || value.startsWith("$") || value.startsWith("%")) return true;
-  if (/^\*+$|^\.+$|^-+$|^_+$/.test(value)) return true;
-  return distinctCharacters(value) <= Math.min(4, value.length - 1);
+  if (hasFewDistinctCharacters(value) || ONE_REPEATED_SYMBOL.test(value)) return true;
+  return TEMPLATE.test(value) || STOP.test(value);
 }
 
 /** True for UUIDs and hex strings of the length of a common digest (commit ids, checksums). */
 export function isIdentifierOrHash(value: string): boolean {
   if (UUID.test(value)) return true;
-  return HEX.test(value) && HASH_HEX_LENGTHS.has(value.length);
+  return HASH_HEX_LENGTHS.has(value.length) && HEX.test(value);
 }
 
-function distinctCharacters(value: string): number {
-  return new Set(value).size;
+/** At most min(4, length - 1) distinct characters, counted without building a set. */
+function hasFewDistinctCharacters(value: string): boolean {
+  const limit = Math.min(4, value.length - 1);
+  const seen: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (!seen.includes(c)) {
+      seen.push(c);
+      if (seen.length > limit) return false;
+    }
+  }
+  return seen.length <= limit;
 }

@@ -9,7 +9,7 @@ import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, r
 import { join, relative, sep } from "node:path";
 import { promisify } from "node:util";
 import ignore, { type Ignore } from "ignore";
-import { ChunkedScanner } from "../chunked.js";
+import { ChunkedScanner, DEFAULT_CHUNK_SIZE } from "../chunked.js";
 import type { Engine } from "../engine.js";
 import { toFinding } from "../finding.js";
 import type { InternalFinding } from "../types.js";
@@ -148,6 +148,9 @@ export interface FileScanOptions {
 /** Bytes inspected for a NUL to call a file binary (git's heuristic). */
 const BINARY_SNIFF = 8000;
 
+/** One read buffer per thread, reused from file to file (files are scanned one at a time). */
+let readBuffer = Buffer.allocUnsafe(0);
+
 /** Scans one file, streaming it in chunks when it is larger than one chunk. Never throws. */
 export function scanFile(engine: Engine, entry: FileEntry, options: FileScanOptions): FileScanResult {
   let fd: number;
@@ -160,22 +163,33 @@ export function scanFile(engine: Engine, entry: FileEntry, options: FileScanOpti
     const stat = fstatSync(fd);
     if (!stat.isFile()) return { status: "not-a-file", bytes: 0, findings: [] };
     if (stat.size > options.maxFileSize) return { status: "too-large", bytes: 0, findings: [] };
-    const chunkSize = options.chunkSize ?? 4 * 1024 * 1024;
+    const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
     const scanner = new ChunkedScanner(engine, { chunkSize, ...(options.overlap ? { overlap: options.overlap } : {}) });
-    const buffer = Buffer.allocUnsafe(Math.max(BINARY_SNIFF, Math.min(chunkSize, stat.size + 1)));
+    // One byte more than the file: a file that fits is read whole, and its end seen, in one read.
+    const capacity = Math.max(BINARY_SNIFF, Math.min(chunkSize, stat.size + 1));
+    if (readBuffer.length < capacity) readBuffer = Buffer.allocUnsafe(capacity);
+    const buffer = readBuffer.subarray(0, capacity);
     let first = true;
     let total = 0;
+    let filled = 0;
     for (;;) {
-      const read = readSync(fd, buffer, 0, buffer.length, null);
+      const read = readSync(fd, buffer, filled, buffer.length - filled, null);
       if (read === 0) break;
       if (first && buffer.subarray(0, Math.min(read, BINARY_SNIFF)).includes(0))
         return { status: "binary", bytes: 0, findings: [] };
       first = false;
       total += read;
+      filled += read;
       // The file grew past the limit while being read.
       if (total > options.maxFileSize) return { status: "too-large", bytes: 0, findings: [] };
-      scanner.push(Buffer.from(buffer.subarray(0, read)));
+      if (filled === buffer.length) {
+        // A large file: the scanner keeps what it is given until it scans it, so give it a copy.
+        scanner.push(Buffer.from(buffer));
+        filled = 0;
+      }
     }
+    // The scanner is done with these bytes when `end` returns: no copy needed.
+    if (filled > 0) scanner.push(buffer.subarray(0, filled));
     const findings = scanner.end().map((m) => toFinding(m, { file: entry.display }));
     return { status: "scanned", bytes: total, findings };
   } catch (error) {
