@@ -72,9 +72,15 @@ export class ChainVerifier {
   private count = 0;
   readonly problems: ChainProblem[] = [];
 
+  /**
+   * @param genesis the `prev_hash` the first record must carry: 64 zeros, or the anchor hash
+   *   when older records were deleted by retention
+   * @param firstSeq the sequence number of the first record (1, or the anchor's + 1)
+   */
   constructor(
     private readonly genesis: string,
     private readonly maxProblems = 100,
+    private readonly firstSeq = 1,
   ) {}
 
   private report(kind: ChainProblemKind, seq: number, message: string): void {
@@ -87,7 +93,7 @@ export class ChainVerifier {
       this.report("edited", record.seq, `record ${record.seq} does not match its hash: it was edited`);
     }
     const prev = this.previous;
-    const expectedSeq = prev ? prev.seq + 1 : 1;
+    const expectedSeq = prev ? prev.seq + 1 : this.firstSeq;
     if (record.seq < expectedSeq) {
       this.report("reordered", record.seq, `record ${record.seq} comes after record ${prev?.seq}: out of order`);
     } else if (record.seq > expectedSeq) {

@@ -106,15 +106,22 @@ export function createAuditService(db: Kysely<Schema>, clock: Clock) {
   }
 
   /** Verifies the stored chain, and that the last record is the head the database recorded. */
-  async function verify(expectedHead?: string): Promise<ChainVerification> {
-    const verifier = new ChainVerifier(GENESIS_HASH);
+  async function verify(expectedHead?: string): Promise<ChainVerification & { anchor: { seq: number; hash: string } | null }> {
+    // Records deleted by audit retention leave an anchor: the chain must continue from it.
+    const anchorRow = await db
+      .selectFrom("sequences")
+      .select(["value", "last_hash"])
+      .where("name", "=", "audit_anchor")
+      .executeTakeFirst();
+    const anchor = anchorRow?.last_hash ? { seq: Number(anchorRow.value), hash: anchorRow.last_hash } : null;
+    const verifier = new ChainVerifier(anchor?.hash ?? GENESIS_HASH, 100, (anchor?.seq ?? 0) + 1);
     for await (const record of records()) verifier.add(record);
     const head =
       expectedHead ??
       (await db.selectFrom("sequences").select("last_hash").where("name", "=", "audit").executeTakeFirst())
         ?.last_hash ??
       undefined;
-    return verifier.finish(head ?? undefined);
+    return { ...verifier.finish(head ?? undefined), anchor };
   }
 
   async function recordAuthFailure(failure: AuthFailure): Promise<void> {

@@ -3,15 +3,17 @@
  * a rotation back while the window is open. Each is one transaction with its audit record and
  * change-log event.
  */
-import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
+import { type ChangeEntry, runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { type KeyView, keyState, toKeyView, toReplicaRecord } from "../domain/keys.js";
 import { assertScopesWithin, normalizeScopes } from "../domain/scopes.js";
 import { formatDuration } from "../duration.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
+import type { SelectorStepUp, StepUpProof } from "../stepup/types.js";
 import type { ServiceContext } from "./context.js";
 import { type KeySelector, keyFilterExpression, selectorIsEmpty } from "./key-query.js";
 import { revokeKeysMatching } from "./key-revocation.js";
+import { deprecateForRotation, restoreRotated, rotatedEvents } from "./key-rotation.js";
 import type { KeyService } from "./keys.js";
 
 export interface RevokeResult {
@@ -57,6 +59,9 @@ export interface RollbackResult {
 /** The most ids one request may name in a selector: keeps every statement under driver limits. */
 export const MAX_SELECTOR_IDS = 1000;
 
+/** Thrown inside a selector revocation to roll it back when it needs step-up it was not given. */
+class SelectionGrewPastThreshold extends Error {}
+
 function requireReason(reason: string | undefined): string {
   const trimmed = (reason ?? "").trim();
   if (trimmed.length === 0) throw validationFailed("reason is required", { field: "reason" });
@@ -96,10 +101,28 @@ export function createKeyLifecycleService(ctx: ServiceContext, keys: KeyService)
     });
   }
 
+  /** How many not-yet-revoked keys a selector matches now. */
+  async function countRevocable(selector: KeySelector): Promise<number> {
+    const now = clock.now();
+    const row = await db
+      .selectFrom("api_keys")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where((eb) => eb.and([eb("status", "!=", "revoked"), keyFilterExpression(eb, selector, now)]))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /**
+   * With `stepUp`, a selection of more than `stepUp.threshold` keys needs the caller's step-up
+   * proof, recorded in the audit data. The count that decides is taken first; the transaction
+   * counts again (the rows it revokes) and, if the selection grew past the threshold in
+   * between, rolls back and asks for the proof before trying once more.
+   */
   async function revokeBySelector(
     selector: KeySelector,
     reasonText: string,
     actor: Actor,
+    stepUp?: SelectorStepUp,
   ): Promise<SelectorRevokeResult> {
     const reason = requireReason(reasonText);
     if (selectorIsEmpty(selector)) {
@@ -111,23 +134,38 @@ export function createKeyLifecycleService(ctx: ServiceContext, keys: KeyService)
     if (selector.ids && selector.ids.length > MAX_SELECTOR_IDS) {
       throw validationFailed(`ids may list at most ${MAX_SELECTOR_IDS} keys per request`, { field: "ids" });
     }
-    return runUnitOfWork(db, clock, async (unit) => {
-      const revoked = await revokeKeysMatching(unit, (eb) => keyFilterExpression(eb, selector, unit.now), {
-        actor: actor.id,
-        reason,
-        cause: "revocation.selector",
+    const revokeWith = (proof: StepUpProof | null) =>
+      runUnitOfWork(db, clock, async (unit) => {
+        const revoked = await revokeKeysMatching(unit, (eb) => keyFilterExpression(eb, selector, unit.now), {
+          actor: actor.id,
+          reason,
+          cause: "revocation.selector",
+        });
+        if (stepUp && proof === null && revoked.ids.length > stepUp.threshold) throw new SelectionGrewPastThreshold();
+        await unit.appendAudit({
+          actor: actor.id,
+          action: "keys.revoked_by_selector",
+          targetType: "selector",
+          targetId: null,
+          reason,
+          requestId: actor.requestId ?? null,
+          data: {
+            selector,
+            revoked: revoked.ids.length,
+            sequence: revoked.sequence,
+            ids: revoked.ids.slice(0, 1000),
+            ...(proof ? { stepUp: { method: proof.method, justification: proof.justification } } : {}),
+          },
+        });
+        return { revoked: revoked.ids.length, ids: revoked.ids.slice(0, 1000), sequence: revoked.sequence };
       });
-      await unit.appendAudit({
-        actor: actor.id,
-        action: "keys.revoked_by_selector",
-        targetType: "selector",
-        targetId: null,
-        reason,
-        requestId: actor.requestId ?? null,
-        data: { selector, revoked: revoked.ids.length, sequence: revoked.sequence, ids: revoked.ids.slice(0, 1000) },
-      });
-      return { revoked: revoked.ids.length, ids: revoked.ids.slice(0, 1000), sequence: revoked.sequence };
-    });
+    const proof = stepUp && (await countRevocable(selector)) > stepUp.threshold ? await stepUp.require() : null;
+    try {
+      return await revokeWith(proof);
+    } catch (error) {
+      if (!(error instanceof SelectionGrewPastThreshold) || !stepUp) throw error;
+      return revokeWith(await stepUp.require());
+    }
   }
 
   async function rotate(id: string, input: RotateInput, actor: Actor): Promise<RotateResult> {
@@ -156,7 +194,7 @@ export function createKeyLifecycleService(ctx: ServiceContext, keys: KeyService)
       assertScopesWithin(scopes, oldScopes, `key ${id} (a rotation may keep or narrow scopes)`);
       const principal = await unit.trx
         .selectFrom("principals")
-        .select("status")
+        .select(["status", "kind"])
         .where("id", "=", old.principal_id)
         .executeTakeFirstOrThrow();
       if (principal.status !== "active") {
@@ -168,28 +206,15 @@ export function createKeyLifecycleService(ctx: ServiceContext, keys: KeyService)
         audience: old.audience,
         description: input.description ?? old.description,
         metadata: JSON.parse(old.metadata) as Record<string, unknown>,
-        expiresAt: keys.expiryFor(unit.now, input.expiresInMs),
+        expiresAt: keys.expiryFor(unit.now, input.expiresInMs, { scopes, principalKind: principal.kind }),
         replaces: old.id,
       });
       await unit.trx.insertInto("api_keys").values(row).execute();
       const graceUntil = unit.now + graceMs;
-      const deprecatedExpiry = old.expires_at === null ? graceUntil : Math.min(old.expires_at, graceUntil);
-      await unit.trx
-        .updateTable("api_keys")
-        .set({
-          status: "deprecated",
-          replaced_by: row.id,
-          grace_until: graceUntil,
-          expires_at_before_rotation: old.expires_at,
-          expires_at: deprecatedExpiry,
-        })
-        .where("id", "=", id)
-        .execute();
-      const previous = await loadKey(unit, id);
-      const sequence = await unit.appendChange({
-        type: "key.rotated",
-        data: { previous: toReplicaRecord(previous), replacement: toReplicaRecord(row), graceUntil },
-      });
+      const [previous] = await deprecateForRotation(unit, [{ oldId: id, newId: row.id }], graceUntil);
+      if (!previous) throw new TesseraError("key_not_active", `key ${id} is no longer active`);
+      const [event] = rotatedEvents([previous], new Map([[row.id, row]]), graceUntil);
+      const sequence = await unit.appendChange(event as ChangeEntry);
       await unit.appendAudit({
         actor: actor.id,
         action: "key.rotated",
@@ -227,17 +252,7 @@ export function createKeyLifecycleService(ctx: ServiceContext, keys: KeyService)
         );
       }
       const replacementId = old.replaced_by;
-      await unit.trx
-        .updateTable("api_keys")
-        .set({
-          status: "active",
-          expires_at: old.expires_at_before_rotation,
-          expires_at_before_rotation: null,
-          grace_until: null,
-          replaced_by: null,
-        })
-        .where("id", "=", old.id)
-        .execute();
+      await restoreRotated(unit, [old.id]);
       const reason = reasonText?.trim() || `rotation of ${old.id} rolled back`;
       await unit.trx
         .updateTable("api_keys")

@@ -3,7 +3,8 @@
  * selector) are in key-lifecycle.ts.
  */
 import { displayStart, generateToken, hashToken } from "@tessera/verifier";
-import type { ApiKeysTable } from "../db/schema.js";
+import type { ApiKeysTable, PrincipalKind } from "../db/schema.js";
+import { effectiveLifetime } from "../domain/lifetime-policy.js";
 import { runUnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { type KeyView, toKeyView, toReplicaRecord } from "../domain/keys.js";
@@ -46,17 +47,32 @@ export function checkMetadata(metadata: Record<string, unknown> | undefined): st
 export function createKeyService(ctx: ServiceContext) {
   const { db, clock, config } = ctx;
 
-  /** Checks a requested lifetime against policy and returns the expiry time. */
-  function expiryFor(now: number, expiresInMs: number | undefined): number {
-    const ttl = expiresInMs ?? config.keyDefaultTtlMs;
+  /**
+   * Checks a requested lifetime against policy (deployment-wide, then per scope and principal
+   * kind: the tightest wins) and returns the expiry time.
+   */
+  function expiryFor(
+    now: number,
+    expiresInMs: number | undefined,
+    subject: { scopes: readonly string[]; principalKind?: PrincipalKind | undefined } = { scopes: [] },
+  ): number {
+    const policy = effectiveLifetime(
+      config.lifetimePolicies,
+      { defaultTtlMs: config.keyDefaultTtlMs, maxTtlMs: config.keyMaxTtlMs },
+      subject,
+    );
+    const ttl = expiresInMs ?? policy.defaultTtlMs;
     if (!Number.isSafeInteger(ttl) || ttl <= 0) {
       throw validationFailed("expiry must be in the future", { field: "expiresIn" });
     }
-    if (ttl > config.keyMaxTtlMs) {
+    if (ttl > policy.maxTtlMs) {
+      const narrowedBy = policy.matched
+        .filter((r) => r.maxTtlMs === policy.maxTtlMs)
+        .map((r) => (r.scope ? `scope ${r.scope}` : `principal kind ${r.principalKind}`));
       throw new TesseraError(
         "expiry_exceeds_policy",
-        `keys may live at most ${formatDuration(config.keyMaxTtlMs)} under the current policy`,
-        { details: { maxLifetime: formatDuration(config.keyMaxTtlMs), requested: formatDuration(ttl) } },
+        `keys may live at most ${formatDuration(policy.maxTtlMs)} under the current policy${narrowedBy.length ? ` (${narrowedBy.join(", ")})` : ""}`,
+        { details: { maxLifetime: formatDuration(policy.maxTtlMs), requested: formatDuration(ttl) } },
       );
     }
     return now + ttl;
@@ -110,7 +126,7 @@ export function createKeyService(ctx: ServiceContext) {
     return runUnitOfWork(db, clock, async (unit) => {
       const principal = await unit.trx
         .selectFrom("principals")
-        .select(["id", "status", "allowed_scopes"])
+        .select(["id", "status", "kind", "allowed_scopes"])
         .where("id", "=", input.principalId)
         .executeTakeFirst();
       if (!principal) throw notFound("principal", input.principalId);
@@ -121,7 +137,7 @@ export function createKeyService(ctx: ServiceContext) {
       const { row, secret } = newKeyRow(unit.now, actor, {
         ...input,
         scopes,
-        expiresAt: expiryFor(unit.now, input.expiresInMs),
+        expiresAt: expiryFor(unit.now, input.expiresInMs, { scopes, principalKind: principal.kind }),
       });
       await unit.trx.insertInto("api_keys").values(row).execute();
       const sequence = await unit.appendChange({ type: "key.issued", data: { key: toReplicaRecord(row) } });

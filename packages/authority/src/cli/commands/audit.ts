@@ -28,8 +28,21 @@ export function recordFromExport(view: AuditView): AuditRecord {
   };
 }
 
-async function verifyFile(path: string, expectedHead?: string): Promise<ChainVerification> {
-  const verifier = new ChainVerifier(GENESIS_HASH);
+async function verifyFile(
+  path: string,
+  expectedHead: string | undefined,
+  anchorText: string | undefined,
+  note: (text: string) => void,
+): Promise<ChainVerification> {
+  let anchor: { seq: number; hash: string } | undefined;
+  if (anchorText !== undefined) {
+    const match = /^(\d+):([0-9a-f]{64})$/.exec(anchorText);
+    if (!match) throw new Error("--anchor must be <seq>:<64 hex hash>, as printed by audit verify");
+    anchor = { seq: Number(match[1]), hash: match[2] as string };
+  }
+  let verifier: ChainVerifier | undefined = anchor
+    ? new ChainVerifier(anchor.hash, 100, anchor.seq + 1)
+    : undefined;
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY });
   let lineNumber = 0;
   for await (const line of lines) {
@@ -41,9 +54,21 @@ async function verifyFile(path: string, expectedHead?: string): Promise<ChainVer
     } catch {
       throw new Error(`line ${lineNumber} of ${path} is not JSON`);
     }
-    verifier.add(recordFromExport(view));
+    const record = recordFromExport(view);
+    if (!verifier) {
+      if (record.seq === 1) {
+        verifier = new ChainVerifier(GENESIS_HASH);
+      } else {
+        // Older records were deleted by retention: the file's first record names its anchor.
+        note(
+          `note: the trail starts at record ${record.seq}; earlier records were purged. Verifying from the anchor ${record.seq - 1}:${record.prev_hash} (pass --anchor to check it against one you kept)\n`,
+        );
+        verifier = new ChainVerifier(record.prev_hash, 100, record.seq);
+      }
+    }
+    verifier.add(record);
   }
-  return verifier.finish(expectedHead);
+  return (verifier ?? new ChainVerifier(GENESIS_HASH)).finish(expectedHead);
 }
 
 function report(ctx: CommandContext, result: ChainVerification, source: string): void {
@@ -67,15 +92,19 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
     .option("-d, --database-url <url>", "verify the database directly (TESSERA_DATABASE_URL)")
     .option("-f, --file <path>", "verify an exported JSON Lines file instead, offline")
     .option("--expect-head <hash>", "the head hash recorded earlier: also detects records removed from the end")
-    .action(async (opts: { databaseUrl?: string; file?: string; expectHead?: string }) => {
+    .option("--anchor <seq:hash>", "with --file: where a trail shortened by retention must start (printed by audit verify)")
+    .action(async (opts: { databaseUrl?: string; file?: string; expectHead?: string; anchor?: string }) => {
       if (opts.file) {
-        report(ctx, await verifyFile(opts.file, opts.expectHead), opts.file);
+        report(ctx, await verifyFile(opts.file, opts.expectHead, opts.anchor, ctx.io.err), opts.file);
         return;
       }
       const config = loadConfig(ctx.io.env, opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {});
       const authority = await createAuthority({ config });
       try {
         const result = await authority.audit.verify(opts.expectHead);
+        if (result.anchor && !ctx.globals().json) {
+          ctx.io.out(`anchor: ${result.anchor.seq}:${result.anchor.hash} (records up to ${result.anchor.seq} were purged by retention)\n`);
+        }
         report(ctx, result, `${authority.database.kind} database`);
       } finally {
         await authority.close();
