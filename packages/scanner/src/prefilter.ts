@@ -5,7 +5,9 @@
  * touches every byte; detectors then only look at the places where their keywords occur.
  * A hand-written automaton rather than one big alternation regex: it works on bytes (no string
  * is built for buffers without hits), its cost does not depend on the number of keywords, and
- * it measured faster than V8's regex engine on source-like text.
+ * it measured faster than V8's regex engine on source-like text. Larger buffers are scanned as
+ * four interleaved lanes (see {@link INTERLEAVE_MIN}), and hits are written into reused typed
+ * arrays ({@link HitBuffer}): this loop is where the scanner spends most of its time.
  * @module
  */
 
@@ -23,20 +25,50 @@ export interface Prefilter {
   readonly keywords: readonly string[];
 }
 
+/** End offsets and accepting rows found by one lane of the scan loop, before expansion into keywords. */
+class Lane {
+  ends = new Int32Array(1024);
+  rows = new Int32Array(1024);
+  count = 0;
+
+  push(end: number, row: number): void {
+    if (this.count === this.ends.length) {
+      this.ends = grown(this.ends);
+      this.rows = grown(this.rows);
+    }
+    this.ends[this.count] = end;
+    this.rows[this.count] = row;
+    this.count++;
+  }
+}
+
+function grown(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const larger = new Int32Array(array.length * 2);
+  larger.set(array);
+  return larger;
+}
+
 /** Storage for {@link Prefilter.collect}, reused from call to call; grown as needed. */
 export class HitBuffer {
   starts = new Int32Array(4096);
   keywordIndexes = new Int32Array(4096);
+  /** Raw results of the four lanes of the scan loop. */
+  readonly lanes: readonly [Lane, Lane, Lane, Lane] = [new Lane(), new Lane(), new Lane(), new Lane()];
 
   grow(): void {
-    const starts = new Int32Array(this.starts.length * 2);
-    starts.set(this.starts);
-    this.starts = starts;
-    const keywordIndexes = new Int32Array(this.keywordIndexes.length * 2);
-    keywordIndexes.set(this.keywordIndexes);
-    this.keywordIndexes = keywordIndexes;
+    this.starts = grown(this.starts);
+    this.keywordIndexes = grown(this.keywordIndexes);
   }
 }
+
+/**
+ * Below this many bytes, one lane: the set-up of the interleaved loop is not worth it. Above, the
+ * buffer is cut into four quarters scanned in one loop, one byte of each per step. A table step
+ * waits for the previous one (the next row depends on the loaded entry), so a single lane is
+ * bound by load latency; four independent lanes keep the CPU busy and measured 1.7 to 2 times
+ * faster than one.
+ */
+const INTERLEAVE_MIN = 4096;
 
 /** Builds the automaton. Keywords must be non-empty ASCII; they are matched case-insensitively. */
 export function createPrefilter(keywords: Iterable<string>): Prefilter {
@@ -101,28 +133,88 @@ export function createPrefilter(keywords: Iterable<string>): Prefilter {
     table[i] = (output[next] as number[]).length > 0 ? ~(next * 256) : next * 256;
   }
   const lengths = unique.map((k) => k.length);
+  const maxLength = Math.max(...lengths);
+
+  /** Runs the automaton over `bytes[from, to)` from `row`, recording hits in `lane`; returns the last row. */
+  const scanSerial = (bytes: Uint8Array, row: number, from: number, to: number, lane: Lane): number => {
+    let r = row;
+    for (let i = from; i < to; i++) {
+      r = table[r + (bytes[i] as number)] as number;
+      if (r < 0) {
+        r = ~r;
+        lane.push(i, r);
+      }
+    }
+    return r;
+  };
+  /**
+   * The row at `at` as if the scan had started at 0: the automaton's state is the longest keyword
+   * prefix ending there, so only the `maxLength` bytes before `at` matter.
+   */
+  const rowAt = (bytes: Uint8Array, at: number): number => {
+    let r = 0;
+    for (let i = Math.max(0, at - maxLength); i < at; i++) {
+      r = table[r + (bytes[i] as number)] as number;
+      if (r < 0) r = ~r;
+    }
+    return r;
+  };
 
   const prefilter: Prefilter = {
     keywords: unique,
     collect(bytes, into) {
-      let starts = into.starts;
-      let keywordIndexes = into.keywordIndexes;
-      let count = 0;
-      let row = 0;
-      for (let i = 0; i < bytes.length; i++) {
-        row = table[row + (bytes[i] as number)] as number;
-        if (row < 0) {
-          row = ~row;
-          const found = output[row >> 8] as number[];
-          for (let o = 0; o < found.length; o++) {
-            if (count === starts.length) {
-              into.grow();
-              starts = into.starts;
-              keywordIndexes = into.keywordIndexes;
+      const lanes = into.lanes;
+      const [lane0, lane1, lane2, lane3] = lanes;
+      for (const lane of lanes) lane.count = 0;
+      const length = bytes.length;
+      if (length < INTERLEAVE_MIN) {
+        scanSerial(bytes, 0, 0, length, lane0);
+      } else {
+        // Each lane records the hits that end in its quarter, so lane order is end order.
+        const quarter = Math.floor(length / 4);
+        const start1 = quarter;
+        const start2 = 2 * quarter;
+        const start3 = 3 * quarter;
+        let r0 = 0;
+        let r1 = rowAt(bytes, start1);
+        let r2 = rowAt(bytes, start2);
+        let r3 = rowAt(bytes, start3);
+        for (let j = 0; j < quarter; j++) {
+          r0 = table[r0 + (bytes[j] as number)] as number;
+          r1 = table[r1 + (bytes[start1 + j] as number)] as number;
+          r2 = table[r2 + (bytes[start2 + j] as number)] as number;
+          r3 = table[r3 + (bytes[start3 + j] as number)] as number;
+          if ((r0 | r1 | r2 | r3) < 0) {
+            if (r0 < 0) {
+              r0 = ~r0;
+              lane0.push(j, r0);
             }
+            if (r1 < 0) {
+              r1 = ~r1;
+              lane1.push(start1 + j, r1);
+            }
+            if (r2 < 0) {
+              r2 = ~r2;
+              lane2.push(start2 + j, r2);
+            }
+            if (r3 < 0) {
+              r3 = ~r3;
+              lane3.push(start3 + j, r3);
+            }
+          }
+        }
+        scanSerial(bytes, r3, 4 * quarter, length, lane3);
+      }
+      let count = 0;
+      for (const lane of lanes) {
+        for (let h = 0; h < lane.count; h++) {
+          const end = lane.ends[h] as number;
+          const found = output[(lane.rows[h] as number) >> 8] as number[];
+          for (let o = 0; o < found.length; o++) {
+            if (count === into.starts.length) into.grow();
             const k = found[o] as number;
-            starts[count] = i + 1 - (lengths[k] as number);
-            keywordIndexes[count] = k;
+            into.starts[count] = end + 1 - (lengths[k] as number);
+            into.keywordIndexes[count] = k;
             count++;
           }
         }
