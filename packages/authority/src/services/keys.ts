@@ -14,7 +14,7 @@ import { notFound, TesseraError, validationFailed } from "../errors.js";
 import { newId, secureRandomBytes } from "../ids.js";
 import type { ServiceContext } from "./context.js";
 import { type KeyInventoryFilter, keyFilterExpression } from "./key-query.js";
-import { decodeCursor, encodeCursor, type Page, pageSize } from "./pagination.js";
+import { type Page, pageNewestFirst } from "./pagination.js";
 
 export interface IssueKeyInput {
   principalId: string;
@@ -166,26 +166,12 @@ export function createKeyService(ctx: ServiceContext) {
   }
 
   async function list(filter: KeyInventoryFilter & { limit?: number; cursor?: string }): Promise<Page<KeyView>> {
-    const limit = pageSize(filter.limit);
     const now = clock.now();
-    let query = db
+    const query = db
       .selectFrom("api_keys")
       .selectAll()
       .where((eb) => keyFilterExpression(eb, filter, now));
-    if (filter.cursor !== undefined) {
-      const c = decodeCursor(filter.cursor);
-      query = query.where((eb) =>
-        eb.or([eb("created_at", "<", c.at), eb.and([eb("created_at", "=", c.at), eb("id", "<", c.id)])]),
-      );
-    }
-    const rows = await query
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(limit + 1)
-      .execute();
-    const items = rows.slice(0, limit).map((r) => toKeyView(r, now));
-    const last = rows.length > limit ? rows[limit - 1] : undefined;
-    return { items, nextCursor: last ? encodeCursor({ at: last.created_at, id: last.id }) : null };
+    return pageNewestFirst(query, filter, (row) => toKeyView(row, now));
   }
 
   return { issue, get, list, expiryFor, newKeyRow };

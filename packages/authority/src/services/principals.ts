@@ -12,7 +12,7 @@ import { cutOffPrincipal } from "../oauth/revocation.js";
 import { newId } from "../ids.js";
 import type { ServiceContext } from "./context.js";
 import { revokeKeysMatching } from "./key-revocation.js";
-import { decodeCursor, encodeCursor, type Page, pageSize } from "./pagination.js";
+import { type Page, pageNewestFirst } from "./pagination.js";
 
 export const PRINCIPAL_KINDS: readonly PrincipalKind[] = ["user", "service", "app"];
 
@@ -102,25 +102,11 @@ export function createPrincipalService(ctx: ServiceContext) {
   }
 
   async function list(filter: PrincipalFilter = {}): Promise<Page<PrincipalView>> {
-    const limit = pageSize(filter.limit);
     let query = db.selectFrom("principals").selectAll();
     if (filter.owner !== undefined) query = query.where("owner", "=", filter.owner);
     if (filter.kind !== undefined) query = query.where("kind", "=", filter.kind);
     if (filter.status !== undefined) query = query.where("status", "=", filter.status);
-    if (filter.cursor !== undefined) {
-      const c = decodeCursor(filter.cursor);
-      query = query.where((eb) =>
-        eb.or([eb("created_at", "<", c.at), eb.and([eb("created_at", "=", c.at), eb("id", "<", c.id)])]),
-      );
-    }
-    const rows = await query
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(limit + 1)
-      .execute();
-    const items = rows.slice(0, limit).map(toPrincipalView);
-    const last = rows.length > limit ? rows[limit - 1] : undefined;
-    return { items, nextCursor: last ? encodeCursor({ at: last.created_at, id: last.id }) : null };
+    return pageNewestFirst(query, filter, toPrincipalView);
   }
 
   /**
