@@ -67,7 +67,8 @@ export function parseLifetimePolicies(text: string | undefined): LifetimeRule[] 
     if (scope === undefined && principalKind === undefined) {
       throw validationFailed(`${where} needs a scope or a principalKind`, { field });
     }
-    if (scope !== undefined && typeof scope !== "string") throw validationFailed(`${where}.scope must be a string`, { field });
+    if (scope !== undefined && typeof scope !== "string")
+      throw validationFailed(`${where}.scope must be a string`, { field });
     if (principalKind !== undefined && !["user", "service", "app"].includes(principalKind as string)) {
       throw validationFailed(`${where}.principalKind must be user, service or app`, { field });
     }

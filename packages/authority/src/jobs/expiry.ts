@@ -62,7 +62,11 @@ export function expiryNoticesJob(ctx: ServiceContext, intervalMs: number): Job {
           .limit(EXPIRY_BATCH)
           .execute();
         for (const key of keys) {
-          await unit.trx.updateTable("api_keys").set({ expiry_noticed_at: unit.now }).where("id", "=", key.id).execute();
+          await unit.trx
+            .updateTable("api_keys")
+            .set({ expiry_noticed_at: unit.now })
+            .where("id", "=", key.id)
+            .execute();
           await unit.appendChange({
             type: "key.expired",
             data: { keyId: key.id, principalId: key.principal_id, expiredAt: key.expires_at, cause: "lifetime" },

@@ -5,7 +5,13 @@ import { auditRetentionJob, keyRetentionJob } from "./retention.js";
 import { createScheduler } from "./scheduler.js";
 import { createUnusedSweeper, unusedSweeperJob } from "./sweeper.js";
 
-export const JOB_NAMES = ["expiry-warnings", "expiry-notices", "unused-sweeper", "key-retention", "audit-retention"] as const;
+export const JOB_NAMES = [
+  "expiry-warnings",
+  "expiry-notices",
+  "unused-sweeper",
+  "key-retention",
+  "audit-retention",
+] as const;
 
 export function createJobs(ctx: ServiceContext, onError: (job: string, error: unknown) => void) {
   // Retention and sweeping need not run as often as announcements.

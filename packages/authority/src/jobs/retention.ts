@@ -34,7 +34,10 @@ export function keyRetentionJob(ctx: ServiceContext, intervalMs: number): Job {
         const ids = rows.map((r) => r.id);
         if (ids.length === 0) return { purged: 0 };
         for (let i = 0; i < ids.length; i += 500) {
-          await unit.trx.deleteFrom("api_keys").where("id", "in", ids.slice(i, i + 500)).execute();
+          await unit.trx
+            .deleteFrom("api_keys")
+            .where("id", "in", ids.slice(i, i + 500))
+            .execute();
         }
         await unit.appendAudit({
           actor: "system:retention",
@@ -68,7 +71,11 @@ export function auditRetentionJob(ctx: ServiceContext, intervalMs: number): Job 
           .executeTakeFirst();
         if (!last) return { deleted: 0 };
         const deleted = await unit.trx.deleteFrom("audit_log").where("seq", "<=", last.seq).executeTakeFirst();
-        const existing = await unit.trx.selectFrom("sequences").select("name").where("name", "=", AUDIT_ANCHOR).executeTakeFirst();
+        const existing = await unit.trx
+          .selectFrom("sequences")
+          .select("name")
+          .where("name", "=", AUDIT_ANCHOR)
+          .executeTakeFirst();
         if (existing) {
           await unit.trx
             .updateTable("sequences")
@@ -76,7 +83,10 @@ export function auditRetentionJob(ctx: ServiceContext, intervalMs: number): Job 
             .where("name", "=", AUDIT_ANCHOR)
             .execute();
         } else {
-          await unit.trx.insertInto("sequences").values({ name: AUDIT_ANCHOR, value: last.seq, last_hash: last.hash }).execute();
+          await unit.trx
+            .insertInto("sequences")
+            .values({ name: AUDIT_ANCHOR, value: last.seq, last_hash: last.hash })
+            .execute();
         }
         // The purge is itself recorded, after the anchor, in the chain that remains.
         await unit.appendAudit({

@@ -26,7 +26,12 @@ export interface JobStatus {
   lastResult: Record<string, unknown> | null;
 }
 
-export function createScheduler(db: Kysely<Schema>, clock: Clock, jobs: readonly Job[], onError: (job: string, error: unknown) => void) {
+export function createScheduler(
+  db: Kysely<Schema>,
+  clock: Clock,
+  jobs: readonly Job[],
+  onError: (job: string, error: unknown) => void,
+) {
   const holder = `instance-${randomBytes(6).toString("hex")}`;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
@@ -35,7 +40,14 @@ export function createScheduler(db: Kysely<Schema>, clock: Clock, jobs: readonly
     for (const job of jobs) {
       await db
         .insertInto("job_runs")
-        .values({ name: job.name, holder: null, lease_until: 0, last_started_at: null, last_finished_at: null, last_result: null })
+        .values({
+          name: job.name,
+          holder: null,
+          lease_until: 0,
+          last_started_at: null,
+          last_finished_at: null,
+          last_result: null,
+        })
         .onConflict((oc) => oc.column("name").doNothing())
         .execute();
     }
@@ -72,7 +84,9 @@ export function createScheduler(db: Kysely<Schema>, clock: Clock, jobs: readonly
    * Runs every due job once (those whose lease this instance wins). `force` ignores the
    * interval, not the lease: a job another instance is running is still skipped.
    */
-  async function runDue(options: { force?: boolean; only?: string } = {}): Promise<Record<string, Record<string, unknown> | "skipped">> {
+  async function runDue(
+    options: { force?: boolean; only?: string } = {},
+  ): Promise<Record<string, Record<string, unknown> | "skipped">> {
     await ensureRows();
     const outcome: Record<string, Record<string, unknown> | "skipped"> = {};
     for (const job of jobs) {

@@ -24,7 +24,11 @@ export interface SweepResult {
 }
 
 export function createUnusedSweeper(ctx: ServiceContext) {
-  return async function sweepUnused(options: { unusedForMs: number; dryRun: boolean; actor: Actor }): Promise<SweepResult> {
+  return async function sweepUnused(options: {
+    unusedForMs: number;
+    dryRun: boolean;
+    actor: Actor;
+  }): Promise<SweepResult> {
     const { unusedForMs, dryRun, actor } = options;
     if (!Number.isSafeInteger(unusedForMs) || unusedForMs < 3_600_000) {
       throw validationFailed("unusedFor must be at least 1h", { field: "unusedFor" });
@@ -55,7 +59,10 @@ export function createUnusedSweeper(ctx: ServiceContext) {
           .set({ expires_at: unit.now, expiry_noticed_at: unit.now })
           .where("id", "=", row.id)
           .execute();
-        await unit.appendChange({ type: "key.updated", data: { key: toReplicaRecord({ ...row, expires_at: unit.now }), reason } });
+        await unit.appendChange({
+          type: "key.updated",
+          data: { key: toReplicaRecord({ ...row, expires_at: unit.now }), reason },
+        });
         await unit.appendChange({
           type: "key.expired",
           data: { keyId: row.id, principalId: row.principal_id, expiredAt: unit.now, cause: "unused" },
@@ -70,12 +77,22 @@ export function createUnusedSweeper(ctx: ServiceContext) {
           data: { principalId: row.principal_id, start: row.start, lastUsedAt: row.last_used_at },
         });
       }
-      return { dryRun, unusedForMs, candidates: rows.length, swept: rows.length, ids: rows.slice(0, 1000).map((r) => r.id) };
+      return {
+        dryRun,
+        unusedForMs,
+        candidates: rows.length,
+        swept: rows.length,
+        ids: rows.slice(0, 1000).map((r) => r.id),
+      };
     });
   };
 }
 
-export function unusedSweeperJob(ctx: ServiceContext, intervalMs: number, sweep: ReturnType<typeof createUnusedSweeper>): Job {
+export function unusedSweeperJob(
+  ctx: ServiceContext,
+  intervalMs: number,
+  sweep: ReturnType<typeof createUnusedSweeper>,
+): Job {
   return {
     name: "unused-sweeper",
     intervalMs,

@@ -4,10 +4,10 @@
  */
 import { displayStart, generateToken, hashToken } from "@tessera/verifier";
 import type { ApiKeysTable, PrincipalKind } from "../db/schema.js";
-import { effectiveLifetime } from "../domain/lifetime-policy.js";
 import { runUnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { type KeyView, toKeyView, toReplicaRecord } from "../domain/keys.js";
+import { effectiveLifetime } from "../domain/lifetime-policy.js";
 import { assertNoAdminEscalation, assertScopesWithin, normalizeScopes } from "../domain/scopes.js";
 import { formatDuration } from "../duration.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";

@@ -87,7 +87,11 @@ export function createPrincipalUpdater(ctx: ServiceContext) {
           const kept = scopes.filter((s) => allowed.has(s));
           if (kept.length === scopes.length) continue;
           if (policy === "narrow" && kept.length > 0) {
-            await unit.trx.updateTable("api_keys").set({ scopes: JSON.stringify(kept) }).where("id", "=", key.id).execute();
+            await unit.trx
+              .updateTable("api_keys")
+              .set({ scopes: JSON.stringify(kept) })
+              .where("id", "=", key.id)
+              .execute();
             sequence = await unit.appendChange({
               type: "key.updated",
               data: { key: toReplicaRecord({ ...key, scopes: JSON.stringify(kept) }), reason },
@@ -171,7 +175,13 @@ export function createPrincipalUpdater(ctx: ServiceContext) {
         reason: reason ?? null,
         requestId: actor.requestId ?? null,
       });
-      return toPrincipalView({ ...row, status: "active", disabled_at: null, disabled_reason: null, updated_at: unit.now });
+      return toPrincipalView({
+        ...row,
+        status: "active",
+        disabled_at: null,
+        disabled_reason: null,
+        updated_at: unit.now,
+      });
     });
   }
 

@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { runCli } from "../../src/cli/program.js";
 import type { CliIO } from "../../src/cli/io.js";
+import { runCli } from "../../src/cli/program.js";
 import { loadConfig } from "../../src/config.js";
 import { type RunningAuthority, startAuthority } from "../../src/server.js";
 import { createTestStore, describeEachStore, type TestStore } from "../stores.js";
@@ -42,11 +42,30 @@ describeEachStore("tessera CLI", (kind) => {
   });
 
   it("creates a principal, issues a key, revokes it, and exports and verifies the audit trail", async () => {
-    const added = await tessera("--json", "principals", "add", "--name", "checkout", "--owner", "payments", "--scope", "orders:read,orders:write");
+    const added = await tessera(
+      "--json",
+      "principals",
+      "add",
+      "--name",
+      "checkout",
+      "--owner",
+      "payments",
+      "--scope",
+      "orders:read,orders:write",
+    );
     expect(added.code).toBe(0);
     const principalId = JSON.parse(added.out).id as string;
 
-    const issued = await tessera("keys", "issue", "--principal", principalId, "--scope", "orders:read", "--expires-in", "30d");
+    const issued = await tessera(
+      "keys",
+      "issue",
+      "--principal",
+      principalId,
+      "--scope",
+      "orders:read",
+      "--expires-in",
+      "30d",
+    );
     expect(issued.code).toBe(0);
     const secret = /tsk_[0-9A-Za-z]{38}/.exec(issued.out)?.[0] as string;
     const keyId = /key_[0-9A-Za-z]+/.exec(issued.out)?.[0] as string;
@@ -56,7 +75,10 @@ describeEachStore("tessera CLI", (kind) => {
       (
         await fetch(`${server.url}/oauth/introspect`, {
           method: "POST",
-          headers: { authorization: `Bearer ${env.TESSERA_ADMIN_KEY}`, "content-type": "application/x-www-form-urlencoded" },
+          headers: {
+            authorization: `Bearer ${env.TESSERA_ADMIN_KEY}`,
+            "content-type": "application/x-www-form-urlencoded",
+          },
           body: new URLSearchParams({ token: secret }),
         })
       ).json();
@@ -92,7 +114,9 @@ describeEachStore("tessera CLI", (kind) => {
     expect(verifiedDb.code).toBe(0);
 
     // An edited export is caught, offline.
-    const edited = lines.map((l) => (l.includes('"key.revoked"') ? l.replace("rotated out after incident", "routine") : l));
+    const edited = lines.map((l) =>
+      l.includes('"key.revoked"') ? l.replace("rotated out after incident", "routine") : l,
+    );
     writeFileSync(file, `${edited.join("\n")}\n`);
     const tampered = await tessera("audit", "verify", "--file", file);
     expect(tampered.code).toBe(1);
@@ -100,7 +124,9 @@ describeEachStore("tessera CLI", (kind) => {
   });
 
   it("revokes by selector and disables principals", async () => {
-    const p = JSON.parse((await tessera("--json", "principals", "add", "-n", "contractor", "-o", "vendor-x", "-s", "a")).out).id;
+    const p = JSON.parse(
+      (await tessera("--json", "principals", "add", "-n", "contractor", "-o", "vendor-x", "-s", "a")).out,
+    ).id;
     for (let i = 0; i < 3; i++) expect((await tessera("keys", "issue", "--principal", p, "--scope", "a")).code).toBe(0);
     const revoked = await tessera("--json", "revoke", "--owner", "vendor-x", "--reason", "contract ended");
     expect(JSON.parse(revoked.out).revoked).toBe(3);
@@ -122,7 +148,19 @@ describeEachStore("tessera CLI", (kind) => {
   });
 
   it("has help on every command", async () => {
-    for (const argv of [[], ["keys"], ["keys", "issue"], ["keys", "list"], ["keys", "rotate"], ["principals", "add"], ["revoke"], ["audit", "verify"], ["audit", "export"], ["serve"], ["init"]]) {
+    for (const argv of [
+      [],
+      ["keys"],
+      ["keys", "issue"],
+      ["keys", "list"],
+      ["keys", "rotate"],
+      ["principals", "add"],
+      ["revoke"],
+      ["audit", "verify"],
+      ["audit", "export"],
+      ["serve"],
+      ["init"],
+    ]) {
       const result = await tessera(...argv, "--help");
       expect(result.code, argv.join(" ")).toBe(0);
       expect(result.out, argv.join(" ")).toContain("Usage:");

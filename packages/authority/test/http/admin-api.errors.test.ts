@@ -196,7 +196,8 @@ describeEachStore("admin API bad input", (kind) => {
       const url = route.url.replace(":id", route.url.includes("principals") ? victim.principalId : victim.id);
       for (const payload of payloads) {
         const response = await h.call("POST", url, { body: payload.body, headers: { "content-type": payload.type } });
-        if (payload.invalid) expect(response.statusCode, `${url} ${payload.body.slice(0, 30)}`).toBeGreaterThanOrEqual(400);
+        if (payload.invalid)
+          expect(response.statusCode, `${url} ${payload.body.slice(0, 30)}`).toBeGreaterThanOrEqual(400);
         expect(response.statusCode, `${url} ${payload.body.slice(0, 30)}`).toBeLessThan(500);
       }
     }

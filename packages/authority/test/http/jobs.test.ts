@@ -20,10 +20,17 @@ describeEachStore("jobs and sweeper over HTTP", (kind) => {
     // The harness's root key (30 days... the default 90d) and this one: only this one is within 7 days.
     expect(run.json()).toEqual({ name: "expiry-warnings", result: { warned: 1, more: false } });
     const list = await h.call("GET", "/v1/jobs");
-    expect(list.json().items.map((j: { name: string }) => j.name)).toEqual(
-      ["audit-retention", "expiry-notices", "expiry-warnings", "key-retention", "unused-sweeper"],
-    );
-    expect(list.json().items.find((j: { name: string }) => j.name === "expiry-warnings").lastResult).toEqual({ warned: 1, more: false });
+    expect(list.json().items.map((j: { name: string }) => j.name)).toEqual([
+      "audit-retention",
+      "expiry-notices",
+      "expiry-warnings",
+      "key-retention",
+      "unused-sweeper",
+    ]);
+    expect(list.json().items.find((j: { name: string }) => j.name === "expiry-warnings").lastResult).toEqual({
+      warned: 1,
+      more: false,
+    });
 
     const forgotten = await h.key(["a"]);
     h.clock.advance(40 * DAY);

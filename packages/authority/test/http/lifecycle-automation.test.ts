@@ -63,7 +63,8 @@ describeEachStore("lifecycle automation: role narrowing and SCIM deprovisioning"
     });
     expect(response.json()).toMatchObject({ removedScopes: [], revokedKeyIds: [], narrowedKeyIds: [] });
     expect(response.json().principal.owner).toBe("new-team");
-    for (const id of [p.readOnly, p.readWrite, p.writeOnly]) expect((await h.authority.keys.get(id)).state).toBe("active");
+    for (const id of [p.readOnly, p.readWrite, p.writeOnly])
+      expect((await h.authority.keys.get(id)).state).toBe("active");
   });
 
   it("SCIM PATCH active:false (as identity providers send it) disables the user and revokes everything", async () => {
@@ -84,7 +85,8 @@ describeEachStore("lifecycle automation: role narrowing and SCIM deprovisioning"
     expect(response.statusCode).toBe(200);
     expect(response.headers["content-type"]).toContain("application/scim+json");
     expect(response.json()).toMatchObject({ active: false });
-    for (const id of [p.readOnly, p.readWrite, p.writeOnly]) expect((await h.authority.keys.get(id)).state).toBe("revoked");
+    for (const id of [p.readOnly, p.readWrite, p.writeOnly])
+      expect((await h.authority.keys.get(id)).state).toBe("revoked");
     const audit = await h.authority.audit.list({ targetId: p.principalId, action: "principal.disabled" });
     expect(audit.items[0]?.reason).toContain("SCIM");
 
@@ -110,7 +112,14 @@ describeEachStore("lifecycle automation: role narrowing and SCIM deprovisioning"
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "404" });
     const p = await h.principal();
-    for (const body of ["{}", '{"Operations":"x"}', JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "active", value: "maybe" }] })]) {
+    for (const body of [
+      "{}",
+      '{"Operations":"x"}',
+      JSON.stringify({
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        Operations: [{ op: "replace", path: "active", value: "maybe" }],
+      }),
+    ]) {
       const bad = await h.call("PATCH", `/scim/v2/Users/${p}`, { headers: scim, body });
       expect(bad.statusCode, body).toBe(400);
       expect(bad.json().scimType).toBe("invalidSyntax");

@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from "vitest";
-import { createAuthority, type Authority } from "../../src/authority.js";
+import { type Authority, createAuthority } from "../../src/authority.js";
 import { ManualClock } from "../../src/clock.js";
 import { loadConfig, type TesseraConfig } from "../../src/config.js";
 import { createHarness, type Harness } from "../harness.js";
@@ -17,9 +17,9 @@ describeEachStore("scheduled jobs: expiry, sweeper, retention", (kind) => {
     await h?.close();
   });
   const changes = async (type: string) =>
-    (await h.authority.database.db.selectFrom("change_log").select(["type", "data"]).where("type", "=", type).execute()).map(
-      (r) => JSON.parse(r.data) as Record<string, unknown>,
-    );
+    (
+      await h.authority.database.db.selectFrom("change_log").select(["type", "data"]).where("type", "=", type).execute()
+    ).map((r) => JSON.parse(r.data) as Record<string, unknown>);
   const run = (only: string) => h.authority.jobs.scheduler.runDue({ force: true, only });
 
   it("announces key.expiring once, N days before expiry, and key.expired once after", async () => {
@@ -57,7 +57,9 @@ describeEachStore("scheduled jobs: expiry, sweeper, retention", (kind) => {
     for (const id of [used.id, fresh.id]) expect((await h.authority.keys.get(id)).state).toBe("active");
     expect((await changes("key.expired"))[0]).toMatchObject({ keyId: unused.id, cause: "unused" });
     expect((await h.authority.audit.list({ action: "key.swept" })).items[0]?.reason).toBe("unused for 30d");
-    await expect(h.authority.jobs.sweepUnused({ unusedForMs: 1000, dryRun: true, actor: system })).rejects.toMatchObject({
+    await expect(
+      h.authority.jobs.sweepUnused({ unusedForMs: 1000, dryRun: true, actor: system }),
+    ).rejects.toMatchObject({
       code: "validation_failed",
     });
   });
@@ -126,7 +128,10 @@ describeEachStore("scheduled jobs: expiry, sweeper, retention", (kind) => {
     const orders = await h.authority.keys.issue({ principalId: service, scopes: ["orders:read"] }, h.system);
     expect(Date.parse(orders.key.expiresAt ?? "") - h.clock.now()).toBe(90 * DAY);
     const user = (
-      await h.authority.principals.create({ name: "alice", kind: "user", owner: "o", allowedScopes: ["orders:read"] }, h.system)
+      await h.authority.principals.create(
+        { name: "alice", kind: "user", owner: "o", allowedScopes: ["orders:read"] },
+        h.system,
+      )
     ).id;
     const userKey = await h.authority.keys.issue({ principalId: user, scopes: ["orders:read"] }, h.system);
     expect(Date.parse(userKey.key.expiresAt ?? "") - h.clock.now()).toBe(30 * DAY);
@@ -162,7 +167,11 @@ describeEachStore("job leases across instances", (kind) => {
       );
       const ran = outcomes.filter((o) => o["expiry-warnings"] !== "skipped");
       expect(ran).toHaveLength(1);
-      const warned = await first.database.db.selectFrom("change_log").select("seq").where("type", "=", "key.expiring").execute();
+      const warned = await first.database.db
+        .selectFrom("change_log")
+        .select("seq")
+        .where("type", "=", "key.expiring")
+        .execute();
       expect(warned).toHaveLength(1);
       // Within the interval nothing runs again; after it, exactly one instance runs it again.
       expect((await first.jobs.scheduler.runDue())["expiry-warnings"]).toBe("skipped");

@@ -40,9 +40,7 @@ async function verifyFile(
     if (!match) throw new Error("--anchor must be <seq>:<64 hex hash>, as printed by audit verify");
     anchor = { seq: Number(match[1]), hash: match[2] as string };
   }
-  let verifier: ChainVerifier | undefined = anchor
-    ? new ChainVerifier(anchor.hash, 100, anchor.seq + 1)
-    : undefined;
+  let verifier: ChainVerifier | undefined = anchor ? new ChainVerifier(anchor.hash, 100, anchor.seq + 1) : undefined;
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY });
   let lineNumber = 0;
   for await (const line of lines) {
@@ -92,7 +90,10 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
     .option("-d, --database-url <url>", "verify the database directly (TESSERA_DATABASE_URL)")
     .option("-f, --file <path>", "verify an exported JSON Lines file instead, offline")
     .option("--expect-head <hash>", "the head hash recorded earlier: also detects records removed from the end")
-    .option("--anchor <seq:hash>", "with --file: where a trail shortened by retention must start (printed by audit verify)")
+    .option(
+      "--anchor <seq:hash>",
+      "with --file: where a trail shortened by retention must start (printed by audit verify)",
+    )
     .action(async (opts: { databaseUrl?: string; file?: string; expectHead?: string; anchor?: string }) => {
       if (opts.file) {
         report(ctx, await verifyFile(opts.file, opts.expectHead, opts.anchor, ctx.io.err), opts.file);
@@ -103,7 +104,9 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
       try {
         const result = await authority.audit.verify(opts.expectHead);
         if (result.anchor && !ctx.globals().json) {
-          ctx.io.out(`anchor: ${result.anchor.seq}:${result.anchor.hash} (records up to ${result.anchor.seq} were purged by retention)\n`);
+          ctx.io.out(
+            `anchor: ${result.anchor.seq}:${result.anchor.hash} (records up to ${result.anchor.seq} were purged by retention)\n`,
+          );
         }
         report(ctx, result, `${authority.database.kind} database`);
       } finally {

@@ -20,7 +20,10 @@ export const runJobRoute: RouteModule = (app, { authority }) => {
         security: [{ bearer: [] }],
         params: Params,
         response: {
-          200: Type.Object({ name: Type.String(), result: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Literal("skipped")]) }),
+          200: Type.Object({
+            name: Type.String(),
+            result: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Literal("skipped")]),
+          }),
           ...adminErrors,
         },
       },

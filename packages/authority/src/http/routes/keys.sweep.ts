@@ -44,7 +44,9 @@ export const sweepUnusedRoute: RouteModule = (app, { authority }) => {
       const configured = authority.config.sweepUnusedAfterMs;
       const unusedForMs = body.unusedFor ? parseDuration(body.unusedFor, "unusedFor") : configured;
       if (unusedForMs <= 0) {
-        throw validationFailed("give unusedFor (the sweeper policy TESSERA_SWEEP_UNUSED_AFTER is off)", { field: "unusedFor" });
+        throw validationFailed("give unusedFor (the sweeper policy TESSERA_SWEEP_UNUSED_AFTER is off)", {
+          field: "unusedFor",
+        });
       }
       return authority.jobs.sweepUnused({ unusedForMs, dryRun: body.dryRun !== false, actor: actorOf(request) });
     },

@@ -11,7 +11,8 @@ const Body = Type.Object(
     metadata: Type.Optional(Metadata),
     onExceedingKeys: Type.Optional(
       Type.Union([Type.Literal("revoke"), Type.Literal("narrow")], {
-        description: "Keys carrying a removed scope: revoke them, or keep only the scopes still allowed. Default: TESSERA_SCOPE_NARROWING.",
+        description:
+          "Keys carrying a removed scope: revoke them, or keep only the scopes still allowed. Default: TESSERA_SCOPE_NARROWING.",
       }),
     ),
     reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),

@@ -43,7 +43,11 @@ async function findPrincipal(authority: Authority, idOrName: string): Promise<Pr
       return null;
     }
   }
-  const row = await authority.database.db.selectFrom("principals").select("id").where("name", "=", idOrName).executeTakeFirst();
+  const row = await authority.database.db
+    .selectFrom("principals")
+    .select("id")
+    .where("name", "=", idOrName)
+    .executeTakeFirst();
   return row ? authority.principals.get(row.id) : null;
 }
 
@@ -53,7 +57,14 @@ export function activeFromPatch(body: unknown): boolean | undefined | "invalid" 
   const { schemas, Operations } = body as { schemas?: unknown; Operations?: unknown };
   if (!Array.isArray(schemas) || !schemas.includes(SCIM_PATCH) || !Array.isArray(Operations)) return "invalid";
   let active: boolean | undefined;
-  const asBoolean = (v: unknown) => (typeof v === "boolean" ? v : v === "True" || v === "true" ? true : v === "False" || v === "false" ? false : "invalid");
+  const asBoolean = (v: unknown) =>
+    typeof v === "boolean"
+      ? v
+      : v === "True" || v === "true"
+        ? true
+        : v === "False" || v === "false"
+          ? false
+          : "invalid";
   for (const op of Operations as unknown[]) {
     if (typeof op !== "object" || op === null) return "invalid";
     const { op: kind, path, value } = op as { op?: unknown; path?: unknown; value?: unknown };
@@ -80,7 +91,10 @@ export const scimUsersRoute: RouteModule = (app, { authority }) => {
 
   app.get<{ Params: { id: string } }>(
     "/scim/v2/Users/:id",
-    { config, schema: { summary: "SCIM: read a user (principal)", tags: ["scim"], security: [{ bearer: [] }], params } },
+    {
+      config,
+      schema: { summary: "SCIM: read a user (principal)", tags: ["scim"], security: [{ bearer: [] }], params },
+    },
     async (request, reply) => {
       const principal = await findPrincipal(authority, request.params.id);
       if (!principal) return scimError(reply, 404, `user ${request.params.id} not found`);
@@ -102,18 +116,37 @@ export const scimUsersRoute: RouteModule = (app, { authority }) => {
     async (request, reply) => {
       const active = activeFromPatch(request.body);
       if (active === "invalid") {
-        return scimError(reply, 400, "expected a SCIM PatchOp with Operations setting active to true or false", "invalidSyntax");
+        return scimError(
+          reply,
+          400,
+          "expected a SCIM PatchOp with Operations setting active to true or false",
+          "invalidSyntax",
+        );
       }
       const principal = await findPrincipal(authority, request.params.id);
       if (!principal) return scimError(reply, 404, `user ${request.params.id} not found`);
       try {
         const actor = actorOf(request);
         if (active === false) {
-          const result = await authority.principals.disable(principal.id, "deprovisioned by the identity provider (SCIM)", actor);
+          const result = await authority.principals.disable(
+            principal.id,
+            "deprovisioned by the identity provider (SCIM)",
+            actor,
+          );
           return reply.type("application/scim+json").send(scimUser(result.principal));
         }
         if (active === true) {
-          return reply.type("application/scim+json").send(scimUser(await authority.principalUpdates.enable(principal.id, actor, "reactivated by the identity provider (SCIM)")));
+          return reply
+            .type("application/scim+json")
+            .send(
+              scimUser(
+                await authority.principalUpdates.enable(
+                  principal.id,
+                  actor,
+                  "reactivated by the identity provider (SCIM)",
+                ),
+              ),
+            );
         }
         return reply.type("application/scim+json").send(scimUser(principal));
       } catch (error) {
