@@ -8,7 +8,7 @@
 import { type KeyObject, randomBytes } from "node:crypto";
 import { randomBase62 } from "@tessera/verifier";
 import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
-import { sql } from "kysely";
+import { CompiledQuery, sql } from "kysely";
 import type { ServiceContext } from "../services/context.js";
 import type { SigningKeyService } from "./signing-keys.js";
 
@@ -39,8 +39,27 @@ export interface MintInput {
 
 const rng = (n: number) => new Uint8Array(randomBytes(n));
 
+interface RevocationStateRow {
+  jti_revoked: number | null;
+  family_revoked_at: number | null;
+  cutoff: number | null;
+  principal_status: string | null;
+  key_retired_at: number | null;
+}
+
+/** Tokens whose signature was verified, remembered until they expire (bounded). */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export function createAccessTokens(ctx: ServiceContext, signingKeys: SigningKeyService) {
   const { db, clock, config } = ctx;
+  const verifiedCache = new Map<string, { claims: AccessTokenClaims; kid: string }>();
+  // Every revocation check in one round trip, compiled once: it runs on every introspection.
+  const REVOCATION_STATE_SQL = sql`select
+      (select 1 from oauth_revoked_access_tokens where jti = ${""}) as jti_revoked,
+      (select coalesce(revoked_at, 0) from oauth_grant_families where id = ${""}) as family_revoked_at,
+      (select cutoff_s from oauth_principal_cutoffs where principal_id = ${""}) as cutoff,
+      (select status from principals where id = ${""}) as principal_status,
+      (select coalesce(retired_at, 0) from oauth_signing_keys where kid = ${""}) as key_retired_at`.compile(db).sql;
 
   /**
    * Signs an access token with `signer` (from `signingKeys.signer()`, fetched before a unit of
@@ -81,6 +100,25 @@ export function createAccessTokens(ctx: ServiceContext, signingKeys: SigningKeyS
    */
   async function verify(token: unknown): Promise<AccessTokenClaims | null> {
     if (!looksLikeJwt(token)) return null;
+    const verified = await verifySignature(token);
+    if (!verified) return null;
+    return (await revocationStateAllows(verified.claims, verified.kid)) ? verified.claims : null;
+  }
+
+  /**
+   * Signature, header and time checks, remembered per token until it expires: a signature
+   * cannot become invalid, and what can change (revocations, a retired key, a disabled
+   * principal) is read from the database on every call. Ed25519 verification is the dominant
+   * cost of introspection, and resource servers introspect one token many times.
+   */
+  async function verifySignature(token: string): Promise<{ claims: AccessTokenClaims; kid: string } | null> {
+    const nowS = Math.floor(clock.now() / 1000);
+    const cached = verifiedCache.get(token);
+    if (cached) {
+      if (cached.claims.exp > nowS) return cached;
+      verifiedCache.delete(token);
+      return null;
+    }
     let kid: unknown;
     try {
       const header = decodeProtectedHeader(token);
@@ -108,28 +146,29 @@ export function createAccessTokens(ctx: ServiceContext, signingKeys: SigningKeyS
     if (typeof claims.gid !== "string" || typeof claims.jti !== "string" || typeof claims.client_id !== "string") {
       return null;
     }
+    const result = { claims, kid };
+    if (verifiedCache.size >= VERIFIED_CACHE_SIZE) {
+      const oldest = verifiedCache.keys().next();
+      if (!oldest.done) verifiedCache.delete(oldest.value);
+    }
+    verifiedCache.set(token, result);
+    return result;
+  }
+
+  async function revocationStateAllows(claims: AccessTokenClaims, kid: string): Promise<boolean> {
     // One round trip for every revocation check, so that a change made through any instance
     // counts at once.
-    const state = await sql<{
-      jti_revoked: number | null;
-      family_revoked_at: number | null;
-      cutoff: number | null;
-      principal_status: string | null;
-      key_retired_at: number | null;
-    }>`select
-        (select 1 from oauth_revoked_access_tokens where jti = ${claims.jti}) as jti_revoked,
-        (select coalesce(revoked_at, 0) from oauth_grant_families where id = ${claims.gid}) as family_revoked_at,
-        (select cutoff_s from oauth_principal_cutoffs where principal_id = ${claims.sub}) as cutoff,
-        (select status from principals where id = ${claims.sub}) as principal_status,
-        (select coalesce(retired_at, 0) from oauth_signing_keys where kid = ${kid}) as key_retired_at`.execute(db);
+    const state = await db.executeQuery<RevocationStateRow>(
+      CompiledQuery.raw(REVOCATION_STATE_SQL, [claims.jti, claims.gid, claims.sub, claims.sub, kid]),
+    );
     const row = state.rows[0];
-    if (!row) return null;
-    if (row.jti_revoked !== null) return null;
-    if (row.family_revoked_at === null || Number(row.family_revoked_at) !== 0) return null;
-    if (row.cutoff !== null && claims.iat < Number(row.cutoff)) return null;
-    if (row.principal_status !== "active") return null;
-    if (row.key_retired_at === null || Number(row.key_retired_at) !== 0) return null;
-    return claims;
+    if (!row) return false;
+    if (row.jti_revoked !== null) return false;
+    if (row.family_revoked_at === null || Number(row.family_revoked_at) !== 0) return false;
+    if (row.cutoff !== null && claims.iat < Number(row.cutoff)) return false;
+    if (row.principal_status !== "active") return false;
+    if (row.key_retired_at === null || Number(row.key_retired_at) !== 0) return false;
+    return true;
   }
 
   return { mint, verify, looksLikeJwt, signer: signingKeys.signer };

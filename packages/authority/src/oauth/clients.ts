@@ -11,6 +11,7 @@
  * `{ "refreshTokens": true, "accessTokenTtlSeconds": 600, "requireDpop": true, "audience": "https://api.example" }`.
  */
 import type { FastifyRequest } from "fastify";
+import { CompiledQuery } from "kysely";
 import type { PrincipalKind } from "../db/schema.js";
 import type { ServiceContext } from "../services/context.js";
 import type { LookupKey } from "../services/key-lookup.js";
@@ -82,6 +83,12 @@ export function hasClientCredentials(request: FastifyRequest, body: Record<strin
 }
 
 export function createClientAuthenticator(ctx: ServiceContext, lookupKey: LookupKey) {
+  // Runs on every token, introspection and revocation request: compiled once.
+  const principalSql = ctx.db
+    .selectFrom("principals")
+    .select(["kind", "allowed_scopes", "metadata"])
+    .where("id", "=", "")
+    .compile().sql;
   /**
    * Authenticates the client of an OAuth request. Every failure is the same `invalid_client`
    * (which part was wrong is not revealed); the caller audits it.
@@ -124,11 +131,11 @@ export function createClientAuthenticator(ctx: ServiceContext, lookupKey: Lookup
     }
     const scopes = JSON.parse(found.key.scopes) as string[];
     if (!scopes.includes(CLIENT_SECRET_SCOPE)) throw invalidClient("client authentication failed");
-    const principal = await ctx.db
-      .selectFrom("principals")
-      .select(["kind", "allowed_scopes", "metadata"])
-      .where("id", "=", id)
-      .executeTakeFirst();
+    const principal = (
+      await ctx.db.executeQuery<{ kind: PrincipalKind; allowed_scopes: string; metadata: string }>(
+        CompiledQuery.raw(principalSql, [id]),
+      )
+    ).rows[0];
     // Users hold API keys but are not OAuth clients.
     if (!principal || principal.kind === "user") throw invalidClient("client authentication failed");
     const client: OAuthClient = {
