@@ -20,6 +20,7 @@ import { createLeakService } from "./services/leaks.js";
 import { createPrincipalService } from "./services/principals.js";
 import { createTokenCounts } from "./services/token-counts.js";
 import { createUsageRecorder } from "./services/usage.js";
+import { createStepUpService } from "./stepup/service.js";
 
 export interface AuthorityOptions {
   config?: TesseraConfig;
@@ -54,6 +55,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   const bootstrap = createBootstrap(ctx, principals, keys);
   const tokenCounts = createTokenCounts(ctx);
   const leaks = createLeakService(ctx);
+  const stepUp = createStepUpService(ctx);
 
   return {
     config,
@@ -70,6 +72,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     bootstrap,
     tokenCounts,
     leaks,
+    stepUp,
     feed,
     async close(): Promise<void> {
       await feed.close();

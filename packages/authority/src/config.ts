@@ -58,6 +58,8 @@ export interface TesseraConfig {
   leakAction: "revoke" | "deprecate" | "notify";
   /** TESSERA_LEAK_DEPRECATE_WITHIN: with the deprecate policy, how long a leaked key keeps working (1h). */
   leakDeprecateWithinMs: number;
+  /** TESSERA_STEPUP_SELECTOR_THRESHOLD: a revocation by selector matching more keys than this needs step-up (100). */
+  stepUpSelectorThreshold: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -136,6 +138,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<TesseraCon
     leakDeprecateWithinMs:
       overrides.leakDeprecateWithinMs ??
       parseDuration(env.TESSERA_LEAK_DEPRECATE_WITHIN ?? "1h", "TESSERA_LEAK_DEPRECATE_WITHIN"),
+    stepUpSelectorThreshold:
+      overrides.stepUpSelectorThreshold ??
+      integer(env.TESSERA_STEPUP_SELECTOR_THRESHOLD ?? "100", "TESSERA_STEPUP_SELECTOR_THRESHOLD", 0, 1_000_000_000),
   };
   if (config.accessTokenTtlMs > config.accessTokenMaxTtlMs) {
     throw validationFailed("TESSERA_ACCESS_TOKEN_TTL must not exceed TESSERA_ACCESS_TOKEN_MAX_TTL");

@@ -19,6 +19,8 @@ export type TesseraErrorCode =
   | "rotation_not_open"
   | "selector_empty"
   | "rate_limited"
+  | "step_up_required"
+  | "step_up_failed"
   | "internal_error";
 
 /** Options carried by a {@link TesseraError}. */

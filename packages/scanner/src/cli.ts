@@ -118,7 +118,11 @@ export function configureScanCommand(command: Command, io: CliIo, onExit: (code:
     .option("--revoke", "revoke the live Tessera tokens found (needs --url)")
     .option("--allow-insecure-http", "allow sending tokens to a non-loopback authority over plain http")
     .option("--timeout <ms>", "authority request timeout in milliseconds", parseCount)
-    .option("--workers <n>", "worker threads for file scanning (default: one per core, 0 for none)", parseCount)
+    .option(
+      "--workers <n>",
+      "worker threads for file scanning (default: one per core for large scans, 0 for none)",
+      parseCount,
+    )
     .addOption(new Option("--chunk-size <size>", "bytes scanned at a time (advanced)").argParser(parseSize).hideHelp())
     .option("--no-progress", "no progress line on standard error")
     .option("--no-color", "no colour in the text report")

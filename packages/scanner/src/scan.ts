@@ -16,7 +16,7 @@ import { createEngine } from "./engine.js";
 import { ScanError } from "./errors.js";
 import { createAuthorityClient, type LeakReport } from "./remediation.js";
 import { emptyStats, type ScanStats } from "./report/stats.js";
-import { defaultWorkerCount, scanFilesInParallel } from "./sources/file-pool.js";
+import { scanFilesInParallel } from "./sources/file-pool.js";
 import { listFiles } from "./sources/files.js";
 import { existingObjects, resolveTips, scanHistory } from "./sources/git.js";
 import { git, repositoryRoot } from "./sources/git-command.js";
@@ -61,7 +61,11 @@ export interface ScanOptions {
   statePath?: string;
   /** Include secrets in the returned findings. */
   showSecrets?: boolean;
-  /** Worker threads for file scanning; default one per core; 0 scans on the calling thread. */
+  /**
+   * Worker threads for file scanning. By default one per core (at most 8) for scans of at least
+   * 128 files and 64 MB, the calling thread for smaller ones; a number is used whatever the size
+   * of the scan; 0 (or 1) scans on the calling thread.
+   */
   workers?: number;
   authority?: AuthorityOptions;
   onProgress?(progress: { files: number; bytes: number; commits: number }): void;
@@ -124,7 +128,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       entries,
       spec,
       { maxFileSize, chunkSize, overlap },
-      options.workers ?? defaultWorkerCount(),
+      options.workers,
       (entry, result) => {
         if (result.status === "scanned") {
           stats.files++;

@@ -159,6 +159,33 @@ export interface OAuthDpopProofsTable {
   expires_at: number;
 }
 
+/** A principal's TOTP second factor (step-up); one per principal. */
+export interface TotpEnrolmentsTable {
+  principal_id: string;
+  /** The TOTP secret, AES-256-GCM under the master key (context `totp:<principalId>`). */
+  secret_enc: string;
+  /** `pending` until a first code confirms it, then `active`. */
+  status: "pending" | "active";
+  created_at: number;
+  activated_at: number | null;
+  /** The last accepted time step: a code of this step or an earlier one is a replay. */
+  last_step: number | null;
+  last_used_at: number | null;
+}
+
+/** Single-use recovery codes of a TOTP enrolment: SHA-256 only. */
+export interface TotpRecoveryCodesTable {
+  principal_id: string;
+  code_hash: string;
+  used_at: number | null;
+}
+
+/** Recent wrong or replayed second-factor codes of a principal: the rate limit's window. */
+export interface StepUpFailuresTable {
+  principal_id: string;
+  at: number;
+}
+
 export interface Schema {
   principals: PrincipalsTable;
   api_keys: ApiKeysTable;
@@ -171,4 +198,7 @@ export interface Schema {
   oauth_revoked_access_tokens: OAuthRevokedAccessTokensTable;
   oauth_principal_cutoffs: OAuthPrincipalCutoffsTable;
   oauth_dpop_proofs: OAuthDpopProofsTable;
+  totp_enrolments: TotpEnrolmentsTable;
+  totp_recovery_codes: TotpRecoveryCodesTable;
+  stepup_failures: StepUpFailuresTable;
 }

@@ -22,6 +22,8 @@ export const STATUS_BY_CODE: Record<TesseraErrorCode, number> = {
   rotation_not_open: 409,
   selector_empty: 400,
   rate_limited: 429,
+  step_up_required: 403,
+  step_up_failed: 403,
   internal_error: 500,
 };
 

@@ -84,7 +84,8 @@ export const genericDetector: Detector = {
   detect(text: string, hits: readonly KeywordHit[]): DetectorMatch[] {
     const matches: DetectorMatch[] = [];
     let consumedUntil = -1;
-    for (const hit of hits) {
+    for (let h = 0; h < hits.length; h++) {
+      const hit = hits[h] as KeywordHit;
       if (hit.start < consumedUntil) continue;
       const identEnd = scanIdentifier(text, hit.start, 1);
       consumedUntil = identEnd;
@@ -95,13 +96,22 @@ export const genericDetector: Detector = {
       if (value === null) continue;
       consumedUntil = value.end;
       const identifier = text.slice(identStart, identEnd).toLowerCase();
-      if (NOT_SECRET_SUFFIXES.some((s) => identifier.endsWith(s) && !identifier.endsWith(hit.keyword))) continue;
+      if (namesSomethingElse(identifier, hit.keyword)) continue;
       if (!looksSecret(value.text, PASSWORD_KEYWORDS.has(hit.keyword))) continue;
       matches.push({ start: value.start, end: value.end, secret: value.text });
     }
     return matches;
   },
 };
+
+/** `api_key_id`, `token_url`: the keyword is followed by a suffix that is not a secret. */
+function namesSomethingElse(identifier: string, keyword: string): boolean {
+  if (identifier.endsWith(keyword)) return false;
+  for (let s = 0; s < NOT_SECRET_SUFFIXES.length; s++) {
+    if (identifier.endsWith(NOT_SECRET_SUFFIXES[s] as string)) return true;
+  }
+  return false;
+}
 
 /** Cheap test: an optional closing quote, blanks, then `=` or `:`. */
 function followedByOperator(text: string, at: number): boolean {

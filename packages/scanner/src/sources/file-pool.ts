@@ -1,7 +1,8 @@
 /**
  * Scans many files on several cores: worker threads each build the same engine and take
- * batches of files from the main thread until none are left. With few files, or when running
- * from TypeScript sources (tests), files are scanned on the calling thread instead.
+ * batches of files from the main thread until none are left. By default workers are only started
+ * for large scans; with few files, or when running from TypeScript sources (tests), files are
+ * scanned on the calling thread instead.
  * @module
  */
 
@@ -13,11 +14,17 @@ import { selectDetectors } from "../detectors/index.js";
 import { createEngine } from "../engine.js";
 import { type FileEntry, type FileScanOptions, type FileScanResult, scanFile } from "./files.js";
 
-/** Below this many files, starting workers costs more than it saves. */
+/** Below this many files, starting workers costs more than it saves (unless a count is asked for). */
 export const MIN_FILES_FOR_WORKERS = 128;
 /** Below this many bytes in total, likewise (starting a worker costs tens to hundreds of ms). */
 export const MIN_BYTES_FOR_WORKERS = 64 * 1024 * 1024;
-const BATCH = 32;
+/** Most files sent to a worker at once. */
+const MAX_BATCH = 32;
+/**
+ * Batches shrink towards the end of the list (to 1/`BATCHES_PER_WORKER` of what is left per
+ * worker), so that no worker is still busy with a full batch while the others have nothing left.
+ */
+const BATCHES_PER_WORKER = 4;
 
 export interface EngineSpec {
   prefixes: string[];
@@ -53,27 +60,41 @@ function totalSize(files: readonly FileEntry[]): number {
   return total;
 }
 
+/**
+ * How many workers to start: `requested` when given (capped by the number of files), otherwise
+ * one per core for large scans only; 0 or 1 means the calling thread.
+ */
+function workerCountFor(files: readonly FileEntry[], requested: number | undefined): number {
+  if (!workersAvailable() || files.length < 2) return 0;
+  if (requested !== undefined) return requested <= 1 ? 0 : Math.min(requested, files.length);
+  if (files.length < MIN_FILES_FOR_WORKERS || totalSize(files) < MIN_BYTES_FOR_WORKERS) return 0;
+  return defaultWorkerCount() <= 1 ? 0 : defaultWorkerCount();
+}
+
+/**
+ * Scans `files` and reports each result through `onResult` (in completion order). Returns the
+ * number of worker threads used, 0 when the files were scanned on the calling thread.
+ * `requestedWorkers`: undefined for the default (workers for large scans only), 0 for none, or
+ * a count, used whatever the size of the scan.
+ */
 export async function scanFilesInParallel(
   files: readonly FileEntry[],
   spec: EngineSpec,
   options: FileScanOptions,
-  requestedWorkers: number,
+  requestedWorkers: number | undefined,
   onResult: (entry: FileEntry, result: FileScanResult) => void,
 ): Promise<number> {
-  const workerCount = Math.min(requestedWorkers, Math.ceil(files.length / BATCH));
-  if (
-    workerCount <= 1 ||
-    files.length < MIN_FILES_FOR_WORKERS ||
-    !workersAvailable() ||
-    totalSize(files) < MIN_BYTES_FOR_WORKERS
-  ) {
+  const workerCount = workerCountFor(files, requestedWorkers);
+  if (workerCount === 0) {
     const engine = createEngine(selectDetectors(spec));
     for (const entry of files) onResult(entry, scanFile(engine, entry, options));
     return 0;
   }
   let next = 0;
   const takeBatch = (): FileEntry[] => {
-    const batch = files.slice(next, next + BATCH);
+    const left = files.length - next;
+    const size = Math.max(1, Math.min(MAX_BATCH, Math.ceil(left / (workerCount * BATCHES_PER_WORKER))));
+    const batch = files.slice(next, next + size);
     next += batch.length;
     return batch;
   };
@@ -105,7 +126,11 @@ export async function scanFilesInParallel(
           worker.on("exit", (code) =>
             finish(code === 0 ? undefined : new Error(`scanner worker exited with code ${code}`)),
           );
-          worker.postMessage({ files: takeBatch() } satisfies WorkerRequest);
+          const first = takeBatch();
+          if (first.length === 0) {
+            worker.postMessage({ done: true } satisfies WorkerRequest);
+            finish();
+          } else worker.postMessage({ files: first } satisfies WorkerRequest);
         }),
     ),
   );

@@ -7,11 +7,13 @@ import type { Migration, MigrationProvider } from "kysely";
 import { coreMigration } from "./0001_core.js";
 import { verifiersMigration } from "./0002_verifiers.js";
 import { oauthMigration } from "./0003_oauth.js";
+import { stepUpMigration } from "./0004_stepup.js";
 
 const migrations: Record<string, Migration> = {
   "0001_core": coreMigration,
   "0002_verifiers": verifiersMigration,
   "0003_oauth": oauthMigration,
+  "0004_stepup": stepUpMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

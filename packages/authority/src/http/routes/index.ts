@@ -25,6 +25,10 @@ import { revokeBySelectorRoute } from "./revocations.create.js";
 import { listSigningKeysRoute } from "./signing-keys.list.js";
 import { retireSigningKeyRoute } from "./signing-keys.retire.js";
 import { rotateSigningKeyRoute } from "./signing-keys.rotate.js";
+import { activateTotpRoute } from "./totp.activate.js";
+import { enrolTotpRoute } from "./totp.enrol.js";
+import { removeTotpRoute } from "./totp.remove.js";
+import { totpStatusRoute } from "./totp.status.js";
 import { jwksRoute } from "./wellknown.jwks.js";
 import { authorizationServerMetadataRoute } from "./wellknown.oauth-authorization-server.js";
 import { verifierAcksRoute } from "./verifiers.acks.js";
@@ -54,6 +58,10 @@ export const routes: RouteModule[] = [
   rotateKeyRoute,
   rollbackKeyRoute,
   revokeBySelectorRoute,
+  enrolTotpRoute,
+  activateTotpRoute,
+  totpStatusRoute,
+  removeTotpRoute,
   listAuditRoute,
   checkLeaksRoute,
   reportLeaksRoute,

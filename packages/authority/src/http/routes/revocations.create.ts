@@ -1,8 +1,9 @@
 import { type Static, Type } from "@sinclair/typebox";
+import { StepUpSchema } from "../../stepup/schema.js";
 import { actorOf } from "../auth.js";
 import type { RouteModule } from "../route.js";
 import { timeParam } from "../route.js";
-import { adminErrors, Reason } from "../schemas.js";
+import { adminErrors, ErrorResponse, Reason } from "../schemas.js";
 import { ReceiptSchema, parseWait, receiptFor, WaitQuery } from "./receipts.schema.js";
 
 const Body = Type.Object(
@@ -20,6 +21,7 @@ const Body = Type.Object(
       },
       { additionalProperties: false },
     ),
+    stepUp: Type.Optional(StepUpSchema),
   },
   { additionalProperties: false },
 );
@@ -33,7 +35,9 @@ export const revokeBySelectorRoute: RouteModule = (app, { authority }) => {
       schema: {
         summary: "Revoke by selector",
         description:
-          "All criteria must match (AND). At least one is required. Answers with the count revoked and up to 1,000 of the ids.",
+          "All criteria must match (AND). At least one is required. Answers with the count revoked and up to 1,000 of the ids. " +
+          "A selection of more than TESSERA_STEPUP_SELECTOR_THRESHOLD keys needs `stepUp` (the caller's TOTP code and a " +
+          "justification, both recorded): without it, step_up_required (403).",
         tags: ["keys"],
         security: [{ bearer: [] }],
         querystring: WaitQuery,
@@ -46,11 +50,12 @@ export const revokeBySelectorRoute: RouteModule = (app, { authority }) => {
             receipt: Type.Union([ReceiptSchema, Type.Null()]),
           }),
           ...adminErrors,
+          429: ErrorResponse,
         },
       },
     },
     async (request) => {
-      const { selector, reason } = request.body;
+      const { selector, reason, stepUp } = request.body;
       const actor = actorOf(request);
       const waitMs = parseWait(request.query.wait);
       const result = await authority.lifecycle.revokeBySelector(
@@ -65,6 +70,7 @@ export const revokeBySelectorRoute: RouteModule = (app, { authority }) => {
         },
         reason,
         actor,
+        authority.stepUp.forSelectorRevocation(actor, stepUp),
       );
       return { ...result, receipt: await receiptFor(authority, result.sequence, waitMs, actor) };
     },
