@@ -91,6 +91,26 @@ describeEachStore("OAuth introspection and revocation", (kind) => {
     expect(await h.changes("access_token.revoked")).toHaveLength(1);
   });
 
+  it("with ?wait= answers with the revocation's receipt", async () => {
+    const c = await h.client();
+    const token = (await grant(c)).access_token;
+    const res = await h.form("/oauth/revoke?wait=1s", { token }, h.basic(c.id, c.secret));
+    expect(res.statusCode).toBe(200);
+    const seq = await h.authority.database.db
+      .selectFrom("change_log")
+      .select("seq")
+      .where("type", "=", "access_token.revoked")
+      .executeTakeFirstOrThrow();
+    expect(res.json().receipt).toMatchObject({ sequence: Number(seq.seq) });
+    const again = await h.form("/oauth/revoke?wait=1s", { token }, h.basic(c.id, c.secret));
+    expect(again.json()).toEqual({ receipt: null });
+    const bad = await h.form("/oauth/revoke?wait=forever", { token }, h.basic(c.id, c.secret));
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toBe("invalid_request");
+    const tooLong = await h.form("/oauth/revoke?wait=1h", { token }, h.basic(c.id, c.secret));
+    expect(tooLong.json().error).toBe("invalid_request");
+  });
+
   it("revoking a refresh token revokes its family and the family's access tokens", async () => {
     const c = await h.client({ oauth: { refreshTokens: true } });
     const tokens = await grant(c);
