@@ -20,6 +20,7 @@ import { createLeakService } from "./services/leaks.js";
 import { createPrincipalService } from "./services/principals.js";
 import { createTokenCounts } from "./services/token-counts.js";
 import { createUsageRecorder } from "./services/usage.js";
+import { createWebhookService } from "./webhooks/service.js";
 import { createStepUpService } from "./stepup/service.js";
 
 export interface AuthorityOptions {
@@ -55,6 +56,9 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   const bootstrap = createBootstrap(ctx, principals, keys);
   const tokenCounts = createTokenCounts(ctx);
   const leaks = createLeakService(ctx);
+  const webhooks = createWebhookService(ctx, {
+    onError: (error) => process.emitWarning(`tessera webhooks: ${(error as Error)?.message ?? String(error)}`),
+  });
   const stepUp = createStepUpService(ctx);
 
   return {
@@ -72,9 +76,11 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     bootstrap,
     tokenCounts,
     leaks,
+    webhooks,
     stepUp,
     feed,
     async close(): Promise<void> {
+      await webhooks.stop();
       await feed.close();
       await usage.stop();
       if (!options.database) await database.close();

@@ -58,6 +58,14 @@ export interface TesseraConfig {
   leakAction: "revoke" | "deprecate" | "notify";
   /** TESSERA_LEAK_DEPRECATE_WITHIN: with the deprecate policy, how long a leaked key keeps working (1h). */
   leakDeprecateWithinMs: number;
+  /** TESSERA_WEBHOOK_TIMEOUT: how long one webhook delivery attempt may take before it counts as failed (5s). */
+  webhookTimeoutMs: number;
+  /** TESSERA_WEBHOOK_CONCURRENCY: webhook deliveries in flight at once per instance (8; at most 2 per endpoint). */
+  webhookConcurrency: number;
+  /** TESSERA_WEBHOOK_POLL_INTERVAL: how often the dispatcher looks for new events and due retries (1s). */
+  webhookPollIntervalMs: number;
+  /** TESSERA_WEBHOOK_SECRET_GRACE: after a signing-secret rotation, how long deliveries are also signed with the old secret (24h). */
+  webhookSecretGraceMs: number;
   /** TESSERA_STEPUP_SELECTOR_THRESHOLD: a revocation by selector matching more keys than this needs step-up (100). */
   stepUpSelectorThreshold: number;
 }
@@ -138,6 +146,17 @@ export function loadConfig(env: Env = process.env, overrides: Partial<TesseraCon
     leakDeprecateWithinMs:
       overrides.leakDeprecateWithinMs ??
       parseDuration(env.TESSERA_LEAK_DEPRECATE_WITHIN ?? "1h", "TESSERA_LEAK_DEPRECATE_WITHIN"),
+    webhookTimeoutMs:
+      overrides.webhookTimeoutMs ?? parseDuration(env.TESSERA_WEBHOOK_TIMEOUT ?? "5s", "TESSERA_WEBHOOK_TIMEOUT"),
+    webhookConcurrency:
+      overrides.webhookConcurrency ??
+      integer(env.TESSERA_WEBHOOK_CONCURRENCY ?? "8", "TESSERA_WEBHOOK_CONCURRENCY", 1, 256),
+    webhookPollIntervalMs:
+      overrides.webhookPollIntervalMs ??
+      parseDuration(env.TESSERA_WEBHOOK_POLL_INTERVAL ?? "1s", "TESSERA_WEBHOOK_POLL_INTERVAL"),
+    webhookSecretGraceMs:
+      overrides.webhookSecretGraceMs ??
+      parseDuration(env.TESSERA_WEBHOOK_SECRET_GRACE ?? "24h", "TESSERA_WEBHOOK_SECRET_GRACE"),
     stepUpSelectorThreshold:
       overrides.stepUpSelectorThreshold ??
       integer(env.TESSERA_STEPUP_SELECTOR_THRESHOLD ?? "100", "TESSERA_STEPUP_SELECTOR_THRESHOLD", 0, 1_000_000_000),

@@ -28,6 +28,8 @@ export async function startAuthority(
     const bootstrap = await authority.bootstrap();
     const { app } = await buildApp(authority, options.logger === undefined ? {} : { logger: options.logger });
     await app.listen({ host: config.host, port: config.port });
+    // Webhook deliveries start with the server (the CLI and tests drive them with runOnce()).
+    authority.webhooks.start();
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;

@@ -3,6 +3,12 @@
  * milliseconds (bigint), structured values are JSON text, so that every query is the same
  * on both engines.
  */
+import type {
+  WebhookCursorTable,
+  WebhookDeliveriesTable,
+  WebhookDeliveryAttemptsTable,
+  WebhookEndpointsTable,
+} from "../webhooks/schema.js";
 
 export type PrincipalKind = "user" | "service" | "app";
 export type PrincipalStatus = "active" | "disabled";
@@ -187,6 +193,10 @@ export interface StepUpFailuresTable {
 }
 
 export interface Schema {
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
+  webhook_cursor: WebhookCursorTable;
   principals: PrincipalsTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;

@@ -17,6 +17,8 @@ export const ADMIN_SCOPES = [
   "leaks:check",
   "leaks:report",
   "signing-keys:write",
+  "webhooks:read",
+  "webhooks:write",
 ] as const;
 
 export type AdminScope = (typeof ADMIN_SCOPES)[number];

@@ -55,6 +55,17 @@ const CASES: Record<string, RouteCase> = {
     url: (ids) => `/scim/v2/Users/${ids.principal}`,
     body: { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "active", value: false }] },
   },
+  "POST /v1/webhooks": {
+    method: "POST",
+    url: () => "/v1/webhooks",
+    body: { url: "https://hooks.example.com/tessera", events: ["key.revoked"] },
+  },
+  "GET /v1/webhooks": { method: "GET", url: () => "/v1/webhooks" },
+  "GET /v1/webhooks/:id": { method: "GET", url: () => "/v1/webhooks/whk_absent" },
+  "DELETE /v1/webhooks/:id": { method: "DELETE", url: () => "/v1/webhooks/whk_absent" },
+  "POST /v1/webhooks/:id/rotate-secret": { method: "POST", url: () => "/v1/webhooks/whk_absent/rotate-secret", body: {} },
+  "GET /v1/webhooks/:id/deliveries": { method: "GET", url: () => "/v1/webhooks/whk_absent/deliveries" },
+  "POST /v1/webhooks/:id/test": { method: "POST", url: () => "/v1/webhooks/whk_absent/test", body: {} },
   "POST /v1/leaks/check": { method: "POST", url: () => "/v1/leaks/check", body: { tokens: ["tsk_x"] } },
   "POST /v1/leaks": {
     method: "POST",

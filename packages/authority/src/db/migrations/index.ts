@@ -7,12 +7,14 @@ import type { Migration, MigrationProvider } from "kysely";
 import { coreMigration } from "./0001_core.js";
 import { verifiersMigration } from "./0002_verifiers.js";
 import { oauthMigration } from "./0003_oauth.js";
+import { webhooksMigration } from "./0005_webhooks.js";
 import { stepUpMigration } from "./0004_stepup.js";
 
 const migrations: Record<string, Migration> = {
   "0001_core": coreMigration,
   "0002_verifiers": verifiersMigration,
   "0003_oauth": oauthMigration,
+  "0005_webhooks": webhooksMigration,
   "0004_stepup": stepUpMigration,
 };
 

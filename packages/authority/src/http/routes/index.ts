@@ -34,6 +34,13 @@ import { authorizationServerMetadataRoute } from "./wellknown.oauth-authorizatio
 import { verifierAcksRoute } from "./verifiers.acks.js";
 import { listVerifiersRoute } from "./verifiers.list.js";
 import { verifierUsageRoute } from "./verifiers.usage.js";
+import { createWebhookRoute } from "./webhooks.create.js";
+import { deleteWebhookRoute } from "./webhooks.delete.js";
+import { listWebhookDeliveriesRoute } from "./webhooks.deliveries.js";
+import { listWebhooksRoute } from "./webhooks.list.js";
+import { rotateWebhookSecretRoute } from "./webhooks.rotate-secret.js";
+import { testWebhookRoute } from "./webhooks.send-test.js";
+import { showWebhookRoute } from "./webhooks.show.js";
 
 export const routes: RouteModule[] = [
   healthRoute,
@@ -70,4 +77,11 @@ export const routes: RouteModule[] = [
   verifierUsageRoute,
   listVerifiersRoute,
   showReceiptRoute,
+  createWebhookRoute,
+  listWebhooksRoute,
+  showWebhookRoute,
+  deleteWebhookRoute,
+  rotateWebhookSecretRoute,
+  listWebhookDeliveriesRoute,
+  testWebhookRoute,
 ];

@@ -1,0 +1,54 @@
+/**
+ * The webhooks of one authority instance: endpoint management, the outbox (including secret
+ * distribution for rotation campaigns) and the dispatcher that delivers it.
+ */
+import type { UnitOfWork } from "../db/transaction.js";
+import { validationFailed } from "../errors.js";
+import type { ServiceContext } from "../services/context.js";
+import { createDispatcher, type DispatcherOptions } from "./dispatcher.js";
+import { createWebhookEndpoints } from "./endpoints.js";
+import { enqueueSecret, type SecretDistribution, type SecretEnqueued } from "./outbox.js";
+
+export interface WebhookServiceOptions {
+  onError?: (error: unknown) => void;
+  /** Jitter source for retry delays, in [0, 1). */
+  random?: () => number;
+  send?: DispatcherOptions["send"];
+}
+
+export function createWebhookService(ctx: ServiceContext, options: WebhookServiceOptions = {}) {
+  const { config } = ctx;
+  if (config.webhookTimeoutMs < 1) {
+    throw validationFailed("TESSERA_WEBHOOK_TIMEOUT must be at least 1ms", { field: "TESSERA_WEBHOOK_TIMEOUT" });
+  }
+  if (config.webhookPollIntervalMs < 10) {
+    throw validationFailed("TESSERA_WEBHOOK_POLL_INTERVAL must be at least 10ms", {
+      field: "TESSERA_WEBHOOK_POLL_INTERVAL",
+    });
+  }
+  const dispatcher = createDispatcher({
+    db: ctx.db,
+    clock: ctx.clock,
+    config,
+    ...(options.onError ? { onError: options.onError } : {}),
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.send ? { send: options.send } : {}),
+  });
+  const endpoints = createWebhookEndpoints(ctx, () => dispatcher.wake());
+  return {
+    ...endpoints,
+    /**
+     * Hands a new secret to the owner's endpoints subscribed to `key.secret_distributed`,
+     * inside the caller's transaction. Returns `{ endpoints: 0 }` when the owner has none.
+     */
+    enqueueSecret(unit: UnitOfWork, input: SecretDistribution): Promise<SecretEnqueued> {
+      return enqueueSecret(unit, config.masterKey, input);
+    },
+    runOnce: dispatcher.runOnce,
+    start: dispatcher.start,
+    stop: dispatcher.stop,
+    wake: dispatcher.wake,
+  };
+}
+
+export type WebhookService = ReturnType<typeof createWebhookService>;
