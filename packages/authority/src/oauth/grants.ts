@@ -254,7 +254,8 @@ export function createGrants(ctx: ServiceContext, accessTokens: AccessTokens) {
         return invalid;
       }
       if (row.revoked_at !== null) return invalid;
-      if (row.used_at !== null) {
+      // A spent token presented again: suspected theft. The whole family goes.
+      const reused = async (spentAt: number | null) => {
         await revokeFamily(unit, row.family_id, {
           actor: "system:oauth",
           reason: "refresh token reuse: suspected theft",
@@ -271,10 +272,11 @@ export function createGrants(ctx: ServiceContext, accessTokens: AccessTokens) {
           targetId: row.family_id,
           reason: "a spent refresh token was presented again: suspected theft, family revoked",
           requestId: request.requestId,
-          data: { clientId: client.id, spentAt: row.used_at },
+          data: { clientId: client.id, spentAt },
         });
         return invalid;
-      }
+      };
+      if (row.used_at !== null) return reused(row.used_at);
       if (row.expires_at <= unit.now || row.family_expires_at <= unit.now) return invalid;
       if (row.jkt !== null && request.jkt !== row.jkt) {
         return new OAuthError(
@@ -299,7 +301,9 @@ export function createGrants(ctx: ServiceContext, accessTokens: AccessTokens) {
         .where("token_hash", "=", tokenHash)
         .where("used_at", "is", null)
         .executeTakeFirst();
-      if (Number(spent.numUpdatedRows) !== 1) return invalid;
+      // Another request spent it since we read it (PostgreSQL re-checks the condition after
+      // waiting for that request's row lock): the same token used twice is reuse.
+      if (Number(spent.numUpdatedRows) !== 1) return reused(null);
       const { token, claims } = await accessTokens.mint(
         {
           clientId: client.id,

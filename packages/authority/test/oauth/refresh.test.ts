@@ -87,6 +87,16 @@ describeEachStore("refresh tokens", (kind) => {
     expect(theft?.reason).toMatch(/suspected theft/);
   });
 
+  it("two concurrent refreshes with one token: one wins, and the reuse revokes the family", async () => {
+    const c = await h.client({ oauth: { refreshTokens: true } });
+    const tokens = await grant(c);
+    const results = await Promise.all([refresh(c, tokens.refresh_token), refresh(c, tokens.refresh_token)]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 400]);
+    const winner = results.find((r) => r.statusCode === 200)?.json();
+    expect(await active(winner.refresh_token)).toBe(false);
+    expect(await h.audits("oauth.refresh_token.reused")).toHaveLength(1);
+  });
+
   it("refuses another client's refresh token without revoking it", async () => {
     const owner = await h.client({ oauth: { refreshTokens: true } });
     const thief = await h.client({ oauth: { refreshTokens: true } });
