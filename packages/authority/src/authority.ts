@@ -3,6 +3,7 @@
  * commands and the tests all build the authority here, so they run the same code.
  */
 import { createAuditService } from "./audit/service.js";
+import { createCampaignService } from "./campaigns/service.js";
 import { type Clock, systemClock } from "./clock.js";
 import { loadConfig, type TesseraConfig } from "./config.js";
 import { type Database, openDatabase } from "./db/database.js";
@@ -60,6 +61,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     onError: (error) => process.emitWarning(`tessera webhooks: ${(error as Error)?.message ?? String(error)}`),
   });
   const stepUp = createStepUpService(ctx);
+  const campaigns = createCampaignService(ctx, { keys, usage, stepUp, webhooks });
 
   return {
     config,
@@ -78,6 +80,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     leaks,
     webhooks,
     stepUp,
+    campaigns,
     feed,
     async close(): Promise<void> {
       await webhooks.stop();

@@ -29,6 +29,11 @@ export interface TesseraConfig {
   rotationGraceMs: number;
   /** TESSERA_ROTATION_MAX_GRACE: the longest grace window a rotation may ask for (30d). */
   rotationMaxGraceMs: number;
+  /**
+   * TESSERA_CAMPAIGN_IN_USE_WINDOW: a campaign's old key used within this window counts as still
+   * in use: finalize refuses (unless forced) and it is not safe to retire (15m).
+   */
+  campaignInUseWindowMs: number;
   /** TESSERA_USAGE_FLUSH_INTERVAL: how often last-used times are written in one batch (5s). */
   usageFlushIntervalMs: number;
   /** TESSERA_BODY_LIMIT: the largest request body accepted, in bytes (1 MiB). */
@@ -118,6 +123,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<TesseraCon
     rotationMaxGraceMs:
       overrides.rotationMaxGraceMs ??
       parseDuration(env.TESSERA_ROTATION_MAX_GRACE ?? "30d", "TESSERA_ROTATION_MAX_GRACE"),
+    campaignInUseWindowMs:
+      overrides.campaignInUseWindowMs ??
+      parseDuration(env.TESSERA_CAMPAIGN_IN_USE_WINDOW ?? "15m", "TESSERA_CAMPAIGN_IN_USE_WINDOW"),
     usageFlushIntervalMs:
       overrides.usageFlushIntervalMs ??
       parseDuration(env.TESSERA_USAGE_FLUSH_INTERVAL ?? "5s", "TESSERA_USAGE_FLUSH_INTERVAL"),

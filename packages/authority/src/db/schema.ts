@@ -192,6 +192,56 @@ export interface StepUpFailuresTable {
   at: number;
 }
 
+/** An emergency rotation campaign (see campaigns/). */
+export type CampaignStatus = "draft" | "executed" | "finalized" | "rolled_back";
+
+export interface CampaignsTable {
+  id: string;
+  status: CampaignStatus;
+  description: string;
+  /** JSON KeySelector (times in epoch ms). */
+  selector: string;
+  /** JSON array: replacements keep only these of the old key's scopes; null keeps them all. */
+  scopes: string | null;
+  grace_ms: number;
+  /** Lifetime of the replacements; null: the policy default. */
+  expires_in_ms: number | null;
+  /** JSON object owner -> public JWK of export recipients named before execution. */
+  recipients: string;
+  created_at: number;
+  created_by: string;
+  executed_at: number | null;
+  executed_by: string | null;
+  grace_until: number | null;
+  key_count: number;
+  /** When it was finalized or rolled back, and by whom. */
+  finished_at: number | null;
+  finished_by: string | null;
+  /** 1 when finalize or rollback overrode the in-use check. */
+  forced: number;
+}
+
+/** One credential of a campaign: the old key and its pre-generated replacement. */
+export interface CampaignKeysTable {
+  campaign_id: string;
+  old_key_id: string;
+  new_key_id: string;
+  principal_id: string;
+  owner: string;
+}
+
+/** An owner's export file: a JWE only the owner can open, emptied once handed out. */
+export interface CampaignExportsTable {
+  campaign_id: string;
+  owner: string;
+  recipient_jwk: string;
+  jwe: string | null;
+  key_count: number;
+  created_at: number;
+  consumed_at: number | null;
+  consumed_by: string | null;
+}
+
 export interface Schema {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
@@ -211,4 +261,7 @@ export interface Schema {
   totp_enrolments: TotpEnrolmentsTable;
   totp_recovery_codes: TotpRecoveryCodesTable;
   stepup_failures: StepUpFailuresTable;
+  campaigns: CampaignsTable;
+  campaign_keys: CampaignKeysTable;
+  campaign_exports: CampaignExportsTable;
 }

@@ -36,14 +36,22 @@ export interface UnitOfWork {
   now: number;
   /** Appends a change-log entry and returns its sequence number. */
   appendChange(entry: ChangeEntry): Promise<number>;
+  /**
+   * Appends entries in order with one sequence reservation and batched inserts (bulk changes
+   * such as a campaign's thousands of rotations); returns their sequence numbers.
+   */
+  appendChanges(entries: readonly ChangeEntry[]): Promise<number[]>;
   /** Appends a hash-chained audit record and returns its sequence number. */
   appendAudit(entry: AuditEntry): Promise<number>;
 }
 
-async function nextSequence(trx: Transaction<Schema>, name: "change" | "audit") {
+/** Rows per multi-row change-log insert: 4 parameters each stays far below driver limits. */
+const CHANGE_INSERT_BATCH = 500;
+
+async function nextSequence(trx: Transaction<Schema>, name: "change" | "audit", count = 1) {
   const row = await trx
     .updateTable("sequences")
-    .set((eb) => ({ value: eb("value", "+", 1) }))
+    .set((eb) => ({ value: eb("value", "+", count) }))
     .where("name", "=", name)
     .returning(["value", "last_hash"])
     .executeTakeFirstOrThrow();
@@ -78,6 +86,22 @@ export async function runUnitOfWork<T>(
           .values({ seq, at: now, type: entry.type, data: JSON.stringify(entry.data) })
           .execute();
         return seq;
+      },
+      async appendChanges(entries) {
+        if (entries.length === 0) return [];
+        const { seq: last } = await nextSequence(trx, "change", entries.length);
+        const first = last - entries.length + 1;
+        const seqs = entries.map((_, i) => first + i);
+        for (let start = 0; start < entries.length; start += CHANGE_INSERT_BATCH) {
+          const rows = entries.slice(start, start + CHANGE_INSERT_BATCH).map((entry, i) => ({
+            seq: first + start + i,
+            at: now,
+            type: entry.type,
+            data: JSON.stringify(entry.data),
+          }));
+          await trx.insertInto("change_log").values(rows).execute();
+        }
+        return seqs;
       },
       async appendAudit(entry) {
         const { seq, lastHash } = await nextSequence(trx, "audit");

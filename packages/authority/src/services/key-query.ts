@@ -17,6 +17,8 @@ export interface KeySelector {
   ids?: string[];
   /** Keys whose start (prefix and first characters) begins with this. */
   startsWith?: string;
+  /** Every key: an explicit choice, so that an empty selector never means "all" by accident. */
+  all?: boolean;
 }
 
 export interface KeyInventoryFilter extends KeySelector {
@@ -35,6 +37,7 @@ function scopeLikePattern(scope: string): string {
 
 export function selectorIsEmpty(s: KeySelector): boolean {
   return (
+    s.all !== true &&
     s.principalId === undefined &&
     s.owner === undefined &&
     s.scope === undefined &&

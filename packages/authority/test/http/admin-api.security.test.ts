@@ -16,6 +16,23 @@ interface RouteCase {
 }
 
 const CASES: Record<string, RouteCase> = {
+  "POST /v1/campaigns": {
+    method: "POST",
+    url: () => "/v1/campaigns",
+    body: { selector: { owner: "victims" }, description: "d" },
+  },
+  "GET /v1/campaigns": { method: "GET", url: () => "/v1/campaigns" },
+  "GET /v1/campaigns/:id": { method: "GET", url: () => "/v1/campaigns/cmp_x" },
+  "GET /v1/campaigns/:id/keys": { method: "GET", url: () => "/v1/campaigns/cmp_x/keys" },
+  "GET /v1/campaigns/:id/dry-run": { method: "GET", url: () => "/v1/campaigns/cmp_x/dry-run" },
+  "POST /v1/campaigns/:id/execute": { method: "POST", url: () => "/v1/campaigns/cmp_x/execute", body: {} },
+  "POST /v1/campaigns/:id/finalize": { method: "POST", url: () => "/v1/campaigns/cmp_x/finalize", body: {} },
+  "POST /v1/campaigns/:id/rollback": {
+    method: "POST",
+    url: () => "/v1/campaigns/cmp_x/rollback",
+    body: { reason: "r" },
+  },
+  "GET /v1/campaigns/:id/export": { method: "GET", url: () => "/v1/campaigns/cmp_x/export?owner=victims" },
   "POST /v1/principals": {
     method: "POST",
     url: () => "/v1/principals",

@@ -8,6 +8,7 @@ import { coreMigration } from "./0001_core.js";
 import { verifiersMigration } from "./0002_verifiers.js";
 import { oauthMigration } from "./0003_oauth.js";
 import { webhooksMigration } from "./0005_webhooks.js";
+import { campaignsMigration } from "./0006_campaigns.js";
 import { stepUpMigration } from "./0004_stepup.js";
 
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   "0002_verifiers": verifiersMigration,
   "0003_oauth": oauthMigration,
   "0005_webhooks": webhooksMigration,
+  "0006_campaigns": campaignsMigration,
   "0004_stepup": stepUpMigration,
 };
 

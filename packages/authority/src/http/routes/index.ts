@@ -1,6 +1,15 @@
 /** Every endpoint, registered in one explicit list. */
 import type { RouteModule } from "../route.js";
 import { listAuditRoute } from "./audit.list.js";
+import { campaignKeysRoute } from "./campaigns.keys.js";
+import { createCampaignRoute } from "./campaigns.create.js";
+import { dryRunCampaignRoute } from "./campaigns.dry-run.js";
+import { executeCampaignRoute } from "./campaigns.execute.js";
+import { exportCampaignRoute } from "./campaigns.export.js";
+import { finalizeCampaignRoute } from "./campaigns.finalize.js";
+import { listCampaignsRoute } from "./campaigns.list.js";
+import { rollbackCampaignRoute } from "./campaigns.rollback.js";
+import { showCampaignRoute } from "./campaigns.show.js";
 import { feedRoute } from "./feed.js";
 import { healthRoute } from "./health.js";
 import { issueKeyRoute } from "./keys.issue.js";
@@ -65,6 +74,15 @@ export const routes: RouteModule[] = [
   rotateKeyRoute,
   rollbackKeyRoute,
   revokeBySelectorRoute,
+  createCampaignRoute,
+  listCampaignsRoute,
+  showCampaignRoute,
+  campaignKeysRoute,
+  dryRunCampaignRoute,
+  executeCampaignRoute,
+  finalizeCampaignRoute,
+  rollbackCampaignRoute,
+  exportCampaignRoute,
   enrolTotpRoute,
   activateTotpRoute,
   totpStatusRoute,
