@@ -124,7 +124,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       for (const u of listed.unreadable) warnings.push(`cannot read ${u}`);
     }
     let lastProgress = 0;
-    stats.workers = await scanFilesInParallel(
+    const usage = await scanFilesInParallel(
       entries,
       spec,
       { maxFileSize, chunkSize, overlap },
@@ -147,6 +147,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
         }
       },
     );
+    stats.workers = usage.workers;
+    stats.workerFiles = usage.workerFiles;
   } else if (source.kind === "stdin") {
     const result = await scanStream(engine, source.stream, {
       chunkSize,

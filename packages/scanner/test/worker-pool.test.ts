@@ -66,6 +66,8 @@ describe("worker threads", () => {
     const pooled = await scanFromDist({ ...common, workers: 2, chunkSize: 64 * 1024 });
     expect(inProcess.stats.workers).toBe(0);
     expect(pooled.stats.workers).toBe(2);
+    // The workers are sent their first batches before the calling thread takes any.
+    expect(pooled.stats.workerFiles).toBeGreaterThan(0);
     expect(pooled.stats.files).toBe(60);
     expect(pooled.stats.bytes).toBe(inProcess.stats.bytes);
     expect(comparable(pooled.findings)).toEqual(comparable(inProcess.findings));
@@ -78,6 +80,7 @@ describe("worker threads", () => {
   it("are not started by default for a small scan", async () => {
     const result = await scanFromDist({ source: { kind: "paths", paths: [dir.path] }, config: false });
     expect(result.stats.workers).toBe(0);
+    expect(result.stats.workerFiles).toBe(0);
     expect(result.findings.filter((f) => f.detector === "tessera")).toHaveLength(planted.length);
   });
 });

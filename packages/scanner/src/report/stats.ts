@@ -13,8 +13,10 @@ export interface ScanStats {
   durationMs: number;
   /** Set for history scans with `--state`. */
   incremental?: { since: string | null; newCommits: number };
-  /** Worker threads used for file scanning (0: the main thread did it). */
+  /** Worker threads used for file scanning besides the calling thread (0: the calling thread alone). */
   workers: number;
+  /** Files scanned by the worker threads; the calling thread scanned the others. */
+  workerFiles: number;
 }
 
 export function emptyStats(): ScanStats {
@@ -29,6 +31,7 @@ export function emptyStats(): ScanStats {
     suppressed: { inline: 0, path: 0, pattern: 0, fingerprint: 0, baseline: 0 },
     durationMs: 0,
     workers: 0,
+    workerFiles: 0,
   };
 }
 
