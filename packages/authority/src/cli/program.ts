@@ -14,6 +14,7 @@ import { registerPrincipals } from "./commands/principals.js";
 import { registerRevoke } from "./commands/revoke.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSigningKeys } from "./commands/signing-keys.js";
+import { registerWebhooks } from "./commands/webhooks.js";
 import { registerTotp } from "./commands/totp.js";
 import { createCommandContext, DEFAULT_URL } from "./context.js";
 import { CliExit, type CliIO } from "./io.js";
@@ -45,6 +46,7 @@ export function createProgram(io: CliIO): Command {
     if (code !== 0) throw new CliExit(code);
   });
   registerSigningKeys(program, ctx);
+  registerWebhooks(program, ctx);
   registerTotp(program, ctx);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
