@@ -5,7 +5,7 @@
  * principal cutoff, a disabled principal or a retired signing key make a token inactive before
  * its `exp`.
  */
-import { type KeyObject, randomBytes } from "node:crypto";
+import { randomBytes, type webcrypto } from "node:crypto";
 import { randomBase62 } from "@tessera/verifier";
 import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import { CompiledQuery, sql } from "kysely";
@@ -67,7 +67,7 @@ export function createAccessTokens(ctx: ServiceContext, signingKeys: SigningKeyS
    */
   async function mint(
     input: MintInput,
-    signer: { kid: string; privateKey: KeyObject },
+    signer: { kid: string; privateKey: webcrypto.CryptoKey },
   ): Promise<{ token: string; claims: AccessTokenClaims }> {
     const { kid, privateKey } = signer;
     const iat = Math.floor(input.now / 1000);

@@ -10,11 +10,13 @@
  * Per-client OAuth settings live in the principal's metadata under `oauth`:
  * `{ "refreshTokens": true, "accessTokenTtlSeconds": 600, "requireDpop": true, "audience": "https://api.example" }`.
  */
+
+import { hashToken, parseToken } from "@tessera/verifier";
 import type { FastifyRequest } from "fastify";
 import { CompiledQuery } from "kysely";
-import type { PrincipalKind } from "../db/schema.js";
+import type { PrincipalKind, PrincipalStatus, StoredKeyStatus } from "../db/schema.js";
+import { keyState } from "../domain/keys.js";
 import type { ServiceContext } from "../services/context.js";
-import type { LookupKey } from "../services/key-lookup.js";
 import { invalidClient, invalidRequest } from "./errors.js";
 
 /** The scope an API key must hold to serve as its principal's OAuth client secret. */
@@ -38,6 +40,18 @@ export interface OAuthClient {
   settings: ClientSettings;
   /** The API key that authenticated it: its id, never the secret. */
   keyId: string;
+}
+
+interface ClientRow {
+  key_id: string;
+  principal_id: string;
+  scopes: string;
+  status: StoredKeyStatus;
+  expires_at: number | null;
+  principal_status: PrincipalStatus;
+  kind: PrincipalKind;
+  allowed_scopes: string;
+  metadata: string;
 }
 
 export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
@@ -82,12 +96,26 @@ export function hasClientCredentials(request: FastifyRequest, body: Record<strin
   return (typeof header === "string" && /^Basic /i.test(header)) || body.client_secret !== undefined;
 }
 
-export function createClientAuthenticator(ctx: ServiceContext, lookupKey: LookupKey) {
-  // Runs on every token, introspection and revocation request: compiled once.
-  const principalSql = ctx.db
-    .selectFrom("principals")
-    .select(["kind", "allowed_scopes", "metadata"])
-    .where("id", "=", "")
+export function createClientAuthenticator(ctx: ServiceContext) {
+  const acceptedPrefixes = new Set(ctx.config.acceptedKeyPrefixes);
+  // Runs on every token, introspection and revocation request: the key and its principal in
+  // one indexed lookup by hash, compiled once. The secret is never compared, only hashed, so
+  // the time taken does not depend on how much of a guess was right.
+  const clientSql = ctx.db
+    .selectFrom("api_keys")
+    .innerJoin("principals", "principals.id", "api_keys.principal_id")
+    .select([
+      "api_keys.id as key_id",
+      "api_keys.principal_id",
+      "api_keys.scopes",
+      "api_keys.status",
+      "api_keys.expires_at",
+      "principals.status as principal_status",
+      "principals.kind",
+      "principals.allowed_scopes",
+      "principals.metadata",
+    ])
+    .where("api_keys.key_hash", "=", "")
     .compile().sql;
   /**
    * Authenticates the client of an OAuth request. Every failure is the same `invalid_client`
@@ -125,22 +153,24 @@ export function createClientAuthenticator(ctx: ServiceContext, lookupKey: Lookup
     if (typeof id !== "string" || typeof secret !== "string" || id.length === 0 || id.length > 128) {
       throw invalidClient("client authentication failed");
     }
-    const found = await lookupKey(secret);
-    if (!found.found || !found.usable || found.key.principal_id !== id) {
+    if (!parseToken(secret, acceptedPrefixes)) throw invalidClient("client authentication failed");
+    const row = (await ctx.db.executeQuery<ClientRow>(CompiledQuery.raw(clientSql, [hashToken(secret)]))).rows[0];
+    const state = row ? keyState(row, ctx.clock.now()) : "revoked";
+    if (
+      !row ||
+      row.principal_id !== id ||
+      (state !== "active" && state !== "deprecated") ||
+      row.principal_status !== "active" ||
+      // Users hold API keys but are not OAuth clients.
+      row.kind === "user" ||
+      !(JSON.parse(row.scopes) as string[]).includes(CLIENT_SECRET_SCOPE)
+    ) {
       throw invalidClient("client authentication failed");
     }
-    const scopes = JSON.parse(found.key.scopes) as string[];
-    if (!scopes.includes(CLIENT_SECRET_SCOPE)) throw invalidClient("client authentication failed");
-    const principal = (
-      await ctx.db.executeQuery<{ kind: PrincipalKind; allowed_scopes: string; metadata: string }>(
-        CompiledQuery.raw(principalSql, [id]),
-      )
-    ).rows[0];
-    // Users hold API keys but are not OAuth clients.
-    if (!principal || principal.kind === "user") throw invalidClient("client authentication failed");
+    const principal = row;
     const client: OAuthClient = {
       id,
-      keyId: found.key.id,
+      keyId: row.key_id,
       kind: principal.kind,
       allowedScopes: JSON.parse(principal.allowed_scopes) as string[],
       settings: clientSettings(principal.metadata),

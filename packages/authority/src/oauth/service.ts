@@ -6,7 +6,6 @@ import { DEFAULT_PREFIXES, displayStart, hashToken, parseToken } from "@tessera/
 import type { FastifyRequest } from "fastify";
 import { runUnitOfWork } from "../db/transaction.js";
 import type { ServiceContext } from "../services/context.js";
-import type { LookupKey } from "../services/key-lookup.js";
 import { createAccessTokens } from "./access-tokens.js";
 import { createClientAuthenticator } from "./clients.js";
 import { createDpopChecker } from "./dpop.js";
@@ -33,13 +32,13 @@ export interface OAuthIntrospection {
 
 const refreshPrefixes = new Set([DEFAULT_PREFIXES.refreshToken]);
 
-export function createOAuthService(ctx: ServiceContext, lookupKey: LookupKey) {
+export function createOAuthService(ctx: ServiceContext) {
   const { db, clock, config } = ctx;
   const signingKeys = createSigningKeyService(ctx);
   const accessTokens = createAccessTokens(ctx, signingKeys);
   const grants = createGrants(ctx, accessTokens);
   const dpop = createDpopChecker(ctx);
-  const authenticateClient = createClientAuthenticator(ctx, lookupKey);
+  const authenticateClient = createClientAuthenticator(ctx);
 
   function isRefreshToken(token: unknown): token is string {
     return parseToken(token, refreshPrefixes) !== null;

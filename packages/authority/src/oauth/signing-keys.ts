@@ -11,7 +11,12 @@
  *
  * Private keys are stored AES-256-GCM-encrypted under the master key, bound to their kid.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from "node:crypto";
+import { generateKeyPairSync, type JsonWebKey, webcrypto } from "node:crypto";
+
+/** WebCrypto keys, imported once: jose converts anything else on every call. */
+type CryptoKey = webcrypto.CryptoKey;
+const ED25519 = { name: "Ed25519" } as const;
+
 import { jwkThumbprint } from "@tessera/verifier";
 import type { OAuthSigningKeysTable } from "../db/schema.js";
 import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
@@ -43,8 +48,7 @@ export interface PublicJwk extends JsonWebKey {
 interface LoadedKey {
   row: OAuthSigningKeysTable;
   jwk: PublicJwk;
-  publicKey: KeyObject;
-  privateKey?: KeyObject;
+  publicKey: CryptoKey;
 }
 
 /** How long a loaded key set is trusted before it is read again (other instances may have rotated). */
@@ -55,7 +59,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export function createSigningKeyService(ctx: ServiceContext) {
   const { db, clock, config } = ctx;
   let cache: { at: number; keys: LoadedKey[] } | null = null;
-  const privateKeys = new Map<string, KeyObject>();
+  const privateKeys = new Map<string, CryptoKey>();
 
   function context(kid: string) {
     return `tessera:signing-key:${kid}`;
@@ -158,20 +162,24 @@ export function createSigningKeyService(ctx: ServiceContext) {
     if (!force && cache && now - cache.at < CACHE_MS && now >= cache.at) return cache.keys;
     await maintain();
     const rows = await db.selectFrom("oauth_signing_keys").selectAll().where("retired_at", "is", null).execute();
-    const keys = rows.map((row) => {
-      const jwk = JSON.parse(row.public_jwk) as PublicJwk;
-      return { row, jwk, publicKey: createPublicKey({ key: jwk, format: "jwk" }) };
-    });
+    const keys = await Promise.all(
+      rows.map(async (row) => {
+        const jwk = JSON.parse(row.public_jwk) as PublicJwk;
+        const { kty, crv, x } = jwk;
+        const publicKey = await webcrypto.subtle.importKey("jwk", { kty, crv, x }, ED25519, false, ["verify"]);
+        return { row, jwk, publicKey };
+      }),
+    );
     cache = { at: now, keys };
     return keys;
   }
 
-  function decryptPrivate(row: OAuthSigningKeysTable): KeyObject {
+  async function decryptPrivate(row: OAuthSigningKeysTable): Promise<CryptoKey> {
     let key = privateKeys.get(row.kid);
     if (!key) {
       try {
         const der = config.masterKey.decrypt(row.private_key_enc, context(row.kid));
-        key = createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+        key = await webcrypto.subtle.importKey("pkcs8", der, ED25519, false, ["sign"]);
       } catch (cause) {
         // Never the key material: only which key and that the master key does not open it.
         throw new TesseraError(
@@ -186,7 +194,7 @@ export function createSigningKeyService(ctx: ServiceContext) {
   }
 
   /** The key that signs now: the newest key whose publication delay has passed and that is not retiring. */
-  async function signer(): Promise<{ kid: string; privateKey: KeyObject }> {
+  async function signer(): Promise<{ kid: string; privateKey: CryptoKey }> {
     const keys = await load();
     // Read after loading: a key created by this load starts signing at the time it was made.
     const now = clock.now();
@@ -199,11 +207,11 @@ export function createSigningKeyService(ctx: ServiceContext) {
       );
     const chosen = candidates[0] ?? (await load(true)).find((k) => k.row.not_before <= now);
     if (!chosen) throw new TesseraError("internal_error", "no signing key is available");
-    return { kid: chosen.row.kid, privateKey: decryptPrivate(chosen.row) };
+    return { kid: chosen.row.kid, privateKey: await decryptPrivate(chosen.row) };
   }
 
   /** The public key of a kid that may still verify tokens, or null (unknown or retired). */
-  async function verificationKey(kid: string): Promise<KeyObject | null> {
+  async function verificationKey(kid: string): Promise<CryptoKey | null> {
     const found = (await load()).find((k) => k.row.kid === kid);
     if (found) return found.publicKey;
     // A key published by another instance after our cache was filled.
