@@ -5,7 +5,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PREFIX_PATTERN } from "@tessera/verifier";
+import { PREFIX_PATTERN } from "@tessera/verifier/token-format";
 import { ScanError } from "./errors.js";
 
 /** Name of the configuration file looked for in the scanned root. */

@@ -1,4 +1,4 @@
-import { checksumOf } from "@tessera/verifier";
+import { checksumOf } from "@tessera/verifier/token-format";
 import { shannonEntropy } from "../entropy.js";
 import type { Detector, DetectorMatch, KeywordHit } from "../types.js";
 import { isAlnum, isBase64UrlChar, runLength } from "./chars.js";

@@ -1,4 +1,4 @@
-import { checksumOf } from "@tessera/verifier";
+import { checksumOf } from "@tessera/verifier/token-format";
 import type { Detector, DetectorMatch, KeywordHit } from "../types.js";
 import { isAlnum, runLength } from "./chars.js";
 

@@ -1,4 +1,4 @@
-import { assertValidPrefix, DEFAULT_PREFIXES, parseToken, TOKEN_BODY_LENGTH } from "@tessera/verifier";
+import { assertValidPrefix, DEFAULT_PREFIXES, parseToken, TOKEN_BODY_LENGTH } from "@tessera/verifier/token-format";
 import type { Detector, DetectorMatch, KeywordHit } from "../types.js";
 
 /** Detector id of Tessera's own tokens: the only one whose findings liveness and revoke act on. */

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { selectDetectors } from "../detectors/index.js";
 import { createEngine } from "../engine.js";
-import { type FileEntry, type FileScanOptions, type FileScanResult, scanFile } from "./files.js";
+import { type FileEntry, type FileScanOptions, type FileScanResult, scanFile } from "./scan-file.js";
 
 /** Below this many files, starting workers costs more than it saves (unless a count is asked for). */
 export const MIN_FILES_FOR_WORKERS = 128;

@@ -4,7 +4,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { selectDetectors } from "../detectors/index.js";
 import { createEngine } from "../engine.js";
 import type { WorkerInit, WorkerReply, WorkerRequest } from "./file-pool.js";
-import { scanFile } from "./files.js";
+import { scanFile } from "./scan-file.js";
 
 const init = workerData as WorkerInit;
 const engine = createEngine(selectDetectors(init.spec));
