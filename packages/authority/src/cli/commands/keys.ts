@@ -1,5 +1,7 @@
 import type { Command } from "commander";
 import type { KeyView } from "../../domain/keys.js";
+import { formatReceipt } from "../../feed/receipt-text.js";
+import type { Receipt } from "../../feed/receipts.js";
 import { type CommandContext, collect } from "../context.js";
 import { block, json, table } from "../output.js";
 
@@ -136,12 +138,17 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .command("revoke <id>")
     .description("revoke a key now (idempotent)")
     .requiredOption("-r, --reason <text>", "why: kept in the audit trail")
-    .action(async (id: string, opts: { reason: string }) => {
+    .option(
+      "--wait <duration>",
+      "wait for connected verifiers to confirm, at most this long (max 30s; 0s: no wait)",
+      "5s",
+    )
+    .action(async (id: string, opts: { reason: string; wait: string }) => {
       const result = await ctx
         .client()
-        .request<{ key: KeyView; changed: boolean; sequence: number | null }>(
+        .request<{ key: KeyView; changed: boolean; sequence: number | null; receipt: Receipt | null }>(
           "POST",
-          `/v1/keys/${encodeURIComponent(id)}/revoke`,
+          `/v1/keys/${encodeURIComponent(id)}/revoke?wait=${encodeURIComponent(opts.wait)}`,
           {
             reason: opts.reason,
           },
@@ -152,6 +159,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
           ? `revoked ${result.key.id} (${result.key.start}) at ${result.key.revokedAt}, change #${result.sequence}\n`
           : `${result.key.id} was already revoked at ${result.key.revokedAt}: ${result.key.revokedReason}\n`,
       );
+      if (result.receipt) ctx.io.out(formatReceipt(result.receipt));
     });
 
   keys

@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { formatReceipt } from "../../feed/receipt-text.js";
+import type { Receipt } from "../../feed/receipts.js";
 import { type CommandContext, collect } from "../context.js";
 import { json } from "../output.js";
 
@@ -14,6 +16,11 @@ export function registerRevoke(program: Command, ctx: CommandContext): void {
     .option("--created-after <date>", "keys created at or after this ISO date")
     .option("--starts-with <start>", "keys whose display start begins with this, e.g. tsk_AbCd")
     .option("--id <id>", "a key id (repeat, or comma-separate; at most 1,000)", collect)
+    .option(
+      "--wait <duration>",
+      "wait for connected verifiers to confirm, at most this long (max 30s; 0s: no wait)",
+      "5s",
+    )
     .option("--otp <code>", "step-up: a current TOTP code (or a recovery code), needed above the step-up threshold")
     .option("--justification <text>", "step-up: why this revocation is needed (recorded with it; required with --otp)")
     .addHelpText(
@@ -43,12 +50,17 @@ export function registerRevoke(program: Command, ctx: CommandContext): void {
       }
       const result = await ctx
         .client()
-        .request<{ revoked: number; ids: string[]; sequence: number | null }>("POST", "/v1/revocations", {
-          selector,
-          reason: opts.reason,
-          ...(opts.otp !== undefined ? { stepUp: { otp: opts.otp, justification: opts.justification } } : {}),
-        });
+        .request<{ revoked: number; ids: string[]; sequence: number | null; receipt: Receipt | null }>(
+          "POST",
+          `/v1/revocations?wait=${encodeURIComponent(String(opts.wait ?? "5s"))}`,
+          {
+            selector,
+            reason: opts.reason,
+            ...(opts.otp !== undefined ? { stepUp: { otp: opts.otp, justification: opts.justification } } : {}),
+          },
+        );
       if (ctx.globals().json) return ctx.io.out(json(result));
       ctx.io.out(`revoked ${result.revoked} key(s)${result.sequence ? `, change #${result.sequence}` : ""}\n`);
+      if (result.receipt) ctx.io.out(formatReceipt(result.receipt));
     });
 }
