@@ -147,6 +147,16 @@ describeEachStore("step-up for revocation by selector", (kind) => {
     const again = await h.call("POST", "/v1/revocations", { key: other.secret, body: body(enrolled.recoveryCodes[0]) });
     expect(again.statusCode).toBe(403);
     expect(again.json().error.code).toBe("step_up_failed");
+    const logs = h.logs.join("");
+    for (const shown of [enrolled.secret, secret, ...enrolled.recoveryCodes]) expect(logs).not.toContain(shown);
+  });
+
+  it("documents the TOTP endpoints and the stepUp field in the OpenAPI document", async () => {
+    const doc = (await h.call("GET", "/openapi.json", { key: null })).json();
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/me/totp", "/v1/me/totp/activate"]));
+    expect(Object.keys(doc.paths["/v1/me/totp"])).toEqual(expect.arrayContaining(["get", "post", "delete"]));
+    const revocation = JSON.stringify(doc.paths["/v1/revocations"].post.requestBody);
+    expect(revocation).toContain("justification");
   });
 
   it("a principal without TOTP is told to enrol", async () => {
