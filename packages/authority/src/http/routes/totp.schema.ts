@@ -34,8 +34,6 @@ export const rateLimitedError = { 429: ErrorResponse };
 /** Refuses a key that holds no admin scope: a service's ordinary key has no second factor to manage. */
 export function assertAdminCaller(actor: Actor): void {
   if (![...actor.scopes].some(isAdminScope)) {
-    throw new TesseraError("forbidden", "only an admin key (holding any admin scope) can manage its principal's TOTP", {
-      details: { missingScopes: [] },
-    });
+    throw new TesseraError("forbidden", "only an admin key (holding any admin scope) can manage its principal's TOTP");
   }
 }
