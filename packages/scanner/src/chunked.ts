@@ -78,7 +78,7 @@ export class ChunkedScanner {
     this.#bytes += bytes.length;
     for (let from = 0; from < bytes.length; from += this.#chunkSize) {
       const piece = bytes.subarray(from, Math.min(bytes.length, from + this.#chunkSize));
-      this.#pending.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+      this.#pending.push(asBuffer(piece));
       this.#pendingLength += piece.length;
       if (this.#pendingLength >= this.#chunkSize) this.#flush(false);
     }
@@ -177,7 +177,7 @@ function utf16Length(bytes: Uint8Array, from: number, to: number): number {
 }
 
 function countNewlines(bytes: Uint8Array): number {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buffer = asBuffer(bytes);
   let count = 0;
   let at = buffer.indexOf(10);
   while (at >= 0) {
@@ -185,6 +185,11 @@ function countNewlines(bytes: Uint8Array): number {
     at = buffer.indexOf(10, at + 1);
   }
   return count;
+}
+
+/** The same bytes as a Buffer, without a copy (and without a new view when they already are one). */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Convenience: scans one in-memory buffer. */

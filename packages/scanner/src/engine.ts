@@ -97,14 +97,15 @@ export function findMatches(engine: Engine, bytes: Uint8Array): EngineMatch[] {
       }
     }
   }
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = buffer.toString("latin1");
   const matches: EngineMatch[] = [];
   for (let index = 0; index < perDetector.length; index++) {
     const detectorHits = perDetector[index];
     if (detectorHits === undefined) continue;
     if (!sorted[index]) detectorHits.sort((a, b) => a.start - b.start);
     const detector = engine.detectors[index] as Detector;
-    for (const match of detector.detect(text, detectorHits)) matches.push({ ...match, detector });
+    for (const match of detector.detect(text, detectorHits, buffer)) matches.push({ ...match, detector });
   }
   return resolveOverlaps(matches);
 }

@@ -40,8 +40,10 @@ export interface Detector {
   /**
    * Finds secrets around the hits of its keywords in `text` (hits are ordered by position). The
    * hit objects are reused by the engine after the call returns: read them, do not keep them.
+   * `bytes` are what `text` was decoded from, one character per byte (latin1): reading them in
+   * loops is cheaper than `charCodeAt`.
    */
-  detect(text: string, hits: readonly KeywordHit[]): DetectorMatch[];
+  detect(text: string, hits: readonly KeywordHit[], bytes?: Uint8Array): DetectorMatch[];
 }
 
 /** Where a finding came from in git history. */

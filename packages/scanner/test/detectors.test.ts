@@ -1,6 +1,7 @@
 import { checksumOf } from "@tessera/verifier";
 import { describe, expect, it } from "vitest";
-import { looksSecret } from "../src/detectors/generic.js";
+import { genericDetector, looksSecret } from "../src/detectors/generic.js";
+import { createPrefilter } from "../src/prefilter.js";
 import { checksummed, corrupt, findIn, random62, tesseraToken } from "./helpers.js";
 
 const ids = (text: string, options?: { prefixes?: string[] }) => findIn(text, options).map((f) => f.detector);
@@ -198,6 +199,14 @@ describe("generic detector", () => {
       'example_secret = "EXAMPLE1234567890abcdef"',
     ];
     for (const line of quiet) expect(ids(line), line).toEqual([]);
+  });
+
+  it("finds the same without the bytes the engine passes (a direct caller's text)", () => {
+    const text = `const apiKey = "${random62(24)}1";\nif (token == other) {}\n  secret = "${random62(24)}2";\n`;
+    const hits = createPrefilter(genericDetector.keywords).find(Buffer.from(text, "latin1"));
+    const withBytes = genericDetector.detect(text, hits, Buffer.from(text, "latin1"));
+    expect(withBytes).toHaveLength(2);
+    expect(genericDetector.detect(text, hits)).toEqual(withBytes);
   });
 
   it("scores values", () => {

@@ -81,18 +81,21 @@ export const genericDetector: Detector = {
     "private_key",
   ],
   priority: 100,
-  detect(text: string, hits: readonly KeywordHit[]): DetectorMatch[] {
+  detect(text: string, hits: readonly KeywordHit[], bytes?: Uint8Array): DetectorMatch[] {
+    // Keyword hits of this detector are frequent (`token`, `password` in ordinary code): the
+    // per-hit tests read bytes, which is cheaper than `charCodeAt`.
+    const codes = bytes ?? charCodes(text);
     const matches: DetectorMatch[] = [];
     let consumedUntil = -1;
     for (let h = 0; h < hits.length; h++) {
       const hit = hits[h] as KeywordHit;
       if (hit.start < consumedUntil) continue;
-      const identEnd = scanIdentifier(text, hit.start, 1);
+      const identEnd = scanIdentifier(codes, hit.start, 1);
       consumedUntil = identEnd;
       // Most keyword hits are not assignments: rule them out before building any string.
-      if (!followedByOperator(text, identEnd)) continue;
-      const identStart = scanIdentifier(text, hit.start, -1);
-      const value = assignedValue(text, identStart, identEnd);
+      if (!followedByOperator(codes, identEnd)) continue;
+      const identStart = scanIdentifier(codes, hit.start, -1);
+      const value = assignedValue(text, codes, identStart, identEnd);
       if (value === null) continue;
       consumedUntil = value.end;
       const identifier = text.slice(identStart, identEnd).toLowerCase();
@@ -104,6 +107,15 @@ export const genericDetector: Detector = {
   },
 };
 
+/** Character codes of the text: its bytes (the engine passes them), or computed for other callers. */
+type Codes = Uint8Array | Uint16Array;
+
+function charCodes(text: string): Uint16Array {
+  const codes = new Uint16Array(text.length);
+  for (let i = 0; i < text.length; i++) codes[i] = text.charCodeAt(i);
+  return codes;
+}
+
 /** `api_key_id`, `token_url`: the keyword is followed by a suffix that is not a secret. */
 function namesSomethingElse(identifier: string, keyword: string): boolean {
   if (identifier.endsWith(keyword)) return false;
@@ -114,26 +126,28 @@ function namesSomethingElse(identifier: string, keyword: string): boolean {
 }
 
 /** Cheap test: an optional closing quote, blanks, then `=` or `:`. */
-function followedByOperator(text: string, at: number): boolean {
+function followedByOperator(codes: Codes, at: number): boolean {
   let i = at;
-  const c = text.charCodeAt(i);
+  const c = codes[i];
   if (c === 34 || c === 39) i++;
-  while (i < at + 10 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
-  const op = text.charCodeAt(i);
+  while (i < at + 10 && (codes[i] === 32 || codes[i] === 9)) i++;
+  const op = codes[i];
   return op === 61 || op === 58;
 }
 
-function isIdentifierChar(c: number): boolean {
+/** False past either end of the text (`c` undefined). */
+function isIdentifierChar(c: number | undefined): boolean {
+  if (c === undefined) return false;
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
 }
 
-function scanIdentifier(text: string, from: number, direction: 1 | -1): number {
+function scanIdentifier(codes: Codes, from: number, direction: 1 | -1): number {
   let i = from;
-  const limit = direction === 1 ? Math.min(text.length, from + MAX_IDENTIFIER) : Math.max(0, from - MAX_IDENTIFIER);
+  const limit = direction === 1 ? Math.min(codes.length, from + MAX_IDENTIFIER) : Math.max(0, from - MAX_IDENTIFIER);
   if (direction === 1) {
-    while (i < limit && isIdentifierChar(text.charCodeAt(i))) i++;
+    while (i < limit && isIdentifierChar(codes[i])) i++;
   } else {
-    while (i > limit && isIdentifierChar(text.charCodeAt(i - 1))) i--;
+    while (i > limit && isIdentifierChar(codes[i - 1])) i--;
   }
   return i;
 }
@@ -144,37 +158,37 @@ interface Value {
   end: number;
 }
 
-function assignedValue(text: string, identStart: number, identEnd: number): Value | null {
+function assignedValue(text: string, codes: Codes, identStart: number, identEnd: number): Value | null {
   let i = identEnd;
-  const opening = text.charCodeAt(identStart - 1);
-  if ((opening === 34 || opening === 39) && text.charCodeAt(i) === opening) i++;
-  i = skipBlanks(text, i);
+  const opening = codes[identStart - 1];
+  if ((opening === 34 || opening === 39) && codes[i] === opening) i++;
+  i = skipBlanks(codes, i);
   let operator: string;
   if (text.startsWith(":=", i) || text.startsWith("=>", i)) operator = text.slice(i, i + 2);
   else if (text[i] === "=" || text[i] === ":") operator = text[i] as string;
   else return null;
-  const after = text.charCodeAt(i + operator.length);
+  const after = codes[i + operator.length];
   if (operator.length === 1 && (after === 61 || after === 58 || after === 126)) return null; // ==, ::, =~
-  i = skipBlanks(text, i + operator.length);
-  const quote = text.charCodeAt(i);
+  i = skipBlanks(codes, i + operator.length);
+  const quote = codes[i];
   if (quote === 34 || quote === 39 || quote === 96) {
     const start = i + 1;
     let end = start;
     const limit = Math.min(text.length, start + MAX_VALUE + 1);
     while (end < limit) {
-      const c = text.charCodeAt(end);
+      const c = codes[end];
       if (c === quote || c === 10 || c === 13) break;
       if (c === 92) end++; // an escaped character never ends the string
       end++;
     }
-    if (end >= limit || text.charCodeAt(end) !== quote) return null;
+    if (end >= limit || codes[end] !== quote) return null;
     return { text: text.slice(start, end), start, end };
   }
   if (operator !== "=" && operator !== ":") return null;
   if (!startsLine(text, identStart)) return null;
   let end = i;
   const limit = Math.min(text.length, i + MAX_VALUE + 1);
-  while (end < limit && !endsUnquotedValue(text.charCodeAt(end))) end++;
+  while (end < limit && !endsUnquotedValue(codes[end] as number)) end++;
   if (end >= limit) return null;
   return { text: text.slice(i, end), start: i, end };
 }
@@ -186,9 +200,9 @@ function endsUnquotedValue(c: number): boolean {
   );
 }
 
-function skipBlanks(text: string, from: number): number {
+function skipBlanks(codes: Codes, from: number): number {
   let i = from;
-  while (i < from + 8 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  while (i < from + 8 && (codes[i] === 32 || codes[i] === 9)) i++;
   return i;
 }
 
