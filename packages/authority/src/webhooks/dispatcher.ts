@@ -63,6 +63,7 @@ export function createDispatcher(options: DispatcherOptions) {
   const random = options.random ?? Math.random;
   const send = options.send ?? sendAttempt;
   const onError = options.onError ?? (() => {});
+  const outcomeListeners = new Set<(status: "delivered" | "retrying" | "failed") => void>();
   const inFlightByEndpoint = new Map<string, number>();
   const running = new Set<Promise<void>>();
   let tally: RoundResult = emptyTally();
@@ -87,6 +88,14 @@ export function createDispatcher(options: DispatcherOptions) {
   /** Claims up to `limit` due deliveries, leaving endpoints that are at their in-flight cap. */
   async function claim(limit: number): Promise<Claimed[]> {
     if (limit <= 0) return [];
+    const anyDue = await db
+      .selectFrom("webhook_deliveries")
+      .select("id")
+      .where("status", "=", "pending")
+      .where("next_attempt_at", "<=", clock.now())
+      .limit(1)
+      .executeTakeFirst();
+    if (!anyDue) return [];
     return db.transaction().execute(async (trx) => {
       const now = clock.now();
       if (!isPostgres(db)) await takeSqliteWriteLock(trx);
@@ -177,13 +186,13 @@ export function createDispatcher(options: DispatcherOptions) {
 
   /** Writes the attempt and the delivery's new state, if this instance still holds the lease. */
   async function record(row: Claimed, outcome: AttemptOutcome, cancel: boolean): Promise<void> {
-    await runUnitOfWork(db, clock, async (unit) => {
+    const status = await runUnitOfWork(db, clock, async (unit): Promise<DeliveryStatus | null> => {
       const current = await unit.trx
         .selectFrom("webhook_deliveries")
         .select(["attempts", "lease_id", "status"])
         .where("id", "=", row.id)
         .executeTakeFirst();
-      if (!current || current.lease_id !== row.lease_id || current.status !== "pending") return;
+      if (!current || current.lease_id !== row.lease_id || current.status !== "pending") return null;
       const ok = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
       const attempts = cancel ? current.attempts : current.attempts + 1;
       const delay = ok || cancel ? null : retryDelay(attempts, random);
@@ -225,9 +234,6 @@ export function createDispatcher(options: DispatcherOptions) {
         )
         .where("id", "=", row.id)
         .execute();
-      if (status === "delivered") tally.delivered++;
-      else if (status === "failed") tally.failed++;
-      else if (status === "pending") tally.retrying++;
       const secret = row.event_type === SECRET_EVENT_TYPE;
       if (status === "failed" || (secret && final)) {
         await unit.appendAudit({
@@ -246,7 +252,13 @@ export function createDispatcher(options: DispatcherOptions) {
           },
         });
       }
+      return status;
     });
+    // Counted once committed.
+    const result = status === "pending" ? "retrying" : status;
+    if (result === null || result === "cancelled") return;
+    tally[result]++;
+    for (const listener of outcomeListeners) listener(result);
   }
 
   function launch(row: Claimed): void {
@@ -313,6 +325,10 @@ export function createDispatcher(options: DispatcherOptions) {
 
   return {
     runOnce,
+    /** Calls `listener` with the outcome of every recorded attempt (for metrics). */
+    onOutcome(listener: (outcome: "delivered" | "retrying" | "failed") => void): void {
+      outcomeListeners.add(listener);
+    },
     /** Starts polling every `webhookPollIntervalMs` (the server does this). */
     start(): void {
       if (!stopped) return;

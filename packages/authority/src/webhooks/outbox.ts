@@ -98,6 +98,14 @@ type Endpoint = Pick<WebhookEndpointsTable, "id" | "owner" | "events" | "from_se
 
 /** Turns the next batch of change-log entries into deliveries and moves the cursor past them. */
 export async function tailChangeLog(db: Kysely<Schema>, now: () => number, batchSize: number): Promise<TailResult> {
+  // Idle polls stay read-only: no lock, no write (on SQLite a write would cost an fsync).
+  const [cursorRow, headRow] = await Promise.all([
+    db.selectFrom("webhook_cursor").select("seq").where("name", "=", CURSOR_NAME).executeTakeFirst(),
+    db.selectFrom("sequences").select("value").where("name", "=", "change").executeTakeFirst(),
+  ]);
+  if (cursorRow && Number(cursorRow.seq) >= Number(headRow?.value ?? 0)) {
+    return { claimed: true, entries: 0, deliveries: 0, more: false };
+  }
   return db.transaction().execute(async (trx) => {
     const cursor = await lockCursor(trx, true);
     if (cursor === null) return { claimed: false, entries: 0, deliveries: 0, more: false };

@@ -44,6 +44,23 @@ export function createWebhookService(ctx: ServiceContext, options: WebhookServic
     enqueueSecret(unit: UnitOfWork, input: SecretDistribution): Promise<SecretEnqueued> {
       return enqueueSecret(unit, config.masterKey, input);
     },
+    /** Deliveries waiting (pending, including retries) and given up on, and the oldest waiting one. */
+    async backlog(): Promise<{ pending: number; failed: number; oldestPendingAt: number | null }> {
+      const rows = await ctx.db
+        .selectFrom("webhook_deliveries")
+        .select((eb) => ["status", eb.fn.countAll<number>().as("n"), eb.fn.min("created_at").as("oldest")])
+        .where("status", "in", ["pending", "failed"])
+        .groupBy("status")
+        .execute();
+      const pending = rows.find((r) => r.status === "pending");
+      const failed = rows.find((r) => r.status === "failed");
+      return {
+        pending: Number(pending?.n ?? 0),
+        failed: Number(failed?.n ?? 0),
+        oldestPendingAt: pending?.oldest == null ? null : Number(pending.oldest),
+      };
+    },
+    onOutcome: dispatcher.onOutcome,
     runOnce: dispatcher.runOnce,
     start: dispatcher.start,
     stop: dispatcher.stop,

@@ -141,6 +141,24 @@ describeEachStore("webhooks admin API", (kind) => {
     expect(h.logs.join("\n")).not.toContain(rotated.json().secret);
   });
 
+  it("exposes attempts by outcome and the backlog as metrics, with no URL or secret in them", async () => {
+    const down = await startReceiver();
+    await down.down();
+    const { webhook, secret } = (
+      await h.call("POST", "/v1/webhooks", { body: { url: down.url, events: ["key.issued"] } })
+    ).json();
+    await h.key(["orders:read"]);
+    await h.authority.webhooks.runOnce();
+    const text = (await h.call("GET", "/metrics", { key: null })).body;
+    expect(text).toMatch(/tessera_webhook_attempts_total\{outcome="delivered"\} [1-9]/);
+    expect(text).toMatch(/tessera_webhook_attempts_total\{outcome="retrying"\} [1-9]/);
+    expect(text).toMatch(/tessera_webhook_deliveries\{status="pending"\} [1-9]/);
+    expect(text).toMatch(/tessera_webhook_oldest_pending_seconds \d/);
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain(down.url);
+    await h.authority.webhooks.disable(webhook.id, undefined, h.system);
+  });
+
   it("disables an endpoint (idempotently); a disabled one cannot be tested or rotated", async () => {
     const { webhook } = (await h.call("POST", "/v1/webhooks", { body: { url: r.url, events: ["*"] } })).json();
     const removed = await h.call("DELETE", `/v1/webhooks/${webhook.id}?reason=retired`);

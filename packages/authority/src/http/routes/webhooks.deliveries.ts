@@ -1,4 +1,5 @@
 import { type Static, Type } from "@sinclair/typebox";
+import { webhookMetrics } from "../../webhooks/metrics.js";
 import type { RouteModule } from "../route.js";
 import { adminErrors } from "../schemas.js";
 import { DeliverySchema, DeliveryStatusSchema, WebhookParams } from "./webhooks.schema.js";
@@ -16,7 +17,9 @@ const Query = Type.Object(
  * GET /v1/webhooks/{id}/deliveries: the delivery log, newest first: event, status, every
  * attempt with its status code or error, the next attempt. Never a payload or a secret.
  */
-export const listWebhookDeliveriesRoute: RouteModule = (app, { authority }) => {
+export const listWebhookDeliveriesRoute: RouteModule = (app, { authority, metrics }) => {
+  // The webhook metrics live on the app's registry; this route module is where they are hooked up.
+  webhookMetrics(metrics.registry, authority.webhooks, authority.clock);
   app.get<{ Params: Static<typeof WebhookParams>; Querystring: Static<typeof Query> }>(
     "/v1/webhooks/:id/deliveries",
     {
