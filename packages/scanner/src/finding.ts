@@ -8,7 +8,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { LocatedMatch } from "./chunked.js";
 import type { CommitInfo, InternalFinding } from "./types.js";
 
@@ -50,7 +50,7 @@ export function fingerprintsOf(
 }
 
 function sha256(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+  return hash("sha256", text, "hex");
 }
 
 const KNOWN_PREFIX = /^(?:[A-Za-z][A-Za-z0-9]{0,15}[_-]){1,3}/;

@@ -98,26 +98,20 @@ export function createPrefilter(keywords: Iterable<string>): Prefilter {
   const stateCount = children.length;
   const delta = new Int32Array(stateCount * 256);
   const fail = new Int32Array(stateCount);
-  const queue: number[] = [];
-  for (let c = 0; c < 256; c++) {
-    const next = (children[0] as Map<number, number>).get(c);
-    if (next !== undefined) {
-      delta[c] = next;
-      queue.push(next);
-    }
-  }
+  // Breadth-first, so a state's failure state (shallower) has its row complete before it is
+  // copied: a state's row is its failure state's row with its own children written over it.
+  const queue: number[] = [0];
   for (let head = 0; head < queue.length; head++) {
     const state = queue[head] as number;
-    for (let c = 0; c < 256; c++) {
-      const next = (children[state] as Map<number, number>).get(c);
-      if (next !== undefined) {
-        fail[next] = delta[(fail[state] as number) * 256 + c] as number;
+    const failRow = (fail[state] as number) * 256;
+    if (state !== 0) delta.copyWithin(state * 256, failRow, failRow + 256);
+    for (const [c, next] of children[state] as Map<number, number>) {
+      if (state !== 0) {
+        fail[next] = delta[failRow + c] as number;
         output[next] = (output[next] as number[]).concat(output[fail[next] as number] as number[]);
-        delta[state * 256 + c] = next;
-        queue.push(next);
-      } else {
-        delta[state * 256 + c] = delta[(fail[state] as number) * 256 + c] as number;
       }
+      delta[state * 256 + c] = next;
+      queue.push(next);
     }
   }
   // Fold A-Z onto a-z: keywords are stored in lower case.
@@ -127,10 +121,11 @@ export function createPrefilter(keywords: Iterable<string>): Prefilter {
   // The table the loop runs on: entries are the next state's row offset (state * 256), so a step
   // is one load and one add; entries of accepting states are stored bitwise-negated, so the only
   // test per byte is a sign check.
+  const accepting = output.map((found) => found.length > 0);
   const table = new Int32Array(stateCount * 256);
   for (let i = 0; i < table.length; i++) {
     const next = delta[i] as number;
-    table[i] = (output[next] as number[]).length > 0 ? ~(next * 256) : next * 256;
+    table[i] = accepting[next] ? ~(next * 256) : next * 256;
   }
   const lengths = unique.map((k) => k.length);
   const maxLength = Math.max(...lengths);

@@ -10,8 +10,7 @@ import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { selectDetectors } from "../detectors/index.js";
-import { createEngine } from "../engine.js";
+import type { Engine } from "../engine.js";
 import { type FileEntry, type FileScanOptions, type FileScanResult, scanFile } from "./scan-file.js";
 
 /** Below this many files, starting workers costs more than it saves (unless a count is asked for). */
@@ -107,19 +106,20 @@ export interface PoolUsage {
 }
 
 /**
- * Scans `files` and reports each result through `onResult` (in completion order).
+ * Scans `files` and reports each result through `onResult` (in completion order). The calling
+ * thread uses `engine`; workers build theirs from `spec`, which must describe the same detectors.
  * `requestedWorkers`: undefined for the default (workers for large scans only), 0 for none, or
  * a count, used whatever the size of the scan.
  */
 export async function scanFilesInParallel(
   files: readonly FileEntry[],
+  engine: Engine,
   spec: EngineSpec,
   options: FileScanOptions,
   requestedWorkers: number | undefined,
   onResult: (entry: FileEntry, result: FileScanResult) => void,
 ): Promise<PoolUsage> {
   const workerCount = workerCountFor(files, requestedWorkers);
-  const engine = createEngine(selectDetectors(spec));
   if (workerCount === 0) {
     for (const entry of files) onResult(entry, scanFile(engine, entry, options));
     return { workers: 0, workerFiles: 0 };
