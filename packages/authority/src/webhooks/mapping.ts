@@ -59,7 +59,11 @@ export function withoutSecrets(value: unknown): unknown {
   return out;
 }
 
-function groupByPrincipal(keyIds: string[], principalOf: ReadonlyMap<string, string>): Map<string, string[]> {
+/** Most key ids one event carries: a principal's larger revocation becomes several events. */
+export const MAX_KEY_IDS_PER_EVENT = 1000;
+
+/** Key ids by principal, in chunks of at most MAX_KEY_IDS_PER_EVENT. */
+function groupByPrincipal(keyIds: string[], principalOf: ReadonlyMap<string, string>): Array<[string, string[]]> {
   const groups = new Map<string, string[]>();
   for (const id of keyIds) {
     const principalId = principalOf.get(id);
@@ -68,7 +72,13 @@ function groupByPrincipal(keyIds: string[], principalOf: ReadonlyMap<string, str
     group.push(id);
     groups.set(principalId, group);
   }
-  return groups;
+  const out: Array<[string, string[]]> = [];
+  for (const [principalId, ids] of groups) {
+    for (let i = 0; i < ids.length; i += MAX_KEY_IDS_PER_EVENT) {
+      out.push([principalId, ids.slice(i, i + MAX_KEY_IDS_PER_EVENT)]);
+    }
+  }
+  return out;
 }
 
 /** The webhook events of one change-log entry (none for entries receivers do not see). */
@@ -111,7 +121,7 @@ export function mapChange(row: ChangeRow, principalOf: ReadonlyMap<string, strin
     }
     case "key.revoked": {
       const groups = groupByPrincipal(strings(data.ids), principalOf);
-      return [...groups].map(([principalId, keyIds]) =>
+      return groups.map(([principalId, keyIds]) =>
         one(principalId, { keyIds, principalId, reason: data.reason ?? null, cause: data.cause ?? null }),
       );
     }
@@ -140,7 +150,7 @@ function generic(
   const listField = Array.isArray(data.keyIds) ? "keyIds" : Array.isArray(data.ids) ? "ids" : null;
   if (listField && str(data.principalId) === null && owners.length === 0) {
     const groups = groupByPrincipal(strings(data[listField]), principalOf);
-    return [...groups].map(([principalId, keyIds]) => one(principalId, { ...clean, [listField]: keyIds, principalId }));
+    return groups.map(([principalId, keyIds]) => one(principalId, { ...clean, [listField]: keyIds, principalId }));
   }
   const keyId = str(data.keyId);
   const principalId = str(data.principalId) ?? (keyId ? (principalOf.get(keyId) ?? null) : null);

@@ -100,6 +100,16 @@ describe("change-log entries as webhook events", () => {
     ]);
   });
 
+  it("carries at most 1,000 key ids per event", () => {
+    const ids = Array.from({ length: 2500 }, (_, i) => `key_${i}`);
+    const events = mapChange(
+      row("key.revoked", { ids, reason: "r", cause: "c" }),
+      new Map(ids.map((id) => [id, "prn_a"])),
+    );
+    expect(events.map((e) => (e.data.keyIds as string[]).length)).toEqual([1000, 1000, 500]);
+    expect(events.flatMap((e) => e.data.keyIds as string[])).toEqual(ids);
+  });
+
   it("passes producers' events through without secrets, finding their owners", () => {
     const [campaign] = mapChange(
       row("campaign.executed", { campaignId: "cmp_1", owners: ["team-a"], keyCount: 3 }),
