@@ -454,6 +454,8 @@ export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
               secret: r.secret,
               campaignId: id,
             });
+            // No endpoint for the first key means none for this owner's others: stop asking.
+            if (queued.endpoints === 0) break;
             endpoints = Math.max(endpoints, queued.endpoints);
           }
           if (endpoints > 0) {

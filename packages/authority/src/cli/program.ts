@@ -8,6 +8,7 @@ import { Command, CommanderError } from "commander";
 import { isTesseraError } from "../errors.js";
 import { ApiError } from "./client.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerCampaigns } from "./commands/campaigns.js";
 import { registerInit } from "./commands/init.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerPrincipals } from "./commands/principals.js";
@@ -39,6 +40,7 @@ export function createProgram(io: CliIO): Command {
   registerPrincipals(program, ctx);
   registerKeys(program, ctx);
   registerRevoke(program, ctx);
+  registerCampaigns(program, ctx);
   registerAudit(program, ctx);
   // `tessera scan` is the scanner package's command, with its own exit codes (0 clean,
   // 1 findings, 2 error), carried out through CliExit.
