@@ -120,7 +120,7 @@ export function configureScanCommand(command: Command, io: CliIo, onExit: (code:
     .option("--timeout <ms>", "authority request timeout in milliseconds", parseCount)
     .option(
       "--workers <n>",
-      "worker threads for file scanning (default: one per core for large scans, 0 for none)",
+      "worker threads beside the calling thread (default: one per further core for large scans, 0 for none)",
       parseCount,
     )
     .addOption(new Option("--chunk-size <size>", "bytes scanned at a time (advanced)").argParser(parseSize).hideHelp())
