@@ -64,6 +64,18 @@ export class MasterKey {
   }
 }
 
+/**
+ * What `tessera serve` prints (stderr) and logs (warn) when it runs on the development key;
+ * null when a master key is configured.
+ */
+export function developmentMasterKeyWarning(masterKey: MasterKey): string | null {
+  if (!masterKey.development) return null;
+  return (
+    "no master key is configured (TESSERA_MASTER_KEY or TESSERA_MASTER_KEY_FILE): signing keys are encrypted " +
+    "under the public DEVELOPMENT key, so anyone with the database can forge access tokens. Never use this in production."
+  );
+}
+
 /** Reads TESSERA_MASTER_KEY (base64 of 32 bytes) or TESSERA_MASTER_KEY_FILE; else the development key. */
 export function loadMasterKey(env: Record<string, string | undefined>): MasterKey {
   const inline = env.TESSERA_MASTER_KEY;

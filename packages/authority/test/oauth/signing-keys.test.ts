@@ -3,7 +3,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createAuthority } from "../../src/authority.js";
 import { loadConfig } from "../../src/config.js";
-import { MasterKey } from "../../src/oauth/master-key.js";
+import { developmentMasterKeyWarning, MasterKey } from "../../src/oauth/master-key.js";
 import { loadOAuthReplicaState } from "../../src/oauth/replica-state.js";
 import { describeEachStore } from "../stores.js";
 import { createOAuthHarness, type OAuthHarness } from "./helpers.js";
@@ -205,6 +205,9 @@ it("loads the master key from TESSERA_MASTER_KEY and refuses malformed ones with
   const config = loadConfig({ TESSERA_MASTER_KEY: encoded });
   expect(config.masterKey.development).toBe(false);
   expect(loadConfig({}).masterKey.development).toBe(true);
+  // serve warns (stderr and log) on the development key, and only then.
+  expect(developmentMasterKeyWarning(loadConfig({}).masterKey)).toMatch(/DEVELOPMENT key/);
+  expect(developmentMasterKeyWarning(config.masterKey)).toBeNull();
   for (const bad of ["c2hvcnQ=", "not base64 at all!!", randomBytes(33).toString("base64")]) {
     let message = "";
     try {

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { loadConfig } from "../../config.js";
 import { redactDatabaseUrl } from "../../db/database.js";
+import { developmentMasterKeyWarning } from "../../oauth/master-key.js";
 import { startAuthority } from "../../server.js";
 import type { CommandContext } from "../context.js";
 import { rootKeyBanner } from "./init.js";
@@ -29,10 +30,8 @@ export function registerServe(program: Command, ctx: CommandContext): void {
       });
       const running = await startAuthority(config);
       const { io } = ctx;
-      if (config.masterKey.development) {
-        const warning =
-          "no master key is configured (TESSERA_MASTER_KEY or TESSERA_MASTER_KEY_FILE): signing keys are encrypted " +
-          "under the public DEVELOPMENT key, so anyone with the database can forge access tokens. Never use this in production.";
+      const warning = developmentMasterKeyWarning(config.masterKey);
+      if (warning) {
         io.err(`\n*** WARNING: ${warning} ***\n\n`);
         running.app.log.warn(warning);
       }
