@@ -20,7 +20,8 @@ export const FAILURE_WINDOW_MS = 5 * 60_000;
 
 export type AttemptOutcome =
   | { ok: true; method: "totp" | "recovery_code" }
-  | { ok: false; reason: "wrong_code" | "replayed" | "rate_limited"; failures: number };
+  | { ok: false; reason: "wrong_code" | "replayed"; failures: number }
+  | { ok: false; reason: "rate_limited"; failures: number; retryAfterMs: number };
 
 export function secretContext(principalId: string): string {
   return `totp:${principalId}`;
@@ -36,14 +37,18 @@ export async function lockEnrolment(unit: UnitOfWork, principalId: string): Prom
   return unit.trx.selectFrom("totp_enrolments").selectAll().where("principal_id", "=", principalId).executeTakeFirst();
 }
 
-async function recentFailures(unit: UnitOfWork, principalId: string): Promise<number> {
+/** Failures within the window, and when the oldest of them leaves it. */
+async function recentFailures(
+  unit: UnitOfWork,
+  principalId: string,
+): Promise<{ count: number; oldest: number | null }> {
   const row = await unit.trx
     .selectFrom("stepup_failures")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.min("at").as("oldest")])
     .where("principal_id", "=", principalId)
     .where("at", ">", unit.now - FAILURE_WINDOW_MS)
     .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return { count: Number(row.n), oldest: row.oldest === null ? null : Number(row.oldest) };
 }
 
 async function consumeStep(unit: UnitOfWork, principalId: string, step: number): Promise<boolean> {
@@ -86,8 +91,12 @@ export async function attemptCode(
   options: { allowRecovery: boolean },
 ): Promise<AttemptOutcome> {
   const principalId = enrolment.principal_id;
-  const failures = await recentFailures(unit, principalId);
-  if (failures >= MAX_FAILURES) return { ok: false, reason: "rate_limited", failures };
+  const recent = await recentFailures(unit, principalId);
+  const failures = recent.count;
+  if (failures >= MAX_FAILURES) {
+    const retryAfterMs = Math.max(0, (recent.oldest ?? unit.now) + FAILURE_WINDOW_MS - unit.now);
+    return { ok: false, reason: "rate_limited", failures, retryAfterMs };
+  }
 
   let outcome: AttemptOutcome | null = null;
   const digits = otp.replace(/\s/g, "");

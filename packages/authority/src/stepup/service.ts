@@ -69,7 +69,7 @@ function attemptError(outcome: Extract<AttemptOutcome, { ok: false }>, action: s
     return new TesseraError(
       "rate_limited",
       `too many wrong second-factor codes: at most ${MAX_FAILURES} per ${FAILURE_WINDOW_MS / 60_000} minutes`,
-      { details: { action, retryAfterSeconds: FAILURE_WINDOW_MS / 1000 } },
+      { details: { action, retryAfterSeconds: Math.ceil(outcome.retryAfterMs / 1000) } },
     );
   }
   return new TesseraError(

@@ -201,10 +201,11 @@ describeEachStore("step-up service", (kind) => {
         code: "step_up_failed",
       });
     }
+    h.clock.advance(60_000);
     const valid = codeAt(enrolment.secret, h.clock.now());
     await expect(h.authority.stepUp.require(admin, { otp: valid, justification: "j" }, "a")).rejects.toMatchObject({
       code: "rate_limited",
-      details: { action: "a" },
+      details: { action: "a", retryAfterSeconds: 240 },
     });
     await expect(h.authority.stepUp.remove(admin, valid)).rejects.toMatchObject({ code: "rate_limited" });
     const failed = await auditOf("stepup.failed");
@@ -213,7 +214,7 @@ describeEachStore("step-up service", (kind) => {
     expect((await h.authority.stepUp.status(admin)).status).toBe("active");
 
     // The window slides: five minutes after the first failures, codes work again and the count resets.
-    h.clock.advance(5 * 60_000);
+    h.clock.advance(4 * 60_000);
     const later = codeAt(enrolment.secret, h.clock.now());
     await expect(h.authority.stepUp.require(admin, { otp: later, justification: "j" }, "a")).resolves.toMatchObject({
       method: "totp",
