@@ -17,6 +17,7 @@ import { CompiledQuery } from "kysely";
 import type { PrincipalKind, PrincipalStatus, StoredKeyStatus } from "../db/schema.js";
 import { keyState } from "../domain/keys.js";
 import type { ServiceContext } from "../services/context.js";
+import type { UsageRecorder } from "../services/usage.js";
 import { invalidClient, invalidRequest } from "./errors.js";
 
 /** The scope an API key must hold to serve as its principal's OAuth client secret. */
@@ -96,7 +97,7 @@ export function hasClientCredentials(request: FastifyRequest, body: Record<strin
   return (typeof header === "string" && /^Basic /i.test(header)) || body.client_secret !== undefined;
 }
 
-export function createClientAuthenticator(ctx: ServiceContext) {
+export function createClientAuthenticator(ctx: ServiceContext, usage: UsageRecorder) {
   const acceptedPrefixes = new Set(ctx.config.acceptedKeyPrefixes);
   // Runs on every token, introspection and revocation request: the key and its principal in
   // one indexed lookup by hash, compiled once. The secret is never compared, only hashed, so
@@ -167,6 +168,9 @@ export function createClientAuthenticator(ctx: ServiceContext) {
     ) {
       throw invalidClient("client authentication failed");
     }
+    // The secret's last use is visible, as for any API key: a rotated client secret can be
+    // retired once the client has switched.
+    usage.record(row.key_id);
     const principal = row;
     const client: OAuthClient = {
       id,

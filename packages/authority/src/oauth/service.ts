@@ -6,6 +6,7 @@ import { DEFAULT_PREFIXES, displayStart, hashToken, parseToken } from "@tessera/
 import type { FastifyRequest } from "fastify";
 import { runUnitOfWork } from "../db/transaction.js";
 import type { ServiceContext } from "../services/context.js";
+import type { UsageRecorder } from "../services/usage.js";
 import { createAccessTokens } from "./access-tokens.js";
 import { createClientAuthenticator } from "./clients.js";
 import { createDpopChecker } from "./dpop.js";
@@ -32,13 +33,13 @@ export interface OAuthIntrospection {
 
 const refreshPrefixes = new Set([DEFAULT_PREFIXES.refreshToken]);
 
-export function createOAuthService(ctx: ServiceContext) {
+export function createOAuthService(ctx: ServiceContext, usage: UsageRecorder) {
   const { db, clock, config } = ctx;
   const signingKeys = createSigningKeyService(ctx);
   const accessTokens = createAccessTokens(ctx, signingKeys);
   const grants = createGrants(ctx, accessTokens);
   const dpop = createDpopChecker(ctx);
-  const authenticateClient = createClientAuthenticator(ctx);
+  const authenticateClient = createClientAuthenticator(ctx, usage);
 
   function isRefreshToken(token: unknown): token is string {
     return parseToken(token, refreshPrefixes) !== null;

@@ -42,6 +42,9 @@ describeEachStore("POST /oauth/token client_credentials", (kind) => {
     const text = await persistedText(h);
     expect(text).not.toContain(c.secret);
     expect(text).not.toContain(body.access_token);
+    // The client secret's use is recorded like any API key's.
+    await h.authority.usage.flush();
+    expect((await h.authority.keys.get(c.keyId)).lastUsedAt).toEqual(expect.any(String));
   });
 
   it("accepts client_secret_post, narrows to a requested scope and sets the audience from resource", async () => {
