@@ -13,6 +13,7 @@ import type { ServiceContext } from "../services/context.js";
 import type { AccessTokenClaims, AccessTokens } from "./access-tokens.js";
 import { CLIENT_SECRET_SCOPE, type OAuthClient } from "./clients.js";
 import { invalidRequest, OAuthError } from "./errors.js";
+import { createGroupCommit } from "./group-commit.js";
 import { revokeFamily } from "./revocation.js";
 
 export interface TokenResponse {
@@ -53,6 +54,7 @@ export function grantableScopes(client: OAuthClient): string[] {
 export function createGrants(ctx: ServiceContext, accessTokens: AccessTokens) {
   const { db, clock, config } = ctx;
   let lastPrune = 0;
+  const groupCommit = createGroupCommit(db, clock);
 
   function ttlSeconds(client: OAuthClient): number {
     const wanted = client.settings.accessTokenTtlSeconds ?? Math.floor(config.accessTokenTtlMs / 1000);
@@ -133,21 +135,18 @@ export function createGrants(ctx: ServiceContext, accessTokens: AccessTokens) {
     const ttl = ttlSeconds(client);
     const withRefresh = client.settings.refreshTokens;
     const familyId = `gid_${randomBase62(22, rng)}`;
-    const signer = await accessTokens.signer();
-    const result = await runUnitOfWork(db, clock, async (unit) => {
-      const { token, claims } = await accessTokens.mint(
-        {
-          clientId: client.id,
-          familyId,
-          scope: scopes.join(" "),
-          audience,
-          jkt,
-          ttlSeconds: ttl,
-          now: unit.now,
-        },
-        signer,
+    // Signed before the transaction, so that signing never holds the write lock; the token is
+    // only handed out once the grant is committed.
+    const { token, claims } = await accessTokens.mint(
+      { clientId: client.id, familyId, scope: scopes.join(" "), audience, jkt, ttlSeconds: ttl, now: clock.now() },
+      await accessTokens.signer(),
+    );
+    // Grants are independent of each other: concurrent ones share a commit.
+    const result = await groupCommit(async (unit) => {
+      const familyEnd = Math.max(
+        withRefresh ? unit.now + config.refreshTokenMaxTtlMs : claims.exp * 1000,
+        claims.exp * 1000,
       );
-      const familyEnd = withRefresh ? unit.now + config.refreshTokenMaxTtlMs : claims.exp * 1000;
       await unit.trx
         .insertInto("oauth_grant_families")
         .values({

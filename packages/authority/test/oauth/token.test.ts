@@ -62,6 +62,26 @@ describeEachStore("POST /oauth/token client_credentials", (kind) => {
     expect(payload).toMatchObject({ scope: "orders:read", aud: "https://api.example/orders" });
   });
 
+  it("concurrent grants (written together) each get their own family, audit record and change entry", async () => {
+    const c = await h.client({ oauth: { refreshTokens: true } });
+    const results = await Promise.all(
+      Array.from({ length: 25 }, () =>
+        h.form("/oauth/token", { grant_type: "client_credentials" }, h.basic(c.id, c.secret)),
+      ),
+    );
+    expect(results.map((r) => r.statusCode)).toEqual(Array(25).fill(200));
+    const gids = results.map(
+      (r) => JSON.parse(Buffer.from(r.json().access_token.split(".")[1], "base64url").toString()).gid,
+    );
+    expect(new Set(gids).size).toBe(25);
+    expect(await h.count("oauth_grant_families")).toBe(25);
+    expect(await h.count("oauth_refresh_tokens")).toBe(25);
+    expect(await h.changes("grant.issued")).toHaveLength(25);
+    expect(await h.audits("oauth.grant.issued")).toHaveLength(25);
+    expect((await h.authority.audit.verify()).ok).toBe(true);
+    for (const r of results) expect((await h.authority.introspect(r.json().refresh_token)).response.active).toBe(true);
+  });
+
   it("honours a client's own lifetime, capped by policy", async () => {
     const short = await h.client({ oauth: { accessTokenTtlSeconds: 60 } });
     const long = await h.client({ oauth: { accessTokenTtlSeconds: 999_999 } });
