@@ -126,10 +126,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     let lastProgress = 0;
     const usage = await scanFilesInParallel(
       entries,
-      engine,
-      spec,
-      { maxFileSize, chunkSize, overlap },
-      options.workers,
+      { engine, spec, options: { maxFileSize, chunkSize, overlap }, workers: options.workers },
       (entry, result) => {
         if (result.status === "scanned") {
           stats.files++;
