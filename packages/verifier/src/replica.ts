@@ -7,15 +7,15 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import type { VerifiedCredential } from "./types.js";
 
-/** A key as the replica holds it. The success result is built once and shared by every verification. */
-export interface KeyEntry {
-  id: string;
-  principalId: string;
-  scopes: readonly string[];
+/**
+ * A key as the replica holds it, which is also the (shared, frozen) success result of every
+ * verification of that key: one object per key keeps a million keys small and verification
+ * allocation-free.
+ */
+export interface KeyEntry extends VerifiedCredential {
+  kind: "api_key";
   audience: string | null;
   expiresAt: number | null;
-  deprecated: boolean;
-  result: VerifiedCredential;
 }
 
 export interface SigningKeyEntry {
@@ -39,8 +39,13 @@ export interface KeyRecordWire {
   deprecated: boolean;
 }
 
-/** A row of a snapshot's `keys` chunk: `[id, hash, principalId, scopes, audience, expiresAt, deprecated]`. */
-export type KeyRowWire = [string, string, string, string[], string | null, number | null, 0 | 1];
+/** A snapshot's `keys` chunk: principals and scope lists named once, rows pointing at them. */
+export interface KeyChunkWire {
+  p: string[];
+  s: string[][];
+  /** `[id, hash, principal index, scopes index, audience, expiresAt, deprecated 0|1]` */
+  r: Array<[string, string, number, number, string | null, number | null, 0 | 1]>;
+}
 
 export interface SigningKeyWire {
   kid: string;
@@ -92,6 +97,7 @@ export class Replica {
   /** principal id -> cutoff (epoch s): its tokens issued before are revoked */
   readonly principalCutoffs = new Map<string, number>();
   private readonly scopeLists = new Map<string, readonly string[]>();
+  private readonly principalIds = new Map<string, string>();
   private readonly maxRevokedHashes: number;
 
   constructor(options: { maxRevokedHashes?: number } = {}) {
@@ -110,42 +116,64 @@ export class Replica {
     return shared;
   }
 
+  /** One string per principal id, however many keys it holds. */
+  private principal(id: string): string {
+    const shared = this.principalIds.get(id);
+    if (shared !== undefined) return shared;
+    this.principalIds.set(id, id);
+    return id;
+  }
+
   private putKey(
     id: unknown,
     hash: unknown,
     principalId: unknown,
-    scopes: unknown,
+    scopes: readonly string[],
     audience: unknown,
     expiresAt: unknown,
     deprecated: boolean,
   ): void {
     if (!isString(id) || !isString(hash) || !isString(principalId)) fail("key record: id, hash, principalId");
     if (!(audience === null || isString(audience)) || !isTime(expiresAt)) fail("key record: audience, expiresAt");
-    const shared = this.scopes(scopes);
-    const result: VerifiedCredential = deprecated
-      ? { ok: true, principalId, scopes: shared, keyId: id, kind: "api_key", deprecated: true }
-      : { ok: true, principalId, scopes: shared, keyId: id, kind: "api_key" };
-    Object.freeze(result);
+    const entry: KeyEntry = deprecated
+      ? {
+          ok: true,
+          principalId: this.principal(principalId),
+          scopes,
+          keyId: id,
+          kind: "api_key",
+          deprecated: true,
+          audience,
+          expiresAt,
+        }
+      : { ok: true, principalId: this.principal(principalId), scopes, keyId: id, kind: "api_key", audience, expiresAt };
+    Object.freeze(entry);
     const previousHash = this.hashById.get(id);
     if (previousHash !== undefined && previousHash !== hash) this.keys.delete(previousHash);
-    this.keys.set(hash, { id, principalId, scopes: shared, audience, expiresAt, deprecated, result });
+    this.keys.set(hash, entry);
     this.hashById.set(id, hash);
-    this.revokedHashes.delete(hash);
+    if (this.revokedHashes.size > 0) this.revokedHashes.delete(hash);
   }
 
   /** Adds a snapshot chunk. */
-  addRows(rows: unknown): void {
-    if (!Array.isArray(rows)) fail("keys chunk must be an array");
-    for (const row of rows as KeyRowWire[]) {
+  addRows(chunk: unknown): void {
+    const c = chunk as KeyChunkWire;
+    if (typeof c !== "object" || c === null || !Array.isArray(c.p) || !Array.isArray(c.s) || !Array.isArray(c.r)) {
+      fail("keys chunk must be { p, s, r }");
+    }
+    const scopeLists = c.s.map((list) => this.scopes(list));
+    for (const row of c.r) {
       if (!Array.isArray(row) || row.length < 7) fail("key row must have 7 fields");
-      this.putKey(row[0], row[1], row[2], row[3], row[4], row[5], row[6] === 1);
+      const scopes = scopeLists[row[3]];
+      if (scopes === undefined) fail("key row names an unknown scope list");
+      this.putKey(row[0], row[1], c.p[row[2]], scopes, row[4], row[5], row[6] === 1);
     }
   }
 
   addKey(record: unknown): void {
     if (typeof record !== "object" || record === null) fail("key record must be an object");
     const r = record as KeyRecordWire;
-    this.putKey(r.id, r.hash, r.principalId, r.scopes, r.audience, r.expiresAt, r.deprecated === true);
+    this.putKey(r.id, r.hash, r.principalId, this.scopes(r.scopes), r.audience, r.expiresAt, r.deprecated === true);
   }
 
   revokeKeys(ids: unknown, at: number): void {

@@ -37,6 +37,10 @@ export interface VerifiedCredential {
   clientId?: string;
   /** Access tokens bound to a key (RFC 9449): the JWK thumbprint the DPoP proof must match. */
   jkt?: string;
+  /** API keys: the audience the key is restricted to (null: any). */
+  audience?: string | null;
+  /** API keys: expiry, epoch ms (null: none). */
+  expiresAt?: number | null;
 }
 
 export interface VerifyRejection {

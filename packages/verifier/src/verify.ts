@@ -56,12 +56,16 @@ export function verifyLocally(
 ): VerifyResult {
   if (typeof token !== "string" || token.length === 0) return REJECTIONS.malformed;
   if (token.length <= 64 && token.indexOf(".") === -1) {
-    if (parseToken(token, ctx.prefixes) === null) return REJECTIONS.malformed;
+    // Hash first: a token found in the replica was issued, so it is well-formed. The checksum
+    // only decides, on a miss, between "malformed" and "unknown" (garbage is at most 64
+    // characters here, so hashing it costs what hashing a real key does).
     const hash = hashToken(token);
     const key = ctx.replica.keys.get(hash);
     if (key === undefined) {
+      if (parseToken(token, ctx.prefixes) === null) return REJECTIONS.malformed;
       return ctx.replica.revokedHashes.has(hash) ? REJECTIONS.revoked : REJECTIONS.unknown;
     }
+    if (ctx.prefixes !== undefined && parseToken(token, ctx.prefixes) === null) return REJECTIONS.malformed;
     if (key.expiresAt !== null && nowMs >= key.expiresAt) return REJECTIONS.expired;
     if (options !== undefined) {
       const audience = options.audience;
@@ -70,7 +74,7 @@ export function verifyLocally(
       }
       if (!hasScopes(key.scopes, options.scopes)) return REJECTIONS.scope_insufficient;
     }
-    return key.result;
+    return key;
   }
   if (!looksLikeJwt(token)) return REJECTIONS.malformed;
   const checked = verifyAccessToken(token, {

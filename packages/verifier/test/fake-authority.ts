@@ -173,16 +173,19 @@ export async function startFakeAuthority(): Promise<FakeAuthority> {
       res.write(`event: hello\ndata: ${JSON.stringify({ head: s.sequence, issuer: ISSUER })}\n\n`);
       if (typeof last !== "string") {
         res.write(`event: snapshot\ndata: ${JSON.stringify({ sequence: s.sequence, oauth: s.oauth })}\n\n`);
+        const principals = [...new Set(s.keys.map((k) => k.principalId))];
+        const scopeLists = [...new Set(s.keys.map((k) => JSON.stringify(k.scopes)))];
         const rows = s.keys.map((k) => [
           k.id,
           k.hash,
-          k.principalId,
-          k.scopes,
+          principals.indexOf(k.principalId),
+          scopeLists.indexOf(JSON.stringify(k.scopes)),
           k.audience,
           k.expiresAt,
           k.deprecated ? 1 : 0,
         ]);
-        res.write(`event: keys\ndata: ${JSON.stringify(rows)}\n\n`);
+        const chunk = { p: principals, s: scopeLists.map((l) => JSON.parse(l)), r: rows };
+        res.write(`event: keys\ndata: ${JSON.stringify(chunk)}\n\n`);
         res.write(
           `id: ${s.sequence}\nevent: snapshot_end\ndata: ${JSON.stringify({ sequence: s.sequence, keyCount: rows.length })}\n\n`,
         );

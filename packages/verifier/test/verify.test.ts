@@ -23,6 +23,8 @@ describe("local verification of API keys", () => {
       scopes: ["orders:read", "orders:write"],
       keyId: key.id,
       kind: "api_key",
+      audience: "orders-api",
+      expiresAt: key.expiresAt,
     });
     expect(verifyLocally(key.secret, { scopes: ["billing:read"] }, ctx, now)).toEqual({
       ok: false,

@@ -17,11 +17,22 @@ import { createReceiptService } from "./receipts.js";
 import { createVerifierRegistry } from "./registry.js";
 import { emptyOAuthState, type OAuthStateLoader } from "./replica-state.js";
 import { feedDb } from "./schema.js";
-import { writeSnapshot } from "./snapshot.js";
+import { writeSnapshot, writeSnapshotSqlite } from "./snapshot.js";
 
 /** A connection further behind than this many changes gets a fresh snapshot instead. */
 export const MAX_CATCH_UP = 100_000;
 const HEARTBEAT_MS = 1000;
+/** How long a finished snapshot is reused for newcomers (they catch up from its sequence). */
+const SNAPSHOT_REUSE_MS = 5000;
+
+interface SnapshotRecording {
+  frames: Buffer[];
+  sequence: number;
+  done: boolean;
+  failed: boolean;
+  finishedAt: number;
+  waiters: Array<() => void>;
+}
 const MAX_BUFFERED_BYTES = 64 << 20;
 
 /** One feed connection's transport (an HTTP response in production). */
@@ -77,16 +88,81 @@ export function createFeedService(options: FeedServiceOptions) {
   // SQLite: snapshots read on their own read-only connection (a WAL snapshot), so a large
   // snapshot or a slow client never holds the connection that writes revocations.
   let snapshotDb: Kysely<Schema> | undefined;
-  function snapshotReader(): Kysely<Schema> {
-    if (database.kind !== "sqlite" || database.location === ":memory:") return database.db;
-    if (!snapshotDb) {
-      const connection = new SQLite(database.location, { readonly: true, fileMustExist: true });
-      connection.pragma("busy_timeout = 5000");
-      snapshotDb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: connection }) });
+  let snapshotConnection: SQLite.Database | undefined;
+  function takeSnapshot(write: (bytes: Buffer) => Promise<void>) {
+    if (database.kind !== "sqlite" || database.location === ":memory:") {
+      return writeSnapshot(database.db, loadOAuthState, now(), write);
     }
-    return snapshotDb;
+    if (!snapshotConnection || !snapshotDb) {
+      snapshotConnection = new SQLite(database.location, { readonly: true, fileMustExist: true });
+      snapshotConnection.pragma("busy_timeout = 5000");
+      snapshotDb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: snapshotConnection }) });
+    }
+    return writeSnapshotSqlite(snapshotConnection, snapshotDb, loadOAuthState, now(), write);
   }
   const snapshotSlots = semaphore(database.kind === "postgres" ? 3 : 1);
+
+  // One snapshot read serves every connection that needs one at about the same time (100
+  // verifiers starting together cost one read, not 100): the encoded frames are recorded as
+  // they are produced, late joiners replay them, and the result is reused for a few seconds.
+  // Any snapshot at S is valid for a newcomer: it catches up from S like any resume.
+  let sharedSnapshot: SnapshotRecording | undefined;
+  function snapshotRecording(): SnapshotRecording {
+    const current = sharedSnapshot;
+    if (current && !current.failed && (!current.done || performance.now() - current.finishedAt < SNAPSHOT_REUSE_MS)) {
+      return current;
+    }
+    const recording: SnapshotRecording = {
+      frames: [],
+      sequence: -1,
+      done: false,
+      failed: false,
+      finishedAt: 0,
+      waiters: [],
+    };
+    const wake = () => {
+      for (const waiter of recording.waiters.splice(0)) waiter();
+    };
+    sharedSnapshot = recording;
+    void snapshotSlots(() =>
+      takeSnapshot(async (bytes) => {
+        recording.frames.push(bytes);
+        wake();
+        // Let readers (and everything else) run between pages of a large snapshot.
+        await new Promise((resolve) => setImmediate(resolve));
+      }),
+    ).then(
+      ({ sequence }) => {
+        recording.sequence = sequence;
+        recording.done = true;
+        recording.finishedAt = performance.now();
+        wake();
+        // Let the frames go once nobody can reuse them.
+        setTimeout(() => {
+          if (sharedSnapshot === recording) sharedSnapshot = undefined;
+        }, SNAPSHOT_REUSE_MS).unref();
+      },
+      (error) => {
+        recording.failed = true;
+        if (sharedSnapshot === recording) sharedSnapshot = undefined;
+        options.onError(error);
+        wake();
+      },
+    );
+    return recording;
+  }
+
+  /** Writes a (shared) snapshot to one connection at its own pace; returns its sequence. */
+  async function replaySnapshot(send: (bytes: Buffer) => Promise<void>): Promise<number> {
+    const recording = snapshotRecording();
+    let next = 0;
+    for (;;) {
+      while (next < recording.frames.length) await send(recording.frames[next++] as Buffer);
+      if (recording.failed) throw new Error("snapshot failed");
+      if (recording.done) return recording.sequence;
+      await new Promise<void>((resolve) => recording.waiters.push(resolve));
+    }
+  }
 
   const readChanges = (after: number, limit: number) =>
     db.selectFrom("change_log").selectAll().where("seq", ">", after).orderBy("seq").limit(limit).execute();
@@ -196,8 +272,7 @@ export function createFeedService(options: FeedServiceOptions) {
       );
       let from: number;
       if (await needsSnapshot(request.lastEventId)) {
-        const { sequence } = await snapshotSlots(() => writeSnapshot(snapshotReader(), loadOAuthState, now(), send));
-        from = sequence;
+        from = await replaySnapshot(send);
       } else {
         from = request.lastEventId as number;
       }

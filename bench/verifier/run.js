@@ -1,0 +1,457 @@
+// Verifier benchmarks (issue #4), each figure beside its target or its floor measured in the
+// same run:
+//   - local verification throughput, API keys and JWT access tokens, beside the bare floor
+//     (SHA-256 of the token plus one Map.get) in the same process;
+//   - propagation to 100 verifiers hosted by 4 child processes over loopback: p50/p99 from the
+//     revoke request's HTTP answer to the last verifier rejecting;
+//   - revoke-by-selector of 100,000 keys until every verifier rejects them;
+//   - one verifier holding 1,000,000 keys: time to ready and memory.
+// SQLite always; PostgreSQL too when TESSERA_BENCH_POSTGRES_URL (or the test URL) is reachable.
+// Loopback only, bounded, cleans up its temp files and child processes.
+import { fork } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { loadConfig, startAuthority } from "../../packages/authority/dist/index.js";
+import { createVerifier, displayStart, generateToken, hashToken } from "../../packages/verifier/dist/index.js";
+
+const VERIFIERS = Number(process.env.BENCH_VERIFIERS ?? 100);
+const PER_PROCESS = 25;
+const REVOCATIONS = Number(process.env.BENCH_REVOCATIONS ?? 50);
+const SELECTOR_KEYS = Number(process.env.BENCH_SELECTOR_KEYS ?? 100_000);
+const MEMORY_KEYS = Number(process.env.BENCH_MEMORY_KEYS ?? 1_000_000);
+const PG_URL =
+  process.env.TESSERA_BENCH_POSTGRES_URL ??
+  process.env.TESSERA_TEST_POSTGRES_URL ??
+  "postgres://postgres@127.0.0.1:5432/test";
+const here = fileURLToPath(new URL(".", import.meta.url));
+const rng = (n) => new Uint8Array(randomBytes(n));
+const now = () => performance.timeOrigin + performance.now();
+const children = new Set();
+const cleanups = [];
+
+function row(label, value, target) {
+  console.log(`  ${label.padEnd(60)} ${String(value).padStart(16)}   ${target}`);
+}
+const fmt = (n, digits = 0) =>
+  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+};
+
+async function postgresAvailable() {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function createStore(kind) {
+  if (kind === "sqlite") {
+    const dir = mkdtempSync(join(tmpdir(), "tessera-bench-verifier-"));
+    return { url: join(dir, "bench.db"), drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `tessera_bench_v_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+async function start(kind) {
+  const store = await createStore(kind);
+  const config = loadConfig(
+    { TESSERA_STEPUP_SELECTOR_THRESHOLD: "1000000000" },
+    { databaseUrl: store.url, port: 0, logLevel: "warn" },
+  );
+  const running = await startAuthority(config, { logger: false });
+  const system = { id: "system:bench", scopes: new Set(["keys:write", "keys:revoke", "principals:write"]) };
+  return {
+    store,
+    running,
+    system,
+    root: running.bootstrap.rootKey.secret,
+    async close() {
+      await running.close();
+      await store.drop();
+    },
+  };
+}
+
+/** Inserts `count` active keys directly (benchmark fixtures, not API calls); returns `samples` secrets. */
+async function seedKeys(db, principalId, count, tag, samples = 0) {
+  const created = Date.now();
+  const kept = [];
+  const every = samples > 0 ? Math.floor(count / samples) : Number.POSITIVE_INFINITY;
+  await db.transaction().execute(async (trx) => {
+    const chunk = 500;
+    for (let i = 0; i < count; i += chunk) {
+      const rows = [];
+      for (let j = i; j < Math.min(count, i + chunk); j++) {
+        const secret = generateToken("tsk", rng);
+        if (j % every === 0 || j === count - 1) kept.push(secret);
+        rows.push({
+          id: `key_${tag}${j.toString(36).padStart(6, "0")}`,
+          principal_id: principalId,
+          key_hash: hashToken(secret),
+          start: displayStart(secret),
+          scopes: '["bench:read"]',
+          audience: null,
+          description: "",
+          metadata: "{}",
+          status: "active",
+          created_at: created,
+          created_by: "bench",
+          expires_at: created + 86_400_000,
+          revoked_at: null,
+          revoked_by: null,
+          revoked_reason: null,
+          replaced_by: null,
+          replaces: null,
+          grace_until: null,
+          expires_at_before_rotation: null,
+          last_used_at: null,
+        });
+      }
+      await trx.insertInto("api_keys").values(rows).execute();
+    }
+  });
+  return kept;
+}
+
+/** Best rate (operations per second) of `fn` over several rounds, interleaved with `other` by the caller. */
+async function rate(fn, iterations) {
+  // Let the feed's heartbeats in between rounds: a verifier whose event loop is blocked for
+  // longer than its staleness bound would (rightly) fail closed.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const t = performance.now();
+  let ok = 0;
+  for (let i = 0; i < iterations; i++) if (fn(i)) ok++;
+  const elapsed = performance.now() - t;
+  if (ok !== iterations) throw new Error(`only ${ok} of ${iterations} verifications succeeded`);
+  return (iterations / elapsed) * 1000;
+}
+
+async function localThroughput() {
+  console.log("\nlocal verification (one process, no I/O on the hot path)");
+  const env = await start("sqlite");
+  try {
+    const { authority, url } = env.running;
+    const principal = await authority.principals.create(
+      { name: "local", kind: "service", owner: "bench", allowedScopes: ["bench:read", "oauth:client"] },
+      env.system,
+    );
+    const secrets = [];
+    for (let i = 0; i < 1000; i++) {
+      secrets.push(
+        (await authority.keys.issue({ principalId: principal.id, scopes: ["bench:read"] }, env.system)).secret,
+      );
+    }
+    const verifier = createVerifier({ url, credential: env.root, name: "bench-local", usage: false });
+    await verifier.ready();
+    const floor = new Map(secrets.map((s, i) => [hashToken(s), { id: i }]));
+    const options = { scopes: ["bench:read"] };
+    const n = secrets.length;
+    if (!verifier.verify(secrets[0], options).ok) throw new Error("bench key does not verify");
+
+    // JWT access tokens from the authority's own token endpoint (client_credentials).
+    await authority.oauth.signingKeys.jwks();
+    const client = await authority.keys.issue({ principalId: principal.id, scopes: ["oauth:client"] }, env.system);
+    const basic = `Basic ${Buffer.from(`${principal.id}:${client.secret}`).toString("base64")}`;
+    const jwts = [];
+    for (let i = 0; i < 200; i++) {
+      const response = await fetch(`${url}/oauth/token`, {
+        method: "POST",
+        headers: { authorization: basic, "content-type": "application/x-www-form-urlencoded" },
+        body: "grant_type=client_credentials&scope=bench%3Aread",
+      });
+      jwts.push((await response.json()).access_token);
+    }
+    const deadline = Date.now() + 10_000;
+    while (!verifier.verify(jwts[0], options).ok) {
+      if (Date.now() > deadline) throw new Error(`JWT does not verify: ${JSON.stringify(verifier.verify(jwts[0]))}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const uncached = createVerifier({
+      url,
+      credential: env.root,
+      name: "bench-nocache",
+      usage: false,
+      signatureCacheSize: 0,
+    });
+    await uncached.ready();
+    const m = jwts.length;
+    const jwtFloor = new Map(jwts.map((t, i) => [hashToken(t), { id: i }]));
+
+    const best = { floor: 0, key: 0, jwt: 0, jwtFloor: 0, nocache: 0 };
+    // API keys first (interleaved with their floor), then access tokens (with theirs).
+    for (let round = 0; round < 8; round++) {
+      best.floor = Math.max(
+        best.floor,
+        await rate(
+          (i) =>
+            floor.get(
+              createHash("sha256")
+                .update(secrets[i % n])
+                .digest("base64url"),
+            ) !== undefined,
+          200_000,
+        ),
+      );
+      best.key = Math.max(best.key, await rate((i) => verifier.verify(secrets[i % n], options).ok, 200_000));
+    }
+    for (let round = 0; round < 6; round++) {
+      best.jwtFloor = Math.max(
+        best.jwtFloor,
+        await rate(
+          (i) =>
+            jwtFloor.get(
+              createHash("sha256")
+                .update(jwts[i % m])
+                .digest("base64url"),
+            ) !== undefined,
+          200_000,
+        ),
+      );
+      best.jwt = Math.max(best.jwt, await rate((i) => verifier.verify(jwts[i % m], options).ok, 200_000));
+      best.nocache = Math.max(best.nocache, await rate((i) => uncached.verify(jwts[i % m], options).ok, 3_000));
+    }
+    row("floor: SHA-256 + Map.get (API key)", `${fmt(best.floor)}/s`, "baseline");
+    row("verify(API key)", `${fmt(best.key)}/s`, `${fmt((best.key / best.floor) * 100, 1)}% of floor (target >= 80%)`);
+    row("floor: SHA-256 + Map.get (JWT string)", `${fmt(best.jwtFloor)}/s`, "baseline");
+    row(
+      "verify(JWT access token), signature cached",
+      `${fmt(best.jwt)}/s`,
+      `${fmt((best.jwt / best.jwtFloor) * 100, 1)}% of floor (target >= 80%)`,
+    );
+    row(
+      "verify(JWT access token), Ed25519 check every time",
+      `${fmt(best.nocache)}/s`,
+      "(cache disabled: the cost a cache miss pays)",
+    );
+    await verifier.close();
+    await uncached.close();
+  } finally {
+    await env.close();
+  }
+}
+
+function spawnHosts(url, credential, count) {
+  const hosts = [];
+  for (let p = 0; p * PER_PROCESS < count; p++) {
+    const n = Math.min(PER_PROCESS, count - p * PER_PROCESS);
+    const child = fork(join(here, "verifier-host.js"), [url, credential, String(n), `host${p}`], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    children.add(child);
+    child.on("exit", () => children.delete(child));
+    const waiting = new Map();
+    child.on("message", (m) => {
+      if (m.type === "ready") waiting.get("ready")?.(m);
+      if (m.type === "done") waiting.get(m.id)?.(m);
+    });
+    hosts.push({
+      child,
+      when: (id) => new Promise((resolve) => waiting.set(id, resolve)),
+      send: (m) => child.send(m),
+    });
+  }
+  return hosts;
+}
+
+let ids = 0;
+async function everyHost(hosts, type, tokens) {
+  const id = `m${++ids}`;
+  const done = hosts.map((h) => h.when(id));
+  for (const h of hosts) h.send({ type, id, tokens });
+  return Promise.all(done);
+}
+
+async function fleet(kind) {
+  console.log(
+    `\npropagation and revoke-by-selector [${kind}], ${VERIFIERS} verifiers in ${Math.ceil(VERIFIERS / PER_PROCESS)} processes`,
+  );
+  const env = await start(kind);
+  const hosts = [];
+  try {
+    const { authority, url } = env.running;
+    const bulk = await authority.principals.create(
+      { name: "bulk", kind: "service", owner: "bench", allowedScopes: ["bench:read"] },
+      env.system,
+    );
+    const single = await authority.principals.create(
+      { name: "single", kind: "service", owner: "bench", allowedScopes: ["bench:read"] },
+      env.system,
+    );
+    let t = performance.now();
+    const samples = await seedKeys(authority.database.db, bulk.id, SELECTOR_KEYS, "bulk", 20);
+    row(
+      `seeded ${fmt(SELECTOR_KEYS)} keys (direct inserts, one transaction)`,
+      `${fmt(performance.now() - t)} ms`,
+      "(fixture)",
+    );
+
+    t = performance.now();
+    hosts.push(...spawnHosts(url, env.root, VERIFIERS));
+    const ready = await Promise.all(hosts.map((h) => h.when("ready")));
+    row(
+      `${VERIFIERS} verifiers ready (each loads ${fmt(SELECTOR_KEYS)} keys)`,
+      `${fmt(performance.now() - t)} ms`,
+      `slowest process ${fmt(Math.max(...ready.map((r) => r.ms)))} ms`,
+    );
+
+    const auth = { authorization: `Bearer ${env.root}`, "content-type": "application/json" };
+    const propagation = [];
+    for (let i = 0; i < REVOCATIONS; i++) {
+      const key = await authority.keys.issue({ principalId: single.id, scopes: ["bench:read"] }, env.system);
+      await everyHost(hosts, "await-accept", [key.secret]);
+      const id = `m${++ids}`;
+      const done = hosts.map((h) => h.when(id));
+      for (const h of hosts) h.send({ type: "watch", id, tokens: [key.secret] });
+      const response = await fetch(`${url}/v1/keys/${key.key.id}/revoke`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ reason: "bench" }),
+      });
+      await response.arrayBuffer();
+      const answered = now();
+      if (!response.ok) throw new Error(`revoke answered ${response.status}`);
+      const last = Math.max(...(await Promise.all(done)).map((d) => d.at));
+      propagation.push(last - answered);
+    }
+    row(
+      "propagation p50 (HTTP answer -> last verifier rejecting)",
+      `${fmt(percentile(propagation, 50), 2)} ms`,
+      "(negative: every verifier rejected before the answer arrived)",
+    );
+    row("propagation p99", `${fmt(percentile(propagation, 99), 2)} ms`, "target p99 < 50 ms");
+    row("propagation max", `${fmt(Math.max(...propagation), 2)} ms`, `${REVOCATIONS} revocations`);
+
+    // One more with ?wait: the receipt the authority gives.
+    const key = await authority.keys.issue({ principalId: single.id, scopes: ["bench:read"] }, env.system);
+    await everyHost(hosts, "await-accept", [key.secret]);
+    const withReceipt = await fetch(`${url}/v1/keys/${key.key.id}/revoke?wait=5s`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ reason: "bench" }),
+    });
+    const { receipt } = await withReceipt.json();
+    row(
+      "receipt (?wait=5s): confirmed / total",
+      `${receipt.verifiers.confirmed} / ${receipt.verifiers.total}`,
+      `slowest confirmation ${receipt.slowestConfirmationMs} ms (acks included)`,
+    );
+
+    const id = `m${++ids}`;
+    const done = hosts.map((h) => h.when(id));
+    for (const h of hosts) h.send({ type: "watch", id, tokens: samples });
+    const started = now();
+    const response = await fetch(`${url}/v1/revocations`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ selector: { principalId: bulk.id }, reason: "bench: revoke by selector" }),
+    });
+    const result = await response.json();
+    const answered = now();
+    if (result.revoked !== SELECTOR_KEYS)
+      throw new Error(`selector revoked ${result.revoked}: ${JSON.stringify(result).slice(0, 300)}`);
+    const last = Math.max(...(await Promise.all(done)).map((d) => d.at));
+    row(
+      `revoke ${fmt(SELECTOR_KEYS)} keys by selector: HTTP answer`,
+      `${fmt(answered - started)} ms`,
+      "(durable, change committed)",
+    );
+    row(
+      `revoke ${fmt(SELECTOR_KEYS)} keys: request -> every verifier rejects them`,
+      `${fmt(last - started)} ms`,
+      "target < 2,000 ms",
+    );
+  } finally {
+    for (const h of hosts) h.send({ type: "close" });
+    await Promise.all(
+      hosts.map(
+        (h) => new Promise((resolve) => (h.child.exitCode !== null ? resolve() : h.child.once("exit", resolve))),
+      ),
+    );
+    await env.close();
+  }
+}
+
+async function memory() {
+  console.log(`\none verifier holding ${fmt(MEMORY_KEYS)} keys [sqlite]`);
+  const env = await start("sqlite");
+  try {
+    const { authority, url } = env.running;
+    const principal = await authority.principals.create(
+      { name: "many", kind: "service", owner: "bench", allowedScopes: ["bench:read"] },
+      env.system,
+    );
+    const t = performance.now();
+    await seedKeys(authority.database.db, principal.id, MEMORY_KEYS, "m");
+    row(
+      `seeded ${fmt(MEMORY_KEYS)} keys (direct inserts, one transaction)`,
+      `${fmt(performance.now() - t)} ms`,
+      "(fixture)",
+    );
+    const child = fork(join(here, "memory.js"), [url, env.root], {
+      execArgv: ["--expose-gc"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    children.add(child);
+    const result = await new Promise((resolve, reject) => {
+      child.once("message", resolve);
+      child.once("exit", (code) => reject(new Error(`memory child exited with ${code}`)));
+    });
+    children.delete(child);
+    const mb = (b) => `${fmt(b / 1048576, 1)} MB`;
+    row("keys in the replica", fmt(result.keys), "");
+    row("time to ready (snapshot over loopback, parsed, indexed)", `${fmt(result.readyMs)} ms`, "target < 3,000 ms");
+    row("resident memory growth (RSS delta)", mb(result.rssDelta), "target < 300 MB");
+    row("heap used after GC", mb(result.heapUsed), `RSS ${mb(result.rss)}`);
+  } finally {
+    await env.close();
+  }
+}
+
+const stop = () => {
+  for (const child of children) child.kill("SIGKILL");
+};
+process.on("exit", stop);
+process.on("SIGINT", () => process.exit(130));
+
+const only = process.env.BENCH_VERIFIER_ONLY?.split(",");
+const want = (name) => !only || only.includes(name);
+const timer = setTimeout(() => {
+  console.error("verifier bench exceeded 10 minutes: stopping");
+  process.exit(1);
+}, 600_000);
+timer.unref();
+try {
+  if (want("local")) await localThroughput();
+  if (want("fleet")) await fleet("sqlite");
+  if (want("fleet") && (await postgresAvailable())) await fleet("postgres");
+  else if (want("fleet")) console.log("\n(PostgreSQL not reachable: fleet figures on SQLite only)");
+  if (want("memory")) await memory();
+} finally {
+  for (const c of cleanups) await c();
+}
+process.exit(0);

@@ -1,0 +1,47 @@
+// A child process hosting N verifiers. Commands over IPC:
+//   { type: "await-accept", id, tokens }  -> reports when every verifier accepts every token
+//   { type: "watch", id, tokens }         -> reports the time (epoch ms, sub-ms) at which the
+//                                            last of its verifiers rejected every token
+//   { type: "status" } / { type: "close" }
+import { createVerifier } from "../../packages/verifier/dist/index.js";
+
+const [url, credential, count, label] = process.argv.slice(2);
+const now = () => performance.timeOrigin + performance.now();
+const verifiers = [];
+for (let i = 0; i < Number(count); i++) {
+  verifiers.push(
+    createVerifier({ url, credential, name: `${label}-${i}`, staleness: "5s", usage: false, onError: () => {} }),
+  );
+}
+const started = now();
+await Promise.all(verifiers.map((v) => v.ready(300_000)));
+process.send({ type: "ready", ms: now() - started });
+
+function poll(id, tokens, wantOk) {
+  const done = new Array(verifiers.length).fill(false);
+  let remaining = verifiers.length;
+  let last = 0;
+  const tick = () => {
+    for (let i = 0; i < verifiers.length; i++) {
+      if (done[i]) continue;
+      const v = verifiers[i];
+      if (tokens.every((t) => v.verify(t).ok === wantOk)) {
+        done[i] = true;
+        remaining--;
+        last = now();
+      }
+    }
+    if (remaining === 0) process.send({ type: "done", id, at: last });
+    else setImmediate(tick);
+  };
+  tick();
+}
+
+process.on("message", async (message) => {
+  if (message.type === "await-accept") poll(message.id, message.tokens, true);
+  else if (message.type === "watch") poll(message.id, message.tokens, false);
+  else if (message.type === "close") {
+    await Promise.all(verifiers.map((v) => v.close()));
+    process.exit(0);
+  }
+});
