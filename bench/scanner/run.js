@@ -21,7 +21,8 @@ const TREE_MB = Number(process.env.SCANNER_BENCH_TREE_MB ?? 210);
 const COMMITS = Number(process.env.SCANNER_BENCH_COMMITS ?? 2000);
 const SECRETLINT_MB = Number(process.env.SCANNER_BENCH_SECRETLINT_MB ?? 20);
 const RUNS = Math.max(1, Number(process.env.SCANNER_BENCH_RUNS ?? 3));
-const WORKERS = Math.min(8, availableParallelism());
+/** Worker threads for the "with workers" figures: one per core besides the calling thread's, as by default. */
+const WORKERS = Math.max(1, Math.min(8, availableParallelism()) - 1);
 const OUR_BIN = join(ROOT, "packages/scanner/dist/bin.js");
 const SECRETLINT_BIN = join(ROOT, "node_modules/secretlint/bin/secretlint.js");
 
@@ -31,19 +32,29 @@ const median = (values) => {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-/** Runs `fn` RUNS times; the median duration in seconds, every duration, and the last result. */
+/**
+ * Runs `fn` RUNS times: the median wall-clock duration in seconds, every duration, the median CPU
+ * time of this process (all its threads; meaningful for in-process runs only, a child process's
+ * CPU is not counted) and the last result.
+ */
 async function timed(fn, runs = RUNS) {
   const seconds = [];
+  const cpu = [];
   let result;
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     result = await fn();
+    const used = process.cpuUsage(cpuStarted);
     seconds.push((performance.now() - started) / 1000);
+    cpu.push((used.user + used.system) / 1e6);
   }
-  return { seconds: median(seconds), all: seconds, result };
+  return { seconds: median(seconds), all: seconds, cpu: median(cpu), result };
 }
 
 const spread = (t) => (t.all.length > 1 ? ` [runs: ${t.all.map((s) => s.toFixed(2)).join(", ")} s]` : "");
+/** CPU time of an in-process run: on a loaded machine, MB per CPU-second varies less than MB/s. */
+const cpuNote = (bytes, t) => `; CPU ${t.cpu.toFixed(2)} s = ${mbps(bytes, t.cpu).toFixed(0)} MB per CPU-second`;
 const mbps = (bytes, seconds) => bytes / MB / seconds;
 
 /** Runs a CLI as a child process from the repository root; fails loudly on an unexpected exit code. */
@@ -74,13 +85,13 @@ try {
   const treeResult = treeRun.result;
   const treeMBps = mbps(treeResult.stats.bytes, treeRun.seconds);
   console.log(
-    `\nworking tree: tessera-scan ${(treeResult.stats.bytes / MB).toFixed(0)} MB in ${treeRun.seconds.toFixed(2)} s = ${treeMBps.toFixed(0)} MB/s (default settings: ${treeResult.stats.workers} worker threads), ${treeResult.findings.length} findings${spread(treeRun)}`,
+    `\nworking tree: tessera-scan ${(treeResult.stats.bytes / MB).toFixed(0)} MB in ${treeRun.seconds.toFixed(2)} s = ${treeMBps.toFixed(0)} MB/s (default settings: the calling thread and ${treeResult.stats.workers} worker threads), ${treeResult.findings.length} findings${cpuNote(treeResult.stats.bytes, treeRun)}${spread(treeRun)}`,
   );
   const treeThreadRun = await timed(() =>
     scan({ source: { kind: "paths", paths: [tree] }, config: false, workers: 0 }),
   );
   console.log(
-    `working tree: tessera-scan on the calling thread only (--workers 0): ${treeThreadRun.seconds.toFixed(2)} s = ${mbps(treeResult.stats.bytes, treeThreadRun.seconds).toFixed(0)} MB/s, ${treeThreadRun.result.findings.length} findings${spread(treeThreadRun)}`,
+    `working tree: tessera-scan on the calling thread only (--workers 0): ${treeThreadRun.seconds.toFixed(2)} s = ${mbps(treeResult.stats.bytes, treeThreadRun.seconds).toFixed(0)} MB/s, ${treeThreadRun.result.findings.length} findings${cpuNote(treeResult.stats.bytes, treeThreadRun)}${spread(treeThreadRun)}`,
   );
   printScores(
     "working tree, recall and precision by detector (planted credentials and look-alikes):",
@@ -168,28 +179,41 @@ try {
   );
   row("secretlint 11 (preset-recommend), own process", lintRun, lintFindings, " (its own rules' matches, not scored)");
   row("tessera-scan CLI, own process, calling thread", cliThreadRun, cliThreadFindings);
-  row(`tessera-scan CLI, own process, ${WORKERS} worker threads`, cliPoolRun, cliPoolFindings);
-  row("tessera-scan scan() in this process, calling thread", threadRun, threadRun.result.findings.length);
+  row(`tessera-scan CLI, own process, calling thread + ${WORKERS} workers`, cliPoolRun, cliPoolFindings);
   row(
-    `tessera-scan scan() in this process, ${poolRun.result.stats.workers} worker threads`,
+    "tessera-scan scan() in this process, calling thread",
+    threadRun,
+    threadRun.result.findings.length,
+    cpuNote(subsetBytes, threadRun),
+  );
+  row(
+    `tessera-scan scan() in this process, calling thread + ${poolRun.result.stats.workers} workers`,
     poolRun,
     poolRun.result.findings.length,
+    `${cpuNote(subsetBytes, poolRun)}; ${poolRun.result.stats.workerFiles} of ${poolRun.result.stats.files} files scanned by the workers`,
   );
   console.log(
     `  process start-up (one tiny file): secretlint ${lintStart.seconds.toFixed(3)} s, tessera-scan ${cliStart.seconds.toFixed(3)} s`,
   );
   const ratio = (ours) => `${(lintRun.seconds / ours.seconds).toFixed(1)}x`;
-  const scanOnly = (t, start) => Math.max(t.seconds - start.seconds, 1e-3);
+  // Start-up varies from run to run; a difference smaller than a tenth of the run says nothing.
+  const scanOnly = (t, start) => (t.seconds - start.seconds > t.seconds / 10 ? t.seconds - start.seconds : null);
   const lintScanOnly = scanOnly(lintRun, lintStart);
+  const scanOnlyRatio = (t, start) => {
+    const ours = scanOnly(t, start);
+    return lintScanOnly === null || ours === null
+      ? "n/a (start-up varied more than the scan took)"
+      : `${(lintScanOnly / ours).toFixed(1)}x`;
+  };
   console.log("\n  ratios to secretlint on the same files (higher is faster):");
   console.log(
-    `    process vs process, start-up included on both sides:   calling thread ${ratio(cliThreadRun)}, ${WORKERS} workers ${ratio(cliPoolRun)}`,
+    `    process vs process, start-up included on both sides:   calling thread ${ratio(cliThreadRun)}, + ${WORKERS} workers ${ratio(cliPoolRun)}`,
   );
   console.log(
-    `    our scan() in-process vs secretlint's process:          calling thread ${ratio(threadRun)}, ${poolRun.result.stats.workers} workers ${ratio(poolRun)}`,
+    `    our scan() in-process vs secretlint's process:          calling thread ${ratio(threadRun)}, + ${poolRun.result.stats.workers} workers ${ratio(poolRun)}`,
   );
   console.log(
-    `    start-up subtracted from both (scanning only):         calling thread ${(lintScanOnly / scanOnly(cliThreadRun, cliStart)).toFixed(1)}x, ${WORKERS} workers ${(lintScanOnly / scanOnly(cliPoolRun, cliStart)).toFixed(1)}x (secretlint scanning only: ${mbps(subsetBytes, lintScanOnly).toFixed(1)} MB/s)`,
+    `    start-up subtracted from both (scanning only):         calling thread ${scanOnlyRatio(cliThreadRun, cliStart)}, + ${WORKERS} workers ${scanOnlyRatio(cliPoolRun, cliStart)}${lintScanOnly === null ? "" : ` (secretlint scanning only: ${mbps(subsetBytes, lintScanOnly).toFixed(1)} MB/s)`}`,
   );
   console.log(
     `    full-tree tessera-scan (default settings) vs secretlint on the subset: ${(treeMBps / lintMBps).toFixed(1)}x`,
