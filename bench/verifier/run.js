@@ -14,8 +14,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 import pg from "pg";
-import { loadConfig, startAuthority } from "../../packages/authority/dist/index.js";
+import { loadConfig, openDatabase, startAuthority } from "../../packages/authority/dist/index.js";
 import { createVerifier, displayStart, generateToken, hashToken } from "../../packages/verifier/dist/index.js";
 
 const VERIFIERS = Number(process.env.BENCH_VERIFIERS ?? 100);
@@ -77,8 +78,9 @@ async function createStore(kind) {
   };
 }
 
-async function start(kind) {
+async function start(kind, seed) {
   const store = await createStore(kind);
+  const seeded = seed ? await seed(store.url) : undefined;
   const config = loadConfig(
     { TESSERA_STEPUP_SELECTOR_THRESHOLD: "1000000000" },
     { databaseUrl: store.url, port: 0, logLevel: "warn" },
@@ -89,6 +91,7 @@ async function start(kind) {
     store,
     running,
     system,
+    seeded,
     root: running.bootstrap.rootKey.secret,
     async close() {
       await running.close();
@@ -97,23 +100,62 @@ async function start(kind) {
   };
 }
 
-/** Inserts `count` active keys directly (benchmark fixtures, not API calls); returns `samples` secrets. */
-async function seedKeys(db, principalId, count, tag, samples = 0) {
+/**
+ * Creates principal `name` and `count` active keys for it directly in the database, before the
+ * authority starts (benchmark fixtures, not API calls). Returns the principal id and `samples`
+ * of the secrets, spread over the keys.
+ */
+async function seedKeys(kind, url, name, count, samples = 0) {
   const created = Date.now();
+  const principalId = `prn_${name}`;
   const kept = [];
-  const every = samples > 0 ? Math.floor(count / samples) : Number.POSITIVE_INFINITY;
-  await db.transaction().execute(async (trx) => {
-    const chunk = 500;
-    for (let i = 0; i < count; i += chunk) {
+  const every = samples > 0 ? Math.max(1, Math.floor(count / samples)) : Number.POSITIVE_INFINITY;
+  const database = await openDatabase(url); // applies migrations
+  await database.db
+    .insertInto("principals")
+    .values({
+      id: principalId,
+      name,
+      kind: "service",
+      owner: "bench",
+      status: "active",
+      allowed_scopes: '["bench:read"]',
+      metadata: "{}",
+      created_at: created,
+      updated_at: created,
+      created_by: "bench",
+      disabled_at: null,
+      disabled_reason: null,
+    })
+    .execute();
+  const key = (j) => {
+    const secret = generateToken("tsk", rng);
+    if (j % every === 0 || j === count - 1) kept.push(secret);
+    return [`key_${name}${j.toString(36).padStart(7, "0")}`, principalId, hashToken(secret), displayStart(secret)];
+  };
+  if (kind === "sqlite") {
+    await database.close();
+    const raw = new Database(url);
+    const insert = raw.prepare(
+      `insert into api_keys (id, principal_id, key_hash, start, scopes, description, metadata, status, created_at, created_by, expires_at)
+       values (?, ?, ?, ?, '["bench:read"]', '', '{}', 'active', ?, 'bench', ?)`,
+    );
+    raw.transaction(() => {
+      for (let j = 0; j < count; j++) insert.run(...key(j), created, created + 86_400_000);
+    })();
+    raw.close();
+    return { principalId, samples: kept };
+  }
+  await database.db.transaction().execute(async (trx) => {
+    for (let i = 0; i < count; i += 1000) {
       const rows = [];
-      for (let j = i; j < Math.min(count, i + chunk); j++) {
-        const secret = generateToken("tsk", rng);
-        if (j % every === 0 || j === count - 1) kept.push(secret);
+      for (let j = i; j < Math.min(count, i + 1000); j++) {
+        const [id, principal_id, key_hash, start] = key(j);
         rows.push({
-          id: `key_${tag}${j.toString(36).padStart(6, "0")}`,
-          principal_id: principalId,
-          key_hash: hashToken(secret),
-          start: displayStart(secret),
+          id,
+          principal_id,
+          key_hash,
+          start,
           scopes: '["bench:read"]',
           audience: null,
           description: "",
@@ -135,7 +177,8 @@ async function seedKeys(db, principalId, count, tag, samples = 0) {
       await trx.insertInto("api_keys").values(rows).execute();
     }
   });
-  return kept;
+  await database.close();
+  return { principalId, samples: kept };
 }
 
 /** Best rate (operations per second) of `fn` over several rounds, interleaved with `other` by the caller. */
@@ -290,26 +333,22 @@ async function fleet(kind) {
   console.log(
     `\npropagation and revoke-by-selector [${kind}], ${VERIFIERS} verifiers in ${Math.ceil(VERIFIERS / PER_PROCESS)} processes`,
   );
-  const env = await start(kind);
+  let t = performance.now();
+  const env = await start(kind, (url) => seedKeys(kind, url, "bulk", SELECTOR_KEYS, 20));
+  row(
+    `seeded ${fmt(SELECTOR_KEYS)} keys (direct inserts before start)`,
+    `${fmt(performance.now() - t)} ms`,
+    "(fixture)",
+  );
   const hosts = [];
   try {
     const { authority, url } = env.running;
-    const bulk = await authority.principals.create(
-      { name: "bulk", kind: "service", owner: "bench", allowedScopes: ["bench:read"] },
-      env.system,
-    );
+    const bulk = { id: env.seeded.principalId };
+    const samples = env.seeded.samples;
     const single = await authority.principals.create(
       { name: "single", kind: "service", owner: "bench", allowedScopes: ["bench:read"] },
       env.system,
     );
-    let t = performance.now();
-    const samples = await seedKeys(authority.database.db, bulk.id, SELECTOR_KEYS, "bulk", 20);
-    row(
-      `seeded ${fmt(SELECTOR_KEYS)} keys (direct inserts, one transaction)`,
-      `${fmt(performance.now() - t)} ms`,
-      "(fixture)",
-    );
-
     t = performance.now();
     hosts.push(...spawnHosts(url, env.root, VERIFIERS));
     const ready = await Promise.all(hosts.map((h) => h.when("ready")));
@@ -398,20 +437,11 @@ async function fleet(kind) {
 
 async function memory() {
   console.log(`\none verifier holding ${fmt(MEMORY_KEYS)} keys [sqlite]`);
-  const env = await start("sqlite");
+  const t = performance.now();
+  const env = await start("sqlite", (url) => seedKeys("sqlite", url, "many", MEMORY_KEYS));
+  row(`seeded ${fmt(MEMORY_KEYS)} keys (direct inserts before start)`, `${fmt(performance.now() - t)} ms`, "(fixture)");
   try {
-    const { authority, url } = env.running;
-    const principal = await authority.principals.create(
-      { name: "many", kind: "service", owner: "bench", allowedScopes: ["bench:read"] },
-      env.system,
-    );
-    const t = performance.now();
-    await seedKeys(authority.database.db, principal.id, MEMORY_KEYS, "m");
-    row(
-      `seeded ${fmt(MEMORY_KEYS)} keys (direct inserts, one transaction)`,
-      `${fmt(performance.now() - t)} ms`,
-      "(fixture)",
-    );
+    const { url } = env.running;
     const child = fork(join(here, "memory.js"), [url, env.root], {
       execArgv: ["--expose-gc"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
