@@ -258,6 +258,9 @@ export class Replica {
     const d = data as Record<string, unknown>;
     switch (type) {
       case "key.issued":
+      case "key.updated":
+      case "key.deprecated":
+        // A new record replaces the old one: narrowed scopes, a shorter expiry, deprecation.
         this.addKey(d.key);
         return;
       case "key.revoked":

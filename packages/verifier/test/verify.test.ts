@@ -41,6 +41,26 @@ describe("local verification of API keys", () => {
     expect(verifyLocally(key.secret, {}, ctx, now)).toEqual({ ok: false, reason: "revoked" });
   });
 
+  it("applies key.updated and key.deprecated: narrowed scopes and a shorter expiry take effect", () => {
+    const ctx = context();
+    const key = fakeKey({ scopes: ["orders:read", "orders:write"] });
+    ctx.replica.apply("key.issued", { key: wire(key) }, 0);
+    const now = Date.now();
+    expect(verifyLocally(key.secret, { scopes: ["orders:write"] }, ctx, now).ok).toBe(true);
+    ctx.replica.apply("key.updated", { key: { ...wire(key), scopes: ["orders:read"] }, reason: "narrowed" }, 0);
+    expect(verifyLocally(key.secret, { scopes: ["orders:write"] }, ctx, now)).toEqual({
+      ok: false,
+      reason: "scope_insufficient",
+    });
+    ctx.replica.apply(
+      "key.deprecated",
+      { key: { ...wire(key), deprecated: true, expiresAt: now + 10 }, reason: "leak" },
+      0,
+    );
+    expect(verifyLocally(key.secret, {}, ctx, now)).toMatchObject({ ok: true, deprecated: true });
+    expect(verifyLocally(key.secret, {}, ctx, now + 10)).toEqual({ ok: false, reason: "expired" });
+  });
+
   it("never throws on garbage and calls it malformed", () => {
     const ctx = context();
     const key = fakeKey();
