@@ -16,7 +16,7 @@ import type { Kysely } from "kysely";
 import type { Clock } from "../clock.js";
 import type { TesseraConfig } from "../config.js";
 import type { Schema } from "../db/schema.js";
-import { runUnitOfWork } from "../db/transaction.js";
+import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import { iso } from "../domain/keys.js";
 import { MAX_ATTEMPTS, retryDelay } from "./backoff.js";
 import { SECRET_EVENT_TYPE } from "./events.js";
@@ -31,6 +31,8 @@ const TAIL_BATCH = 500;
 const CLAIM_SCAN = 200;
 /** A claim outlives the attempt's timeout by this much before another instance may retry it. */
 const LEASE_MARGIN_MS = 60_000;
+/** Most attempt outcomes written in one transaction. */
+const OUTCOME_BATCH = 100;
 export const WEBHOOK_ACTOR = "system:webhooks";
 
 export interface DispatcherOptions {
@@ -51,6 +53,14 @@ export interface RoundResult {
   delivered: number;
   retrying: number;
   failed: number;
+}
+
+interface Outcome {
+  row: Claimed;
+  outcome: AttemptOutcome;
+  cancel: boolean;
+  resolve(): void;
+  reject(error: unknown): void;
 }
 
 type Claimed = WebhookDeliveriesTable & { lease_id: string } & Pick<
@@ -185,80 +195,118 @@ export function createDispatcher(options: DispatcherOptions) {
   }
 
   /** Writes the attempt and the delivery's new state, if this instance still holds the lease. */
-  async function record(row: Claimed, outcome: AttemptOutcome, cancel: boolean): Promise<void> {
-    const status = await runUnitOfWork(db, clock, async (unit): Promise<DeliveryStatus | null> => {
-      const current = await unit.trx
-        .selectFrom("webhook_deliveries")
-        .select(["attempts", "lease_id", "status"])
-        .where("id", "=", row.id)
-        .executeTakeFirst();
-      if (!current || current.lease_id !== row.lease_id || current.status !== "pending") return null;
-      const ok = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
-      const attempts = cancel ? current.attempts : current.attempts + 1;
-      const delay = ok || cancel ? null : retryDelay(attempts, random);
-      const status: DeliveryStatus = cancel ? "cancelled" : ok ? "delivered" : delay === null ? "failed" : "pending";
-      if (!cancel) {
-        await unit.trx
-          .insertInto("webhook_delivery_attempts")
-          .values({
-            delivery_id: row.id,
-            attempt: attempts,
-            at: unit.now,
-            duration_ms: outcome.durationMs,
-            status_code: outcome.statusCode,
-            error: outcome.error,
-          })
-          .execute();
-      }
-      const final = status !== "pending";
-      const common = {
-        status,
-        lease_id: null,
-        next_attempt_at: final ? null : unit.now + (delay as number),
-        last_error: outcome.error,
-        // A distributed secret is erased once handed out, or once there is no channel left for it.
-        ...(final ? { secret_enc: null } : {}),
-      };
+  async function recordOne(unit: UnitOfWork, item: Outcome): Promise<DeliveryStatus | null> {
+    const { row, outcome, cancel } = item;
+    const current = await unit.trx
+      .selectFrom("webhook_deliveries")
+      .select(["attempts", "lease_id", "status"])
+      .where("id", "=", row.id)
+      .executeTakeFirst();
+    if (!current || current.lease_id !== row.lease_id || current.status !== "pending") return null;
+    const ok = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
+    const attempts = cancel ? current.attempts : current.attempts + 1;
+    const delay = ok || cancel ? null : retryDelay(attempts, random);
+    const status: DeliveryStatus = cancel ? "cancelled" : ok ? "delivered" : delay === null ? "failed" : "pending";
+    if (!cancel) {
       await unit.trx
-        .updateTable("webhook_deliveries")
-        .set(
-          cancel
-            ? common
-            : {
-                ...common,
-                attempts,
-                last_attempt_at: unit.now,
-                last_status_code: outcome.statusCode,
-                delivered_at: ok ? unit.now : null,
-              },
-        )
-        .where("id", "=", row.id)
+        .insertInto("webhook_delivery_attempts")
+        .values({
+          delivery_id: row.id,
+          attempt: attempts,
+          at: unit.now,
+          duration_ms: outcome.durationMs,
+          status_code: outcome.statusCode,
+          error: outcome.error,
+        })
         .execute();
-      const secret = row.event_type === SECRET_EVENT_TYPE;
-      if (status === "failed" || (secret && final)) {
-        await unit.appendAudit({
-          actor: WEBHOOK_ACTOR,
-          action: status === "delivered" ? "webhook.secret_delivered" : `webhook.delivery_${status}`,
-          targetType: "webhook_delivery",
-          targetId: row.id,
-          data: {
-            webhookId: row.endpoint_id,
-            eventId: row.event_id,
-            eventType: row.event_type,
-            attempts,
-            lastStatusCode: outcome.statusCode,
-            lastError: outcome.error,
-            ...(secret ? { secretErased: true } : {}),
-          },
-        });
+    }
+    const final = status !== "pending";
+    const common = {
+      status,
+      lease_id: null,
+      next_attempt_at: final ? null : unit.now + (delay as number),
+      last_error: outcome.error,
+      // A distributed secret is erased once handed out, or once there is no channel left for it.
+      ...(final ? { secret_enc: null } : {}),
+    };
+    await unit.trx
+      .updateTable("webhook_deliveries")
+      .set(
+        cancel
+          ? common
+          : {
+              ...common,
+              attempts,
+              last_attempt_at: unit.now,
+              last_status_code: outcome.statusCode,
+              delivered_at: ok ? unit.now : null,
+            },
+      )
+      .where("id", "=", row.id)
+      .execute();
+    const secret = row.event_type === SECRET_EVENT_TYPE;
+    if (status === "failed" || (secret && final)) {
+      await unit.appendAudit({
+        actor: WEBHOOK_ACTOR,
+        action: status === "delivered" ? "webhook.secret_delivered" : `webhook.delivery_${status}`,
+        targetType: "webhook_delivery",
+        targetId: row.id,
+        data: {
+          webhookId: row.endpoint_id,
+          eventId: row.event_id,
+          eventType: row.event_type,
+          attempts,
+          lastStatusCode: outcome.statusCode,
+          lastError: outcome.error,
+          ...(secret ? { secretErased: true } : {}),
+        },
+      });
+    }
+    return status;
+  }
+
+  /**
+   * Outcomes are written in batches: while one batch commits, the next collects. Under load this
+   * turns many small transactions (an fsync each on SQLite) into a few.
+   */
+  const outcomes: Outcome[] = [];
+  let flushScheduled = false;
+  let flushChain: Promise<void> = Promise.resolve();
+
+  function record(row: Claimed, outcome: AttemptOutcome, cancel: boolean): Promise<void> {
+    const written = new Promise<void>((resolve, reject) => outcomes.push({ row, outcome, cancel, resolve, reject }));
+    if (!flushScheduled) {
+      flushScheduled = true;
+      flushChain = flushChain.then(flushOutcomes);
+    }
+    return written;
+  }
+
+  async function flushOutcomes(): Promise<void> {
+    flushScheduled = false;
+    const batch = outcomes.splice(0, OUTCOME_BATCH);
+    if (outcomes.length > 0) {
+      flushScheduled = true;
+      flushChain = flushChain.then(flushOutcomes);
+    }
+    try {
+      const statuses = await runUnitOfWork(db, clock, async (unit) => {
+        const out: Array<DeliveryStatus | null> = [];
+        for (const item of batch) out.push(await recordOne(unit, item));
+        return out;
+      });
+      // Counted once committed.
+      for (const status of statuses) {
+        const result = status === "pending" ? "retrying" : status;
+        if (result === null || result === "cancelled") continue;
+        tally[result]++;
+        for (const listener of outcomeListeners) listener(result);
       }
-      return status;
-    });
-    // Counted once committed.
-    const result = status === "pending" ? "retrying" : status;
-    if (result === null || result === "cancelled") return;
-    tally[result]++;
-    for (const listener of outcomeListeners) listener(result);
+      for (const item of batch) item.resolve();
+    } catch (error) {
+      // The claims lapse and the deliveries are tried again: an attempt is never lost.
+      for (const item of batch) item.reject(error);
+    }
   }
 
   function launch(row: Claimed): void {
@@ -277,7 +325,10 @@ export function createDispatcher(options: DispatcherOptions) {
 
   /** Claims as many due deliveries as there are free slots and starts them (does not wait). */
   async function fill(): Promise<number> {
-    const rows = await claim(config.webhookConcurrency - running.size);
+    // Claim in batches (half the slots at least) rather than one transaction per freed slot.
+    const free = config.webhookConcurrency - running.size;
+    if (running.size > 0 && free < Math.max(1, Math.floor(config.webhookConcurrency / 2))) return 0;
+    const rows = await claim(free);
     for (const row of rows) launch(row);
     return rows.length;
   }
