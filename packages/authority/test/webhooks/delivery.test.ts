@@ -298,6 +298,27 @@ describeEachStore("webhook delivery", (kind) => {
     expect(audit.items[0]?.data).toMatchObject({ webhookId: webhook.id, secretErased: true });
   });
 
+  it("queues a secret only if the caller's transaction commits", async () => {
+    const r = await receiver();
+    await endpoint(r.url, ["key.secret_distributed"], "team-a");
+    const db = h.authority.database.db;
+    await expect(
+      runUnitOfWork(db, h.clock, async (unit) => {
+        const queued = await h.authority.webhooks.enqueueSecret(unit, {
+          owner: "team-a",
+          keyId: "key_rb",
+          secret: "rolled-back-secret",
+          campaignId: "cmp_rb",
+        });
+        expect(queued.endpoints).toBe(1);
+        throw new Error("the campaign failed after queueing");
+      }),
+    ).rejects.toThrow("the campaign failed");
+    expect(await db.selectFrom("webhook_deliveries").selectAll().execute()).toEqual([]);
+    await h.authority.webhooks.runOnce();
+    expect(r.received).toHaveLength(0);
+  });
+
   it("erases a distributed secret that could not be delivered, and cancels it when the endpoint is disabled", async () => {
     const r = await receiver();
     await r.down();
