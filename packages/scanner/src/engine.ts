@@ -45,6 +45,8 @@ interface Workspace {
 }
 
 const workspaces = new WeakMap<Engine, Workspace>();
+/** Hits kept for reuse at most: a pathological chunk (`tsk_` a million times) must not leave a big pool behind. */
+const MAX_POOLED_HITS = 65_536;
 
 function workspaceOf(engine: Engine): Workspace {
   let workspace = workspaces.get(engine);
@@ -106,6 +108,10 @@ export function findMatches(engine: Engine, bytes: Uint8Array): EngineMatch[] {
     if (!sorted[index]) detectorHits.sort((a, b) => a.start - b.start);
     const detector = engine.detectors[index] as Detector;
     for (const match of detector.detect(text, detectorHits, buffer)) matches.push({ ...match, detector });
+  }
+  if (count > MAX_POOLED_HITS) {
+    pool.length = MAX_POOLED_HITS;
+    workspace.hits = new HitBuffer();
   }
   return resolveOverlaps(matches);
 }

@@ -12,48 +12,24 @@
 import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import type { Engine } from "../engine.js";
+import {
+  BatchQueue,
+  CLAIMED_BY_CALLER,
+  claim,
+  type EngineSpec,
+  type QueuedFile,
+  type WorkerInit,
+} from "./pool-protocol.js";
+import { startWorker } from "./pool-worker.js";
 import { type FileEntry, type FileScanOptions, type FileScanResult, scanFile } from "./scan-file.js";
+
+export type { EngineSpec } from "./pool-protocol.js";
 
 /** Below this many files, starting workers costs more than it saves (unless a count is asked for). */
 export const MIN_FILES_FOR_WORKERS = 128;
 /** Below this many bytes in total, likewise (starting a worker costs tens to hundreds of ms). */
 export const MIN_BYTES_FOR_WORKERS = 64 * 1024 * 1024;
-/** Most files taken at once. */
-const MAX_BATCH = 32;
-/**
- * Batches shrink towards the end of the list (to 1/`BATCHES_PER_THREAD` of what is left per
- * thread), so that no thread is still busy with a full batch while the others have nothing left.
- */
-const BATCHES_PER_THREAD = 4;
-/**
- * Batches sent to a worker ahead of its replies, so it never waits for the calling thread. The
- * first ones, sent while it is still starting, hold one file each.
- */
-const WORKER_QUEUE_DEPTH = 2;
-
-export interface EngineSpec {
-  prefixes: string[];
-  disable: string[];
-}
-
-export interface WorkerInit {
-  spec: EngineSpec;
-  options: FileScanOptions;
-  /** One Int32 per file of the list: 0 until a thread claims it (see {@link claim}). */
-  claims: SharedArrayBuffer;
-}
-
-/** A file of the list and its index in the claims array. */
-export interface QueuedFile {
-  index: number;
-  entry: FileEntry;
-}
-
-export type WorkerRequest = { files: QueuedFile[] } | { done: true };
-/** Results of the files of one batch that the worker claimed (the others were taken over). */
-export type WorkerReply = { results: { entry: FileEntry; result: FileScanResult }[] } | { fatal: string };
 
 const workerUrl = new URL("./file-worker.js", import.meta.url);
 
@@ -65,15 +41,6 @@ export function workersAvailable(): boolean {
 /** Workers started by default for a large scan: one per core besides the calling thread's, 7 at most. */
 export function defaultWorkerCount(): number {
   return Math.min(8, availableParallelism()) - 1;
-}
-
-/** Values of a claimed file in the claims array. */
-export const CLAIMED_BY_WORKER = 1;
-const CLAIMED_BY_CALLER = 2;
-
-/** Claims file `index` (compare-and-swap from 0); false when another thread has it. */
-export function claim(claims: Int32Array, index: number, by: number): boolean {
-  return Atomics.compareExchange(claims, index, 0, by) === 0;
 }
 
 function totalSize(files: readonly FileEntry[]): number {
@@ -94,29 +61,6 @@ function workerCountFor(files: readonly FileEntry[], requested: number | undefin
   if (requested !== undefined) return Math.max(0, Math.min(requested, files.length - 1));
   if (files.length < MIN_FILES_FOR_WORKERS || totalSize(files) < MIN_BYTES_FOR_WORKERS) return 0;
   return Math.max(0, defaultWorkerCount());
-}
-
-/** Hands out the files in batches that shrink towards the end of the list. */
-class BatchQueue {
-  #next = 0;
-  readonly #files: readonly FileEntry[];
-  readonly #threads: number;
-
-  constructor(files: readonly FileEntry[], threads: number) {
-    this.#files = files;
-    this.#threads = threads;
-  }
-
-  /** The next batch: `limit` files at most, fewer towards the end of the list, empty at the end. */
-  take(limit = MAX_BATCH): QueuedFile[] {
-    const left = this.#files.length - this.#next;
-    const size = Math.max(0, Math.min(left, limit, Math.ceil(left / (this.#threads * BATCHES_PER_THREAD))));
-    const batch: QueuedFile[] = [];
-    for (let i = 0; i < size; i++)
-      batch.push({ index: this.#next + i, entry: this.#files[this.#next + i] as FileEntry });
-    this.#next += size;
-    return batch;
-  }
 }
 
 /** Threads used by {@link scanFilesInParallel}. */
@@ -165,7 +109,7 @@ export async function scanFilesInParallel(
     onResult(entry, result);
   };
   // Each worker is sent its first batches here, before the calling thread takes any.
-  const workers = Array.from({ length: workerCount }, () => startWorker(init, queue, fromWorker));
+  const workers = Array.from({ length: workerCount }, () => startWorker(workerUrl, init, queue, fromWorker));
   const all = Promise.all(workers.map((w) => w.done));
   // A failing worker rejects `all`; it is awaited below, once the calling thread is done.
   all.catch(() => {});
@@ -186,71 +130,4 @@ export async function scanFilesInParallel(
   }
   await all;
   return usage;
-}
-
-interface RunningWorker {
-  /** Settles when the worker has been let go (or has failed). */
-  done: Promise<void>;
-  /** The files of the batches sent to the worker and not answered yet. */
-  waiting(): QueuedFile[];
-  /**
-   * Lets the worker go at once when it has claimed none of the files it was sent and not yet
-   * answered for (they were all taken over): its replies would carry nothing.
-   */
-  releaseIfIdle(claims: Int32Array): void;
-}
-
-function startWorker(
-  init: WorkerInit,
-  queue: BatchQueue,
-  onResult: (entry: FileEntry, result: FileScanResult) => void,
-): RunningWorker {
-  const worker = new Worker(workerUrl, { workerData: init });
-  let settled = false;
-  /** Batches sent and not answered yet, in the order the worker scans them. */
-  const outstanding: QueuedFile[][] = [];
-  let resolveDone: () => void = () => {};
-  let rejectDone: (error: Error) => void = () => {};
-  const done = new Promise<void>((resolve, reject) => {
-    resolveDone = resolve;
-    rejectDone = reject;
-  });
-  const finish = (error?: Error) => {
-    if (settled) return;
-    settled = true;
-    void worker.terminate();
-    if (error) rejectDone(error);
-    else resolveDone();
-  };
-  /** Sends the next batch; when there is none and nothing is outstanding, lets the worker go. */
-  const feed = (limit?: number) => {
-    if (settled) return;
-    const batch = queue.take(limit);
-    if (batch.length > 0) {
-      outstanding.push(batch);
-      worker.postMessage({ files: batch } satisfies WorkerRequest);
-    } else if (outstanding.length === 0) {
-      worker.postMessage({ done: true } satisfies WorkerRequest);
-      finish();
-    }
-  };
-  worker.on("message", (reply: WorkerReply) => {
-    if (settled) return;
-    if ("fatal" in reply) return finish(new Error(`scanner worker failed: ${reply.fatal}`));
-    outstanding.shift();
-    for (const { entry, result } of reply.results) onResult(entry, result);
-    feed();
-  });
-  worker.on("error", (error) => finish(error));
-  worker.on("exit", (code) => finish(code === 0 ? undefined : new Error(`scanner worker exited with code ${code}`)));
-  for (let i = 0; i < WORKER_QUEUE_DEPTH; i++) feed(1);
-  return {
-    done,
-    waiting: () => (settled ? [] : outstanding.flat()),
-    releaseIfIdle(claims) {
-      if (settled) return;
-      const mine = outstanding.flat().every(({ index }) => Atomics.load(claims, index) === CLAIMED_BY_CALLER);
-      if (mine) finish();
-    },
-  };
 }

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { selectDetectors } from "../detectors/index.js";
 import { createEngine } from "../engine.js";
-import { CLAIMED_BY_WORKER, claim, type WorkerInit, type WorkerReply, type WorkerRequest } from "./file-pool.js";
+import { CLAIMED_BY_WORKER, claim, type WorkerInit, type WorkerReply, type WorkerRequest } from "./pool-protocol.js";
 import { type FileEntry, type FileScanResult, scanFile } from "./scan-file.js";
 
 const init = workerData as WorkerInit;
