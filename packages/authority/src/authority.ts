@@ -57,7 +57,8 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   const bootstrap = createBootstrap(ctx, principals, keys);
   const tokenCounts = createTokenCounts(ctx);
   const leaks = createLeakService(ctx);
-  const webhooks = createWebhookService(ctx, {
+  // Webhook bookkeeping writes no change-log entry: it need not wake the feed on commit.
+  const webhooks = createWebhookService({ ...ctx, db: database.db }, {
     onError: (error) => process.emitWarning(`tessera webhooks: ${(error as Error)?.message ?? String(error)}`),
   });
   const stepUp = createStepUpService(ctx);
