@@ -59,7 +59,9 @@ export async function campaignProgress(
 ): Promise<CampaignProgress> {
   // coalesce: a never-used key compares as used at 0, so no condition is ever NULL.
   const oldUsedSince = sql`coalesce(o.last_used_at, 0) >= ${executedAt}`;
-  const oldInUse = sql`(o.status <> 'revoked' and coalesce(o.last_used_at, 0) >= ${inUseSince})`;
+  // An old key counts as in use only while this campaign still holds it (not revoked, not
+  // rolled back by hand): that is what finalize would revoke.
+  const oldInUse = sql`(o.status <> 'revoked' and o.replaced_by = ck.new_key_id and coalesce(o.last_used_at, 0) >= ${inUseSince})`;
   const replacementUsed = sql`n.last_used_at is not null`;
   const count = (condition: ReturnType<typeof sql>) =>
     sql<string | number>`coalesce(sum(case when ${condition} then 1 else 0 end), 0)`;
@@ -111,13 +113,18 @@ export async function campaignKeyProgress(
     "o.status as old_status",
     "o.expires_at as old_expires_at",
     "o.last_used_at as old_last_used_at",
+    "o.replaced_by as old_replaced_by",
     "n.status as new_status",
     "n.expires_at as new_expires_at",
     "n.last_used_at as new_last_used_at",
   ]);
   if (options.cursor !== undefined) query = query.where("ck.old_key_id", ">", options.cursor);
-  const inUse = (eb: ExpressionBuilder<Schema & { o: Schema["api_keys"] }, "o">) =>
-    eb.and([eb("o.status", "<>", "revoked"), eb("o.last_used_at", ">=", inUseSince)]);
+  const inUse = (eb: ExpressionBuilder<Schema & { o: Schema["api_keys"]; ck: Schema["campaign_keys"] }, "o" | "ck">) =>
+    eb.and([
+      eb("o.status", "<>", "revoked"),
+      eb("o.replaced_by", "=", eb.ref("ck.new_key_id")),
+      eb("o.last_used_at", ">=", inUseSince),
+    ]);
   switch (options.filter) {
     case "in_use":
       query = query.where((eb) => inUse(eb as never));
@@ -140,7 +147,11 @@ export async function campaignKeyProgress(
   const items = rows.slice(0, limit).map((r): CampaignKeyProgress => {
     const replacementUsed = r.new_last_used_at !== null;
     const oldUsedSinceExecute = r.old_last_used_at !== null && r.old_last_used_at >= executedAt;
-    const oldInUse = r.old_status !== "revoked" && r.old_last_used_at !== null && r.old_last_used_at >= inUseSince;
+    const oldInUse =
+      r.old_status !== "revoked" &&
+      r.old_replaced_by === r.new_key_id &&
+      r.old_last_used_at !== null &&
+      r.old_last_used_at >= inUseSince;
     return {
       oldKeyId: r.old_key_id,
       newKeyId: r.new_key_id,

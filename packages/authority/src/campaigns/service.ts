@@ -537,9 +537,19 @@ export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
           { details: { inUse: progress.oldInUse, sample: sample.items.map((k) => k.oldKeyId) } },
         );
       }
+      // Old keys still replaced by this campaign's replacement: one whose rotation an operator
+      // rolled back by hand (POST /v1/keys/{id}/rollback) was kept on purpose and stays.
       const revoked = await revokeKeysMatching(
         unit,
-        (eb) => eb("id", "in", eb.selectFrom("campaign_keys").select("old_key_id").where("campaign_id", "=", id)),
+        (eb) =>
+          eb.exists(
+            eb
+              .selectFrom("campaign_keys as ck")
+              .select("ck.old_key_id")
+              .where("ck.campaign_id", "=", id)
+              .whereRef("ck.old_key_id", "=", "api_keys.id")
+              .whereRef("ck.new_key_id", "=", "api_keys.replaced_by"),
+          ),
         { actor: actor.id, reason: `campaign ${id} finalized: ${stepUp.justification}`, cause: "campaign.finalized" },
       );
       const sequence = await unit.appendChange({
@@ -620,6 +630,13 @@ export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
       const restorable = pairs.map((p) => p.old_key_id);
       const restored = (await restoreRotated(unit, restorable)).filter((row) => replacementOf.has(row.id));
       await unit.appendChanges(rolledBackEvents(restored, replacementOf));
+      // The export files hold secrets of keys now revoked: erase what was not taken.
+      await unit.trx
+        .updateTable("campaign_exports")
+        .set({ jwe: null })
+        .where("campaign_id", "=", id)
+        .where("jwe", "is not", null)
+        .execute();
       const sequence = await unit.appendChange({
         type: "campaign.rolled_back",
         data: { campaignId: id, restored: restored.length, revoked: revoked.ids.length, forced: Boolean(input.force) },
@@ -647,7 +664,14 @@ export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
   async function takeExport(id: string, owner: string, actor: Actor): Promise<CampaignExport> {
     if (!isCampaignId(id)) throw notFound("campaign", id);
     return runUnitOfWork(db, clock, async (unit) => {
-      await load(id, unit.trx);
+      const campaign = await load(id, unit.trx);
+      if (campaign.status === "rolled_back") {
+        throw new TesseraError(
+          "campaign_state",
+          `campaign ${id} was rolled back: its replacements are revoked and its export files erased`,
+          { details: { status: campaign.status } },
+        );
+      }
       const row = await unit.trx
         .selectFrom("campaign_exports")
         .selectAll()

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import type { TesseraError } from "../../src/errors.js";
 import { createHarness, type Harness } from "../harness.js";
 import { describeEachStore } from "../stores.js";
-import { everythingStored, type Recipient, recipient, replicaFromChangeLog } from "./fixture.js";
+import { everythingStored, type Recipient, recipient, replicaFromChangeLog, replicaState } from "./fixture.js";
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -169,8 +169,8 @@ describeEachStore("rotation campaigns", (kind) => {
     expect(Number(changes.at(-1)?.seq)).toBe(result.sequence);
     const replica = await replicaFromChangeLog(h.authority);
     for (const old of keys) {
-      expect(replica.keys.get(hashToken(old.secret))?.deprecated).toBe(true);
-      expect(replica.keys.get(hashToken(secretOf.get(old.id)?.secret as string))?.deprecated).toBe(false);
+      expect(replicaState(replica, old.secret)).toBe("deprecated");
+      expect(replicaState(replica, secretOf.get(old.id)?.secret as string)).toBe("active");
     }
     // The audit record carries the actor, the step-up method and the justification.
     const audit = await h.authority.audit.list({ action: "campaign.executed", limit: 10 });
@@ -246,8 +246,8 @@ describeEachStore("rotation campaigns", (kind) => {
     for (const old of keys) expect((await h.authority.keys.get(old.id)).state).toBe("revoked");
     for (const k of secretOf.values()) expect((await h.authority.keys.get(k.keyId)).state).toBe("active");
     const replica = await replicaFromChangeLog(h.authority);
-    for (const old of keys) expect(replica.keys.has(hashToken(old.secret))).toBe(false);
-    for (const k of secretOf.values()) expect(replica.keys.has(hashToken(k.secret))).toBe(true);
+    for (const old of keys) expect(replicaState(replica, old.secret)).toBe("absent");
+    for (const k of secretOf.values()) expect(replicaState(replica, k.secret)).toBe("active");
     expect((await h.authority.campaigns.status(id)).progress).toMatchObject({ oldRevoked: 5 });
 
     // Finalize twice, rollback after finalize: a clear 409, nothing changes.
@@ -308,8 +308,8 @@ describeEachStore("rotation campaigns", (kind) => {
     }
     for (const k of secretOf.values()) expect((await h.authority.keys.get(k.keyId)).state).toBe("revoked");
     const replica = await replicaFromChangeLog(h.authority);
-    for (const old of keys) expect(replica.keys.get(hashToken(old.secret))?.deprecated).toBe(false);
-    for (const k of secretOf.values()) expect(replica.keys.has(hashToken(k.secret))).toBe(false);
+    for (const old of keys) expect(replicaState(replica, old.secret)).toBe("active");
+    for (const k of secretOf.values()) expect(replicaState(replica, k.secret)).toBe("absent");
 
     const again = await rejects(h.authority.campaigns.rollback(id, { reason: "again" }, h.system));
     expect(again.code).toBe("campaign_state");
@@ -325,6 +325,32 @@ describeEachStore("rotation campaigns", (kind) => {
     const rolled = await h.authority.campaigns.rollback(id, { reason: "undo" }, h.system);
     expect(rolled).toMatchObject({ restored: 4, revoked: 5 });
     expect((await h.authority.keys.get(keys[2]?.id as string)).state).toBe("revoked");
+  });
+
+  it("finalize keeps an old key whose rotation an operator rolled back by hand", async () => {
+    const { id, secretOf } = await executed();
+    const kept = keys[1]?.id as string;
+    await h.authority.lifecycle.rollback(kept, h.system, "this consumer cannot move yet");
+    h.authority.usage.record(kept);
+    expect((await h.authority.campaigns.status(id)).progress).toMatchObject({ oldInUse: 0 });
+    const done = await h.authority.campaigns.finalize(
+      id,
+      { stepUp: { otp: "000000", justification: "retire the rest" } },
+      h.system,
+    );
+    expect(done.revoked).toBe(4);
+    expect((await h.authority.keys.get(kept)).state).toBe("active");
+    expect((await h.authority.keys.get(secretOf.get(kept)?.keyId as string)).state).toBe("revoked");
+  });
+
+  it("erases untaken export files on rollback and refuses them after", async () => {
+    const { campaign } = await draft({ exportRecipients: { "team-a": teamA.publicJwk, "team-b": teamB.publicJwk } });
+    await h.authority.campaigns.execute(campaign.id, {}, h.system);
+    await h.authority.campaigns.rollback(campaign.id, { reason: "undo" }, h.system);
+    const stored = await h.authority.database.db.selectFrom("campaign_exports").select("jwe").execute();
+    expect(stored.map((e) => e.jwe)).toEqual([null, null]);
+    const refused = await rejects(h.authority.campaigns.takeExport(campaign.id, "team-a", h.system));
+    expect(refused.code).toBe("campaign_state");
   });
 
   it("refuses a rollback once the grace window has closed", async () => {

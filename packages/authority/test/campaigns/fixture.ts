@@ -1,5 +1,5 @@
 /** Helpers for campaign tests: an owner's export key pair, decrypting exports, a verifier replica. */
-import { Replica } from "@tessera/verifier";
+import { hashToken, Replica } from "@tessera/verifier";
 import { compactDecrypt, exportJWK, generateKeyPair, type JWK } from "jose";
 import type { Authority } from "../../src/authority.js";
 import type { ExportPayload } from "../../src/campaigns/recipients.js";
@@ -31,6 +31,13 @@ export async function replicaFromChangeLog(authority: Authority): Promise<Replic
   const rows = await authority.database.db.selectFrom("change_log").selectAll().orderBy("seq").execute();
   for (const row of rows) replica.apply(row.type, JSON.parse(row.data), Number(row.at));
   return replica;
+}
+
+/** How a verifier holding `replica` treats `secret`: accepted as active or deprecated, or absent. */
+export function replicaState(replica: Replica, secret: string): "active" | "deprecated" | "absent" {
+  const entry = replica.keys.get(hashToken(secret));
+  if (!entry) return "absent";
+  return entry.deprecated === true ? "deprecated" : "active";
 }
 
 /** Every text value stored in every table, to look for plaintext secrets. */
