@@ -136,7 +136,9 @@ export function createSigningKeyService(ctx: ServiceContext) {
     const canSign = rows.some((r) => r.not_before <= now && (r.retire_at === null || r.retire_at > now));
     if (due.length === 0 && canSign) return;
     await runUnitOfWork(db, clock, async (unit) => {
-      // Re-read under the write lock: another instance may have done this already.
+      // Take the change-log writer lock first (SQLite does so already), then re-read: two
+      // instances starting together on an empty PostgreSQL must not both create a first key.
+      await unit.trx.updateTable("sequences").set({ name: "change" }).where("name", "=", "change").execute();
       const live = await unit.trx
         .selectFrom("oauth_signing_keys")
         .selectAll()

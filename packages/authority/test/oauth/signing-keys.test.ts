@@ -47,6 +47,22 @@ describeEachStore("access-token signing keys", (kind) => {
     expect((await h.changes("signing_key.published"))[0]).toMatchObject({ kid: row.kid, notBefore: row.not_before });
   });
 
+  // Several instances share PostgreSQL only; SQLite serves one process (and two authorities in
+  // one process on one SQLite file block each other in the synchronous driver).
+  it.skipIf(kind === "sqlite")(
+    "two instances starting together on an empty database create one first key",
+    async () => {
+      const other = await createAuthority({ config: h.authority.config, clock: h.clock });
+      try {
+        await Promise.all([h.authority.oauth.signingKeys.ensure(), other.oauth.signingKeys.ensure()]);
+        const rows = await h.authority.database.db.selectFrom("oauth_signing_keys").select("kid").execute();
+        expect(rows).toHaveLength(1);
+      } finally {
+        await other.close();
+      }
+    },
+  );
+
   it("an authority with another master key cannot sign with the stored keys, and says so without key material", async () => {
     await h.authority.oauth.signingKeys.ensure();
     const other = await createAuthority({
