@@ -52,6 +52,44 @@ async function timed(fn, runs = RUNS) {
   return { seconds: median(seconds), all: seconds, cpu: median(cpu), result };
 }
 
+/**
+ * CPU seconds used so far by this process's finished children (Linux: cutime + cstime in
+ * /proc/self/stat, 100 ticks a second), or null elsewhere.
+ */
+function childCpuSeconds() {
+  try {
+    const fields = readFileSync("/proc/self/stat", "utf8").split(")").at(-1).trim().split(" ");
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs child-process measurements round by round (each in turn, RUNS rounds), so that a change
+ * in the machine's load hits them all alike: per name, the median wall-clock seconds, every
+ * duration and the median CPU seconds of the child (null when unknown).
+ */
+async function interleaved(fns, runs = RUNS) {
+  const samples = Object.fromEntries(Object.keys(fns).map((name) => [name, { all: [], cpu: [] }]));
+  for (let i = 0; i < runs; i++) {
+    for (const [name, fn] of Object.entries(fns)) {
+      const cpuStarted = childCpuSeconds();
+      const started = performance.now();
+      await fn();
+      samples[name].all.push((performance.now() - started) / 1000);
+      const cpuEnded = childCpuSeconds();
+      if (cpuStarted !== null && cpuEnded !== null) samples[name].cpu.push(cpuEnded - cpuStarted);
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(samples).map(([name, s]) => [
+      name,
+      { seconds: median(s.all), all: s.all, cpu: s.cpu.length === runs ? median(s.cpu) : null },
+    ]),
+  );
+}
+
 const spread = (t) => (t.all.length > 1 ? ` [runs: ${t.all.map((s) => s.toFixed(2)).join(", ")} s]` : "");
 /** CPU time of an in-process run: on a loaded machine, MB per CPU-second varies less than MB/s. */
 const cpuNote = (bytes, t) => `; CPU ${t.cpu.toFixed(2)} s = ${mbps(bytes, t.cpu).toFixed(0)} MB per CPU-second`;
@@ -123,13 +161,12 @@ try {
   const rc = join(subsetDir, ".secretlintrc.json");
   writeFileSync(rc, JSON.stringify({ rules: [{ id: "@secretlint/secretlint-rule-preset-recommend" }] }));
   const lintOut = join(subsetDir, "secretlint.json");
-  const secretlint = (paths) =>
+  const secretlint = (paths, out) =>
     runProcess(
-      [SECRETLINT_BIN, "--secretlintrc", rc, "--format", "json", "--output", lintOut, "--no-glob", ...paths],
+      [SECRETLINT_BIN, "--secretlintrc", rc, "--format", "json", "--output", out, "--no-glob", ...paths],
       [0, 1],
     );
-  const oursOut = join(subsetDir, "tessera.json");
-  const ourCli = (paths, workers) =>
+  const ourCli = (paths, workers, oursOut) =>
     runProcess(
       [
         OUR_BIN,
@@ -146,19 +183,25 @@ try {
       [0, 1],
     );
 
-  const lintRun = await timed(() => secretlint(copyArgs));
+  const threadOut = join(subsetDir, "tessera-thread.json");
+  const poolOut = join(subsetDir, "tessera-pool.json");
+  const tinyOut = join(subsetDir, "tessera-tiny.json");
+  const runs = await interleaved({
+    lint: () => secretlint(copyArgs, lintOut),
+    cliThread: () => ourCli(copyArgs, 0, threadOut),
+    cliPool: () => ourCli(copyArgs, WORKERS, poolOut),
+    lintStart: () => secretlint([relative(ROOT, tiny)], join(subsetDir, "secretlint-tiny.json")),
+    cliStart: () => ourCli([relative(ROOT, tiny)], 0, tinyOut),
+  });
+  const { lint: lintRun, cliThread: cliThreadRun, cliPool: cliPoolRun, lintStart, cliStart } = runs;
   let lintFindings = "?";
   try {
     lintFindings = JSON.parse(readFileSync(lintOut, "utf8")).reduce((sum, r) => sum + r.messages.length, 0);
   } catch {
     console.log("secretlint output not parsed");
   }
-  const lintStart = await timed(() => secretlint([relative(ROOT, tiny)]));
-  const cliThreadRun = await timed(() => ourCli(copyArgs, 0));
-  const cliThreadFindings = JSON.parse(readFileSync(oursOut, "utf8")).findings.length;
-  const cliPoolRun = await timed(() => ourCli(copyArgs, WORKERS));
-  const cliPoolFindings = JSON.parse(readFileSync(oursOut, "utf8")).findings.length;
-  const cliStart = await timed(() => ourCli([relative(ROOT, tiny)], 0));
+  const cliThreadFindings = JSON.parse(readFileSync(threadOut, "utf8")).findings.length;
+  const cliPoolFindings = JSON.parse(readFileSync(poolOut, "utf8")).findings.length;
   const subsetPaths = [...copies.keys()];
   const threadRun = await timed(
     () => scan({ source: { kind: "paths", paths: subsetPaths }, config: false, workers: 0 }),
@@ -177,9 +220,20 @@ try {
   console.log(
     `\nsame files: a random subset of ${subset.length} files, ${(subsetBytes / MB).toFixed(1)} MB (secretlint on all ${(total / MB).toFixed(0)} MB would take too long)`,
   );
-  row("secretlint 11 (preset-recommend), own process", lintRun, lintFindings, " (its own rules' matches, not scored)");
-  row("tessera-scan CLI, own process, calling thread", cliThreadRun, cliThreadFindings);
-  row(`tessera-scan CLI, own process, calling thread + ${WORKERS} workers`, cliPoolRun, cliPoolFindings);
+  const childCpu = (t) => (t.cpu === null ? "" : `; CPU ${t.cpu.toFixed(2)} s`);
+  row(
+    "secretlint 11 (preset-recommend), own process",
+    lintRun,
+    lintFindings,
+    `${childCpu(lintRun)} (its own rules' matches, not scored)`,
+  );
+  row("tessera-scan CLI, own process, calling thread", cliThreadRun, cliThreadFindings, childCpu(cliThreadRun));
+  row(
+    `tessera-scan CLI, own process, calling thread + ${WORKERS} workers`,
+    cliPoolRun,
+    cliPoolFindings,
+    childCpu(cliPoolRun),
+  );
   row(
     "tessera-scan scan() in this process, calling thread",
     threadRun,
@@ -193,7 +247,7 @@ try {
     `${cpuNote(subsetBytes, poolRun)}; ${poolRun.result.stats.workerFiles} of ${poolRun.result.stats.files} files scanned by the workers`,
   );
   console.log(
-    `  process start-up (one tiny file): secretlint ${lintStart.seconds.toFixed(3)} s, tessera-scan ${cliStart.seconds.toFixed(3)} s`,
+    `  process start-up (one tiny file): secretlint ${lintStart.seconds.toFixed(3)} s${childCpu(lintStart)}, tessera-scan ${cliStart.seconds.toFixed(3)} s${childCpu(cliStart)}`,
   );
   const ratio = (ours) => `${(lintRun.seconds / ours.seconds).toFixed(1)}x`;
   // Start-up varies from run to run; a difference smaller than a tenth of the run says nothing.
@@ -209,6 +263,11 @@ try {
   console.log(
     `    process vs process, start-up included on both sides:   calling thread ${ratio(cliThreadRun)}, + ${WORKERS} workers ${ratio(cliPoolRun)}`,
   );
+  if (lintRun.cpu !== null && cliThreadRun.cpu !== null && cliPoolRun.cpu !== null) {
+    console.log(
+      `    process vs process in CPU time (less sensitive to load): calling thread ${(lintRun.cpu / cliThreadRun.cpu).toFixed(1)}x, + ${WORKERS} workers ${(lintRun.cpu / cliPoolRun.cpu).toFixed(1)}x`,
+    );
+  }
   console.log(
     `    our scan() in-process vs secretlint's process:          calling thread ${ratio(threadRun)}, + ${poolRun.result.stats.workers} workers ${ratio(poolRun)}`,
   );
