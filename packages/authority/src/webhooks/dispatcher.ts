@@ -109,25 +109,33 @@ export function createDispatcher(options: DispatcherOptions) {
     return db.transaction().execute(async (trx) => {
       const now = clock.now();
       if (!isPostgres(db)) await takeSqliteWriteLock(trx);
-      let query = trx
-        .selectFrom("webhook_deliveries")
-        .select(["id", "endpoint_id"])
-        .where("status", "=", "pending")
-        .where("next_attempt_at", "<=", now)
-        .orderBy("next_attempt_at")
-        .orderBy("change_seq")
-        .orderBy("id")
-        .limit(CLAIM_SCAN);
-      if (isPostgres(db)) query = query.forUpdate().skipLocked();
-      const due = await query.execute();
       const counts = new Map(inFlightByEndpoint);
       const picked: string[] = [];
-      for (const row of due) {
-        if (picked.length >= limit) break;
-        const n = counts.get(row.endpoint_id) ?? 0;
-        if (n >= PER_ENDPOINT) continue;
-        counts.set(row.endpoint_id, n + 1);
-        picked.push(row.id);
+      // Endpoints at their cap are left out of the next scan, so one endpoint with a large
+      // backlog cannot fill the scan window and starve the others.
+      for (let scan = 0; scan < 5 && picked.length < limit; scan++) {
+        const capped = [...counts].filter(([, n]) => n >= PER_ENDPOINT).map(([id]) => id);
+        let query = trx
+          .selectFrom("webhook_deliveries")
+          .select(["id", "endpoint_id"])
+          .where("status", "=", "pending")
+          .where("next_attempt_at", "<=", now)
+          .orderBy("next_attempt_at")
+          .orderBy("change_seq")
+          .orderBy("id")
+          .limit(CLAIM_SCAN);
+        if (capped.length > 0) query = query.where("endpoint_id", "not in", capped);
+        if (picked.length > 0) query = query.where("id", "not in", picked);
+        if (isPostgres(db)) query = query.forUpdate().skipLocked();
+        const due = await query.execute();
+        for (const row of due) {
+          if (picked.length >= limit) break;
+          const n = counts.get(row.endpoint_id) ?? 0;
+          if (n >= PER_ENDPOINT) continue;
+          counts.set(row.endpoint_id, n + 1);
+          picked.push(row.id);
+        }
+        if (due.length < CLAIM_SCAN) break;
       }
       if (picked.length === 0) return [];
       const leaseId = randomUUID();

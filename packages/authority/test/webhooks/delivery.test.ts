@@ -227,6 +227,40 @@ describeEachStore("webhook delivery", (kind) => {
     expect(hanging.received.filter((x) => x.body.type === "key.issued")).toHaveLength(2);
   });
 
+  it("an endpoint with a large backlog does not starve another endpoint", async () => {
+    await h.close();
+    await setup({ webhookTimeoutMs: 10_000 });
+    const [backlogged, other] = [await receiver(), await receiver()];
+    backlogged.mode = { kind: "hang" };
+    const a = await endpoint(backlogged.url, ["key.issued"], "team-a");
+    await endpoint(other.url, ["key.issued"], "team-b");
+    // 300 deliveries already due for A, ahead of anything else.
+    const { newDeliveryRow } = await import("../../src/webhooks/outbox.js");
+    const now = h.clock.now();
+    const rows = Array.from({ length: 300 }, (_, i) =>
+      newDeliveryRow(
+        a.webhook.id,
+        { id: `evt_backlog${i}`, type: "key.issued", at: now, seq: 0, data: { n: i } },
+        now - 1000,
+      ),
+    );
+    for (let i = 0; i < rows.length; i += 100) {
+      await h.authority.database.db
+        .insertInto("webhook_deliveries")
+        .values(rows.slice(i, i + 100))
+        .execute();
+    }
+    const key = await h.key(["orders:read"], { owner: "team-b" });
+    const round = h.authority.webhooks.runOnce();
+    for (let i = 0; i < 500 && other.received.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(other.received.map((x) => x.body.data.keyId)).toEqual([key.id]);
+    // A holds at most two attempts at once, still hanging.
+    expect(backlogged.received.length).toBeLessThanOrEqual(2);
+    await h.authority.webhooks.disable(a.webhook.id, "backlog test over", h.system);
+    await backlogged.down();
+    await round;
+  });
+
   it("distributes a secret once to the owner's subscribed endpoints, then erases it", async () => {
     const [mine, wildcard, other] = [await receiver(), await receiver(), await receiver()];
     const { webhook, secret: signing } = await endpoint(mine.url, ["key.secret_distributed"], "team-a");
