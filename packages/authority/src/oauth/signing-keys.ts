@@ -56,6 +56,15 @@ const CACHE_MS = 5_000;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+/**
+ * Takes the change-log writer lock (the `sequences` row) at the start of a unit of work, so
+ * that reading the key table and acting on it happen with no other writer in between, also
+ * across instances on PostgreSQL (SQLite's unit of work takes it already).
+ */
+async function lockWriters(unit: UnitOfWork): Promise<void> {
+  await unit.trx.updateTable("sequences").set({ name: "change" }).where("name", "=", "change").execute();
+}
+
 export function createSigningKeyService(ctx: ServiceContext) {
   const { db, clock, config } = ctx;
   let cache: { at: number; keys: LoadedKey[] } | null = null;
@@ -136,9 +145,8 @@ export function createSigningKeyService(ctx: ServiceContext) {
     const canSign = rows.some((r) => r.not_before <= now && (r.retire_at === null || r.retire_at > now));
     if (due.length === 0 && canSign) return;
     await runUnitOfWork(db, clock, async (unit) => {
-      // Take the change-log writer lock first (SQLite does so already), then re-read: two
-      // instances starting together on an empty PostgreSQL must not both create a first key.
-      await unit.trx.updateTable("sequences").set({ name: "change" }).where("name", "=", "change").execute();
+      // Re-read under the writer lock: another instance may have done this already.
+      await lockWriters(unit);
       const live = await unit.trx
         .selectFrom("oauth_signing_keys")
         .selectAll()
@@ -250,6 +258,7 @@ export function createSigningKeyService(ctx: ServiceContext) {
   async function rotate(actor: Actor, reason: string | null = null): Promise<{ kid: string; notBefore: string }> {
     await maintain();
     const result = await runUnitOfWork(db, clock, async (unit) => {
+      await lockWriters(unit);
       const live = await unit.trx
         .selectFrom("oauth_signing_keys")
         .selectAll()
@@ -292,6 +301,7 @@ export function createSigningKeyService(ctx: ServiceContext) {
     actor: Actor,
   ): Promise<{ kid: string; retiredAt: string | null; retireAt: string | null; replacement: string | null }> {
     const result = await runUnitOfWork(db, clock, async (unit) => {
+      await lockWriters(unit);
       const live = await unit.trx
         .selectFrom("oauth_signing_keys")
         .selectAll()

@@ -63,6 +63,21 @@ describeEachStore("access-token signing keys", (kind) => {
     },
   );
 
+  it.skipIf(kind === "sqlite")("concurrent rotations through two instances publish one next key", async () => {
+    await h.authority.oauth.signingKeys.ensure();
+    const other = await createAuthority({ config: h.authority.config, clock: h.clock });
+    try {
+      const results = await Promise.allSettled([
+        h.authority.oauth.signingKeys.rotate(h.system),
+        other.oauth.signingKeys.rotate(h.system),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+      expect(await h.changes("signing_key.published")).toHaveLength(2);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("an authority with another master key cannot sign with the stored keys, and says so without key material", async () => {
     await h.authority.oauth.signingKeys.ensure();
     const other = await createAuthority({
