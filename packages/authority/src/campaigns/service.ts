@@ -402,70 +402,64 @@ export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
           "some selected keys changed while the campaign executed (revoked or rotated elsewhere): nothing was done, try again",
         );
       }
-      await unit.appendChanges(
-        rotatedEvents(deprecated, new Map(replacements.map((r) => [r.row.id, r.row])), graceUntil),
-      );
 
-      // Hand each owner's new secrets to its channels: an export file and/or webhooks.
+      // Hand each owner's new secrets to its channels: an export file and/or webhooks. Export
+      // files first for every owner (no sequence counter involved), webhooks after.
       const byOwner = new Map<string, typeof replacements>();
       for (const r of replacements) byOwner.set(r.old.owner, [...(byOwner.get(r.old.owner) ?? []), r]);
+      const owners = [...byOwner].sort(([a], [b]) => (a < b ? -1 : 1));
       const exports: { owner: string; keys: number }[] = [];
-      const undelivered: string[] = [];
+      const delivered = new Set<string>();
+      for (const [owner, items] of owners) {
+        const recipient = recipients[owner];
+        if (!recipient) continue;
+        const keys: ExportedKey[] = items.map((r) => ({
+          keyId: r.row.id,
+          replaces: r.old.id,
+          principalId: r.row.principal_id,
+          start: r.row.start,
+          secret: r.secret,
+          expiresAt: iso(r.row.expires_at),
+        }));
+        const jwe = await encryptExport({ campaignId: id, owner, createdAt: iso(unit.now) as string, keys }, recipient);
+        await unit.trx
+          .insertInto("campaign_exports")
+          .values({
+            campaign_id: id,
+            owner,
+            recipient_jwk: JSON.stringify(recipient),
+            jwe,
+            key_count: items.length,
+            created_at: unit.now,
+            consumed_at: null,
+            consumed_by: null,
+          })
+          .execute();
+        exports.push({ owner, keys: items.length });
+        delivered.add(owner);
+      }
       let webhookSecrets = 0;
       let webhookEndpoints = 0;
-      for (const [owner, items] of [...byOwner].sort(([a], [b]) => (a < b ? -1 : 1))) {
-        let delivered = false;
-        const recipient = recipients[owner];
-        if (recipient) {
-          const keys: ExportedKey[] = items.map((r) => ({
+      for (const [owner, items] of deps.webhooks ? owners : []) {
+        let endpoints = 0;
+        for (const r of items) {
+          const queued = await deps.webhooks?.enqueueSecret(unit, {
+            owner,
             keyId: r.row.id,
-            replaces: r.old.id,
-            principalId: r.row.principal_id,
-            start: r.row.start,
             secret: r.secret,
-            expiresAt: iso(r.row.expires_at),
-          }));
-          const jwe = await encryptExport(
-            { campaignId: id, owner, createdAt: iso(unit.now) as string, keys },
-            recipient,
-          );
-          await unit.trx
-            .insertInto("campaign_exports")
-            .values({
-              campaign_id: id,
-              owner,
-              recipient_jwk: JSON.stringify(recipient),
-              jwe,
-              key_count: items.length,
-              created_at: unit.now,
-              consumed_at: null,
-              consumed_by: null,
-            })
-            .execute();
-          exports.push({ owner, keys: items.length });
-          delivered = true;
+            campaignId: id,
+          });
+          // No endpoint for the first key means none for this owner's others: stop asking.
+          if (!queued || queued.endpoints === 0) break;
+          endpoints = Math.max(endpoints, queued.endpoints);
         }
-        if (deps.webhooks) {
-          let endpoints = 0;
-          for (const r of items) {
-            const queued = await deps.webhooks.enqueueSecret(unit, {
-              owner,
-              keyId: r.row.id,
-              secret: r.secret,
-              campaignId: id,
-            });
-            // No endpoint for the first key means none for this owner's others: stop asking.
-            if (queued.endpoints === 0) break;
-            endpoints = Math.max(endpoints, queued.endpoints);
-          }
-          if (endpoints > 0) {
-            webhookSecrets += items.length;
-            webhookEndpoints += endpoints;
-            delivered = true;
-          }
+        if (endpoints > 0) {
+          webhookSecrets += items.length;
+          webhookEndpoints += endpoints;
+          delivered.add(owner);
         }
-        if (!delivered) undelivered.push(owner);
       }
+      const undelivered = owners.map(([owner]) => owner).filter((owner) => !delivered.has(owner));
       if (undelivered.length > 0) {
         throw new TesseraError(
           "no_distribution_channel",
@@ -474,6 +468,12 @@ export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
         );
       }
 
+      // The sequence counters are taken last (webhook queuing audits, then the change log): on
+      // PostgreSQL their row locks serialise every writer until this commits, so they are held
+      // only for the end of the transaction, not while keys are generated and encrypted.
+      await unit.appendChanges(
+        rotatedEvents(deprecated, new Map(replacements.map((r) => [r.row.id, r.row])), graceUntil),
+      );
       const stored = { key_count: replacements.length, recipients: JSON.stringify(recipients) };
       await unit.trx.updateTable("campaigns").set(stored).where("id", "=", id).execute();
       const sequence = await unit.appendChange({
