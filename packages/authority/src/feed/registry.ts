@@ -3,7 +3,7 @@
  * process. The instance holding a verifier's feed connection inserts the row on connect and
  * refreshes `last_seen_at` every second; acks (which may reach any instance) raise
  * `applied_seq`. Writes are batched: acks arriving within a few milliseconds of each other are
- * written in one transaction, so 100 verifiers acking one revocation cost one write, not 100.
+ * written together (one statement per verifier, in parallel) and announced once.
  */
 import type { Kysely } from "kysely";
 import type { FeedSchema, VerifiersTable } from "./schema.js";
@@ -22,6 +22,8 @@ export interface VerifierRegistration {
 
 export interface RegistryOptions {
   db: Kysely<FeedSchema>;
+  /** SQLite: batch writes in one transaction (a single writer, so no deadlocks; one fsync). */
+  sqlite: boolean;
   instanceId: string;
   now(): number;
   /** Called after acks or disconnections were written (receipts re-check). */
@@ -96,24 +98,34 @@ export function createVerifierRegistry(options: RegistryOptions) {
     acks.clear();
     disconnected.clear();
     try {
-      await db.transaction().execute(async (trx) => {
-        for (const [id, { seq, at }] of batch) {
-          await trx
+      const write = (q: Kysely<FeedSchema>) => [
+        ...batch.map(([id, { seq, at }]) =>
+          q
             .updateTable("verifiers")
             .set({ applied_seq: seq, applied_at: at, last_seen_at: at })
             .where("id", "=", id)
             .where("applied_seq", "<", seq)
-            .execute();
-        }
-        for (const [id, at] of gone) {
-          await trx
+            .execute(),
+        ),
+        ...gone.map(([id, at]) =>
+          q
             .updateTable("verifiers")
             .set({ connected: 0, disconnected_at: at })
             .where("id", "=", id)
             .where("authority_instance", "=", instanceId)
-            .execute();
-        }
-      });
+            .execute(),
+        ),
+      ];
+      if (options.sqlite) {
+        // One writer at a time anyway: one transaction (one fsync) for the whole batch.
+        await db.transaction().execute(async (trx) => {
+          await Promise.all(write(trx));
+        });
+      } else {
+        // One statement per row, each its own transaction: holding one row lock at a time, a
+        // batch cannot deadlock with another instance's batch or with touch().
+        await Promise.all(write(db));
+      }
       options.onWritten();
     } catch (error) {
       // Put them back (newer acks win) and try again on the next round.

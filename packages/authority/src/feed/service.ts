@@ -77,11 +77,14 @@ function semaphore(limit: number) {
   };
 }
 
-export function createFeedService(options: FeedServiceOptions) {
-  const { database, clock } = options;
+export function createFeedService(inputOptions: FeedServiceOptions) {
+  const { database, clock } = inputOptions;
+  // Work still in flight when the authority closes fails against a closed pool: not news.
+  const options = { ...inputOptions, onError: (error: unknown) => closed || inputOptions.onError(error) };
   const db = feedDb(database.db);
   const instanceId = `ain_${randomBytes(9).toString("base64url").replace(/[-_]/g, "x")}`;
   const now = () => clock.now();
+  let closed = false;
   let loadOAuthState: OAuthStateLoader = emptyOAuthState;
   const confirmationListeners: Array<(seconds: number) => void> = [];
 
@@ -181,6 +184,7 @@ export function createFeedService(options: FeedServiceOptions) {
   });
   const registry = createVerifierRegistry({
     db,
+    sqlite: database.kind === "sqlite",
     instanceId,
     now,
     onWritten: () => receiptService.refresh(),
@@ -207,7 +211,6 @@ export function createFeedService(options: FeedServiceOptions) {
 
   let touchTimer: NodeJS.Timeout | undefined;
   let started: Promise<void> | undefined;
-  let closed = false;
 
   function start(): Promise<void> {
     started ??= (async () => {

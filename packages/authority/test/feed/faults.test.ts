@@ -94,7 +94,9 @@ describeEachStore("faults", (kind) => {
     return verifier;
   }
 
-  it("(a) keeps serving within the bound while the authority is down, then fails closed, then catches up", async () => {
+  it("(a) keeps serving within the bound while the authority is down, then fails closed, then catches up", {
+    timeout: 120_000,
+  }, async () => {
     const port = await freePort();
     child = await startChild(store.url, port);
     const keep = await mint();
@@ -162,7 +164,9 @@ describeEachStore("faults", (kind) => {
     }
   });
 
-  it("(c) a revocation acknowledged just before a crash is still there after the restart, and verifiers agree", async () => {
+  it("(c) a revocation acknowledged just before a crash is still there after the restart, and verifiers agree", {
+    timeout: 120_000,
+  }, async () => {
     const port = await freePort();
     child = await startChild(store.url, port);
     const victim = await mint();

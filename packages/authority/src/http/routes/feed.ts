@@ -68,8 +68,8 @@ export const feedRoute: RouteModule = (app, { authority }) => {
             if (closed) return reject(new Error("feed connection closed"));
             const timeout = setTimeout(() => {
               res.destroy();
-              reject(new Error("feed client did not read for 30s"));
-            }, 30_000);
+              reject(new Error("feed client did not read for 120s"));
+            }, 120_000);
             const done = () => {
               clearTimeout(timeout);
               res.off("drain", done);
