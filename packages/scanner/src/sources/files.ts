@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { promisify } from "node:util";
-import ignore, { type Ignore } from "ignore";
+import type { Ignore } from "ignore";
 import type { FileEntry } from "./scan-file.js";
 
 export { type FileEntry, type FileScanOptions, type FileScanResult, scanFile } from "./scan-file.js";
@@ -44,7 +44,11 @@ export async function listFiles(target: string, respectGitignore = true): Promis
     for (const rel of tracked) result.files.push({ path: join(target, rel), display: join(target, rel) });
     return result;
   }
-  walk(target, "", respectGitignore ? [] : null, result);
+  // Loaded only here: most scans (inside a repository, or of files) never need it, and loading it
+  // is a noticeable part of the CLI's start-up.
+  // A CommonJS module: Node hands its exports over as the default export.
+  const { default: ignore } = (await import("ignore")) as unknown as { default: () => Ignore };
+  walk(target, "", respectGitignore ? [] : null, result, ignore);
   return result;
 }
 
@@ -72,7 +76,13 @@ interface Matcher {
   ignore: Ignore;
 }
 
-function walk(root: string, rel: string, matchers: Matcher[] | null, result: ListedFiles): void {
+function walk(
+  root: string,
+  rel: string,
+  matchers: Matcher[] | null,
+  result: ListedFiles,
+  createIgnore: () => Ignore,
+): void {
   const dir = join(root, rel);
   let names: string[];
   try {
@@ -85,7 +95,7 @@ function walk(root: string, rel: string, matchers: Matcher[] | null, result: Lis
   if (matchers !== null && names.includes(".gitignore")) {
     try {
       const rules = readFileSync(join(dir, ".gitignore"), "utf8");
-      active = [...matchers, { base: rel, ignore: ignore().add(rules) }];
+      active = [...matchers, { base: rel, ignore: createIgnore().add(rules) }];
     } catch {
       // An unreadable .gitignore ignores nothing.
     }
@@ -107,7 +117,7 @@ function walk(root: string, rel: string, matchers: Matcher[] | null, result: Lis
     }
     const isDir = stat.isDirectory();
     if (active !== null && isIgnored(active, childRel, isDir)) continue;
-    if (isDir) walk(root, childRel, active, result);
+    if (isDir) walk(root, childRel, active, result, createIgnore);
     else if (stat.isFile()) result.files.push({ path: full, display: full });
   }
 }
