@@ -18,7 +18,7 @@ import type { ServiceContext } from "../services/context.js";
 import { revokeKeysMatching } from "../services/key-revocation.js";
 import { deprecateForRotation, restoreRotated, rolledBackEvents, rotatedEvents } from "../services/key-rotation.js";
 import type { KeyService } from "../services/keys.js";
-import { pageSize } from "../services/pagination.js";
+import { pageNewestFirst, pageSize } from "../services/pagination.js";
 import type { UsageRecorder } from "../services/usage.js";
 import type { SecretDistributor, StepUpGate, StepUpInput } from "./deps.js";
 import { campaignIdNew, isCampaignId } from "./ids.js";
@@ -228,20 +228,9 @@ export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
   }
 
   async function list(options: { limit?: number; cursor?: string; status?: CampaignsTable["status"] }) {
-    const limit = pageSize(options.limit);
     let query = db.selectFrom("campaigns").selectAll();
     if (options.status) query = query.where("status", "=", options.status);
-    if (options.cursor !== undefined) {
-      if (!isCampaignId(options.cursor))
-        throw validationFailed("cursor is not a cursor this API returned", { field: "cursor" });
-      query = query.where("id", "<", options.cursor);
-    }
-    const rows = await query
-      .orderBy("id", "desc")
-      .limit(limit + 1)
-      .execute();
-    const items = rows.slice(0, limit).map(toCampaignView);
-    return { items, nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
+    return pageNewestFirst(query, options, toCampaignView);
   }
 
   /** Last-used times recorded by this instance but not yet written count too. */

@@ -412,6 +412,21 @@ describeEachStore("rotation campaigns", (kind) => {
     expect(await counts()).toEqual(before);
   });
 
+  it("lists campaigns newest first, paged", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push((await draft()).campaign.id);
+      h.clock.advance(1000);
+    }
+    const first = await h.authority.campaigns.list({ limit: 2 });
+    expect(first.items.map((c) => c.id)).toEqual([ids[2], ids[1]]);
+    const second = await h.authority.campaigns.list({ limit: 2, cursor: first.nextCursor as string });
+    expect(second.items.map((c) => c.id)).toEqual([ids[0]]);
+    expect(second.nextCursor).toBeNull();
+    expect((await h.authority.campaigns.list({ status: "executed" })).items).toEqual([]);
+    expect((await rejects(h.authority.campaigns.list({ cursor: "garbage" }))).code).toBe("validation_failed");
+  });
+
   it("selects every active key with all: true", async () => {
     const { selected } = await h.authority.campaigns.create(
       { selector: { all: true }, description: "rotate the world" },
