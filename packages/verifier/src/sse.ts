@@ -1,8 +1,8 @@
 /**
  * A small Server-Sent Events parser (the WHATWG event-stream format): `event`, `data`
  * (several lines joined by "\n"), `id`, comments; LF or CRLF line ends. Incremental: feed it
- * text as it arrives; it never rescans what it has already scanned, so multi-megabyte events
- * cost linear time.
+ * text as it arrives; each character is scanned once and a long line is joined once, so
+ * multi-megabyte events cost linear time.
  * @module
  */
 
@@ -21,8 +21,9 @@ export interface SseEvent {
  * parser.push("event: ping\ndata: {}\n\n");
  */
 export function createSseParser(onEvent: (event: SseEvent) => void) {
-  let buffer = "";
-  let scanned = 0;
+  // The unfinished line, as the pieces it arrived in: joined once when its end arrives, so a
+  // multi-megabyte line costs one copy, not one per chunk.
+  let partial: string[] = [];
   let eventName = "";
   let data: string[] = [];
   let id: string | undefined;
@@ -51,28 +52,26 @@ export function createSseParser(onEvent: (event: SseEvent) => void) {
   return {
     /** Parses `text`, dispatching every event it completes. */
     push(text: string): void {
-      buffer += text;
       let start = 0;
       for (;;) {
-        const newline = buffer.indexOf("\n", scanned);
+        const newline = text.indexOf("\n", start);
         if (newline === -1) {
-          scanned = buffer.length;
-          break;
+          if (start < text.length) partial.push(start === 0 ? text : text.slice(start));
+          return;
         }
-        const end = newline > start && buffer.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
-        line(buffer.slice(start, end));
+        let piece = text.slice(start, newline);
+        if (partial.length > 0) {
+          partial.push(piece);
+          piece = partial.join("");
+          partial = [];
+        }
+        line(piece.charCodeAt(piece.length - 1) === 13 ? piece.slice(0, -1) : piece);
         start = newline + 1;
-        scanned = start;
-      }
-      if (start > 0) {
-        buffer = buffer.slice(start);
-        scanned -= start;
       }
     },
     /** Drops any partial event (after a reconnect). */
     reset(): void {
-      buffer = "";
-      scanned = 0;
+      partial = [];
       eventName = "";
       data = [];
       id = undefined;
