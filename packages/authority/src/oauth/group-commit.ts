@@ -59,7 +59,7 @@ export function createGroupCommit(db: Kysely<Schema>, clock: Clock) {
   return function submit<T>(work: (unit: UnitOfWork) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!writing) void drain();
+      if (!writing && queue.length === 1) setImmediate(() => void drain());
     });
   };
 }
