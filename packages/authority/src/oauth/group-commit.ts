@@ -2,7 +2,8 @@
  * Group commit for independent changes: while one transaction commits (an fsync on SQLite),
  * changes that arrive queue up and are then written together in the next transaction. Each
  * change still writes its entity, audit record and change-log entry together; several share
- * one commit. Nothing waits for a timer: a change arriving at an idle writer goes at once.
+ * one commit. Nothing waits for a timer: a change arriving at an idle writer goes on the next
+ * turn of the event loop, with whatever else arrived in the same turn.
  */
 import type { Kysely } from "kysely";
 import type { Clock } from "../clock.js";
