@@ -4,7 +4,7 @@
  * radius of that selection for the dry run.
  */
 import type { Kysely, Transaction } from "kysely";
-import type { ApiKeysTable, Schema } from "../db/schema.js";
+import type { ApiKeysTable, PrincipalKind, Schema } from "../db/schema.js";
 import { iso } from "../domain/keys.js";
 import { TesseraError, validationFailed } from "../errors.js";
 import { type KeySelector, keyFilterExpression, selectorIsEmpty } from "../services/key-query.js";
@@ -46,7 +46,7 @@ export function checkSelector(selector: CampaignSelector): CampaignSelector {
   return selector;
 }
 
-export type SelectedKey = ApiKeysTable & { owner: string; principal_name: string };
+export type SelectedKey = ApiKeysTable & { owner: string; principal_name: string; principal_kind: PrincipalKind };
 
 /** The keys a campaign over `selector` would rotate now, oldest first. */
 export async function selectCampaignKeys(
@@ -64,7 +64,7 @@ export async function selectCampaignKeys(
     .selectFrom(matching)
     .innerJoin("principals as p", "p.id", "k.principal_id")
     .selectAll("k")
-    .select(["p.owner as owner", "p.name as principal_name"])
+    .select(["p.owner as owner", "p.name as principal_name", "p.kind as principal_kind"])
     .where("p.status", "=", "active")
     .orderBy("k.created_at")
     .orderBy("k.id")

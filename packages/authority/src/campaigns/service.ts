@@ -35,6 +35,7 @@ import {
   blastRadius,
   type CampaignSelector,
   checkSelector,
+  type SelectedKey,
   selectCampaignKeys,
 } from "./selection.js";
 import { type CampaignView, selectorView, toCampaignView } from "./view.js";
@@ -333,7 +334,17 @@ export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
         throw new TesseraError("campaign_empty", "the selector no longer matches any active key: nothing was rotated");
       }
       const keep = campaign.scopes === null ? null : new Set(JSON.parse(campaign.scopes) as string[]);
-      const expiresAt = deps.keys.expiryFor(unit.now, campaign.expires_in_ms ?? undefined);
+      // Lifetime policy per replacement: by its scopes and its principal's kind (the tightest wins).
+      const expiryOf = new Map<string, number>();
+      const expiryFor = (scopes: string[], principalKind: SelectedKey["principal_kind"]) => {
+        const policyKey = `${principalKind} ${scopes.join(" ")}`;
+        let expiresAt = expiryOf.get(policyKey);
+        if (expiresAt === undefined) {
+          expiresAt = deps.keys.expiryFor(unit.now, campaign.expires_in_ms ?? undefined, { scopes, principalKind });
+          expiryOf.set(policyKey, expiresAt);
+        }
+        return expiresAt;
+      };
 
       // Pre-generate every replacement: same audience, metadata and description, same or fewer scopes.
       const replacements: { old: (typeof selected)[number]; row: ApiKeysTable; secret: string }[] = [];
@@ -351,7 +362,7 @@ export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
           audience: old.audience,
           description: old.description,
           metadata: JSON.parse(old.metadata) as Record<string, unknown>,
-          expiresAt,
+          expiresAt: expiryFor(scopes, old.principal_kind),
           replaces: old.id,
         });
         replacements.push({ old, row, secret });

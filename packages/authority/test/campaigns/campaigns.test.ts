@@ -5,6 +5,7 @@
  */
 import { hashToken } from "@tessera/verifier";
 import { afterEach, beforeEach, expect, it } from "vitest";
+import { parseLifetimePolicies } from "../../src/domain/lifetime-policy.js";
 import type { TesseraError } from "../../src/errors.js";
 import { createHarness, type Harness } from "../harness.js";
 import { describeEachStore } from "../stores.js";
@@ -410,6 +411,34 @@ describeEachStore("rotation campaigns", (kind) => {
     const notFound = await rejects(h.authority.campaigns.status("cmp_doesnotexist"));
     expect(notFound.code).toBe("not_found");
     expect(await counts()).toEqual(before);
+  });
+
+  it("gives each replacement the lifetime its scopes and principal kind allow", async () => {
+    const policed = await createHarness(kind, {
+      lifetimePolicies: parseLifetimePolicies('[{"scope":"orders:write","maxTtl":"7d","defaultTtl":"1d"}]'),
+    });
+    try {
+      const owner = await recipient();
+      const pid = await policed.principal({ owner: "team-p", scopes: ["orders:read", "orders:write"] });
+      const writer = await policed.authority.keys.issue(
+        { principalId: pid, scopes: ["orders:read", "orders:write"] },
+        policed.system,
+      );
+      const reader = await policed.authority.keys.issue({ principalId: pid, scopes: ["orders:read"] }, policed.system);
+      const { campaign } = await policed.authority.campaigns.create(
+        { selector: { owner: "team-p" }, description: "policy", exportRecipients: { "team-p": owner.publicJwk } },
+        policed.system,
+      );
+      await policed.authority.campaigns.execute(campaign.id, {}, policed.system);
+      const expiry = async (oldId: string) => {
+        const replacement = (await policed.authority.keys.get(oldId)).replacedBy as string;
+        return Date.parse((await policed.authority.keys.get(replacement)).expiresAt as string) - policed.clock.now();
+      };
+      expect(await expiry(writer.key.id)).toBe(86_400_000);
+      expect(await expiry(reader.key.id)).toBe(90 * 86_400_000);
+    } finally {
+      await policed.close();
+    }
   });
 
   it("lists campaigns newest first, paged", async () => {
