@@ -119,7 +119,14 @@ export function createSigningKeyService(ctx: ServiceContext) {
     });
   }
 
-  async function markRetired(unit: UnitOfWork, kid: string, emergency: boolean, actor: string, reason: string | null) {
+  async function markRetired(
+    unit: UnitOfWork,
+    kid: string,
+    emergency: boolean,
+    actor: string,
+    reason: string | null,
+    stepUp?: { method: string; justification: string },
+  ) {
     await unit.trx
       .updateTable("oauth_signing_keys")
       .set({ retired_at: unit.now, emergency: emergency ? 1 : 0 })
@@ -133,7 +140,7 @@ export function createSigningKeyService(ctx: ServiceContext) {
       targetType: "signing_key",
       targetId: kid,
       reason,
-      data: { emergency },
+      data: { emergency, ...(stepUp ? { stepUp } : {}) },
     });
   }
 
@@ -297,7 +304,7 @@ export function createSigningKeyService(ctx: ServiceContext) {
    */
   async function retire(
     kid: string,
-    options: { emergency: boolean; reason: string },
+    options: { emergency: boolean; reason: string; stepUp?: { method: string; justification: string } },
     actor: Actor,
   ): Promise<{ kid: string; retiredAt: string | null; retireAt: string | null; replacement: string | null }> {
     const result = await runUnitOfWork(db, clock, async (unit) => {
@@ -321,7 +328,7 @@ export function createSigningKeyService(ctx: ServiceContext) {
       const neverSigned = row.not_before > unit.now;
       let replacement: string | null = null;
       if (options.emergency || neverSigned) {
-        await markRetired(unit, kid, options.emergency, actor.id, options.reason);
+        await markRetired(unit, kid, options.emergency, actor.id, options.reason, options.stepUp);
         if (others.length === 0 && !neverSigned) {
           const fresh = newKeyRow(unit.now, unit.now);
           await insertKey(unit, fresh, actor.id, `replaces ${kid}, retired in an emergency`);
@@ -344,7 +351,7 @@ export function createSigningKeyService(ctx: ServiceContext) {
         targetType: "signing_key",
         targetId: kid,
         reason: options.reason,
-        data: { retireAt },
+        data: { retireAt, ...(options.stepUp ? { stepUp: options.stepUp } : {}) },
       });
       return { kid, retiredAt: null, retireAt: iso(retireAt), replacement };
     });

@@ -3,6 +3,7 @@ import type { CliIO } from "../../src/cli/io.js";
 import { runCli } from "../../src/cli/program.js";
 import { loadConfig } from "../../src/config.js";
 import { type RunningAuthority, startAuthority } from "../../src/server.js";
+import { codeAt } from "../stepup/helpers.js";
 import { createTestStore, describeEachStore, type TestStore } from "../stores.js";
 
 describeEachStore("tessera signing-keys", (kind) => {
@@ -50,7 +51,26 @@ describeEachStore("tessera signing-keys", (kind) => {
     expect(table.out).toMatch(/next/);
     expect(table.out).toMatch(/retiring/);
 
-    const retired = await tessera("signing-keys", "retire", first?.kid as string, "--reason", "exposed", "--emergency");
+    // Retirement needs step-up: the root principal enrols TOTP first.
+    const rootPrincipal = running.bootstrap.principalId;
+    const actor = { id: rootPrincipal, scopes: new Set(["signing-keys:write"]) };
+    const enrolment = await running.authority.stepUp.enrol(actor);
+    await running.authority.stepUp.activate(actor, codeAt(enrolment.secret, Date.now(), -1));
+    const withoutOtp = await tessera("signing-keys", "retire", first?.kid as string, "--reason", "exposed", "--emergency");
+    expect(withoutOtp.code).toBe(1);
+    expect(withoutOtp.out).toContain("--otp");
+    const retired = await tessera(
+      "signing-keys",
+      "retire",
+      first?.kid as string,
+      "--reason",
+      "exposed",
+      "--emergency",
+      "--otp",
+      codeAt(enrolment.secret, Date.now(), 1),
+      "--justification",
+      "INC-7",
+    );
     expect(retired.code).toBe(0);
     expect(retired.out).toMatch(new RegExp(`^retired ${first?.kid} at .*; \\S+ signs from now`));
     const states = JSON.parse((await tessera("--json", "signing-keys", "list")).out).items.map(

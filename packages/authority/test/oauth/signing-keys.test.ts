@@ -5,6 +5,7 @@ import { createAuthority } from "../../src/authority.js";
 import { loadConfig } from "../../src/config.js";
 import { developmentMasterKeyWarning, MasterKey } from "../../src/oauth/master-key.js";
 import { loadOAuthReplicaState } from "../../src/oauth/replica-state.js";
+import { codeAt } from "../stepup/helpers.js";
 import { describeEachStore } from "../stores.js";
 import { createOAuthHarness, type OAuthHarness } from "./helpers.js";
 
@@ -32,6 +33,21 @@ describeEachStore("access-token signing keys", (kind) => {
   const kidOf = (jwt: string) => decodeProtectedHeader(jwt).kid as string;
   const jwks = async () => (await h.app.inject({ method: "GET", url: "/.well-known/jwks.json" })).json();
   const admin = (secret: string) => ({ authorization: `Bearer ${secret}`, "content-type": "application/json" });
+  /** An admin key whose principal has enrolled TOTP, and a step-up proof for it at the harness's time. */
+  async function steppedUpAdmin() {
+    const root = await h.adminKey(["signing-keys:write"]);
+    const actor = { id: root.principalId, scopes: new Set(["signing-keys:write"]) };
+    const { secret } = await h.authority.stepUp.enrol(actor);
+    await h.authority.stepUp.activate(actor, codeAt(secret, h.clock.now()));
+    return {
+      root,
+      // Each code is accepted once: move to the next 30-second step before computing one.
+      stepUp(justification: string) {
+        h.clock.advance(30_000);
+        return { otp: codeAt(secret, h.clock.now()), justification };
+      },
+    };
+  }
 
   it("creates one key on first start, stores its private part encrypted under the master key", async () => {
     await h.authority.oauth.signingKeys.ensure();
@@ -144,14 +160,28 @@ describeEachStore("access-token signing keys", (kind) => {
     const before = await token(c);
     const kid = kidOf(before);
     expect((await h.authority.introspect(before)).response.active).toBe(true);
-    const root = await h.adminKey(["signing-keys:write"]);
-    const res = await h.app.inject({
+    const { root, stepUp } = await steppedUpAdmin();
+    const refused = await h.app.inject({
       method: "POST",
       url: `/v1/signing-keys/${kid}/retire`,
       headers: admin(root.secret),
       payload: { emergency: true, reason: "key exposed" },
     });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe("step_up_required");
+    expect((await h.authority.introspect(before)).response.active).toBe(true);
+    const res = await h.app.inject({
+      method: "POST",
+      url: `/v1/signing-keys/${kid}/retire`,
+      headers: admin(root.secret),
+      payload: { emergency: true, reason: "key exposed", stepUp: stepUp("INC-7: key found in a backup") },
+    });
     expect(res.statusCode).toBe(200);
+    const audit = await h.authority.audit.list({ action: "signing_key.retired", targetId: kid });
+    expect(audit.items[0]?.data).toMatchObject({
+      emergency: true,
+      stepUp: { method: "totp", justification: "INC-7: key found in a backup" },
+    });
     expect(res.json().replacement).toEqual(expect.any(String));
     expect((await h.authority.introspect(before)).response.active).toBe(false);
     const after = await token(c);
@@ -169,12 +199,12 @@ describeEachStore("access-token signing keys", (kind) => {
   it("a non-emergency retirement of the only signing key is refused: rotate first", async () => {
     await h.authority.oauth.signingKeys.ensure();
     const [key] = await h.authority.oauth.signingKeys.list();
-    const root = await h.adminKey(["signing-keys:write"]);
+    const { root, stepUp } = await steppedUpAdmin();
     const res = await h.app.inject({
       method: "POST",
       url: `/v1/signing-keys/${key!.kid}/retire`,
       headers: admin(root.secret),
-      payload: { reason: "routine" },
+      payload: { reason: "routine", stepUp: stepUp("routine retirement") },
     });
     expect(res.statusCode).toBe(409);
   });

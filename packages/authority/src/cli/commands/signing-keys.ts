@@ -48,17 +48,23 @@ export function registerSigningKeys(program: Command, ctx: CommandContext): void
     .description("retire a key; with --emergency, every token it signed is invalid at once")
     .requiredOption("-r, --reason <text>", "why: kept in the audit trail")
     .option("--emergency", "invalidate every token the key signed, now (a fresh key signs from now on)")
+    .requiredOption("--otp <code>", "a current TOTP code (or a recovery code) of your principal: step-up")
+    .requiredOption("--justification <text>", "why this is needed: kept in the audit trail with the step-up")
     .addHelpText(
       "after",
-      "\nExample:\n  tessera signing-keys retire 3q2+7w... --emergency --reason 'key material exposed'\n",
+      "\nExample:\n  tessera signing-keys retire 3q2+7w... --emergency --reason 'key material exposed' \\\n    --otp 123456 --justification 'INC-42: private key found in a backup'\n",
     )
-    .action(async (kid: string, opts: { reason: string; emergency?: boolean }) => {
+    .action(async (kid: string, opts: { reason: string; emergency?: boolean; otp: string; justification: string }) => {
       const result = await ctx
         .client()
         .request<{ kid: string; retiredAt: string | null; retireAt: string | null; replacement: string | null }>(
           "POST",
           `/v1/signing-keys/${encodeURIComponent(kid)}/retire`,
-          { reason: opts.reason, emergency: opts.emergency === true },
+          {
+            reason: opts.reason,
+            emergency: opts.emergency === true,
+            stepUp: { otp: opts.otp, justification: opts.justification },
+          },
         );
       if (ctx.globals().json) return ctx.io.out(json(result));
       ctx.io.out(

@@ -2,13 +2,17 @@ import { type Static, Type } from "@sinclair/typebox";
 import { actorOf } from "../auth.js";
 import type { RouteModule } from "../route.js";
 import { adminErrors, Reason } from "../schemas.js";
+import { StepUpSchema } from "../../stepup/schema.js";
 import { Kid } from "./signing-keys.schema.js";
 
 const Params = Type.Object({ kid: Kid });
-const Body = Type.Object({ reason: Reason, emergency: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+const Body = Type.Object(
+  { reason: Reason, emergency: Type.Optional(Type.Boolean()), stepUp: Type.Optional(StepUpSchema) },
+  { additionalProperties: false },
+);
 
 /**
- * POST /v1/signing-keys/{kid}/retire. Emergency: at once, and every token the key signed stops
+ * POST /v1/signing-keys/{kid}/retire, with step-up (TOTP and a justification). Emergency: at once, and every token the key signed stops
  * verifying (a fresh key signs from now if it was the signing key). Otherwise the key stops
  * signing and is retired once the tokens it may have signed have expired.
  */
@@ -34,11 +38,15 @@ export const retireSigningKeyRoute: RouteModule = (app, { authority }) => {
         },
       },
     },
-    async (request) =>
-      authority.oauth.signingKeys.retire(
+    async (request) => {
+      const actor = actorOf(request);
+      // Retiring a signing key is a dangerous action: a second factor and a justification.
+      const stepUp = await authority.stepUp.require(actor, request.body.stepUp, "signing_key.retire");
+      return authority.oauth.signingKeys.retire(
         request.params.kid,
-        { emergency: request.body.emergency === true, reason: request.body.reason },
-        actorOf(request),
-      ),
+        { emergency: request.body.emergency === true, reason: request.body.reason, stepUp },
+        actor,
+      );
+    },
   );
 };
