@@ -9,6 +9,7 @@ import { loadConfig, type TesseraConfig } from "./config.js";
 import { type Database, openDatabase } from "./db/database.js";
 import { notifyOnCommit } from "./feed/commit-notifier.js";
 import { createFeedService } from "./feed/service.js";
+import { createJobs } from "./jobs/index.js";
 import { loadOAuthReplicaState } from "./oauth/replica-state.js";
 import { createOAuthService } from "./oauth/service.js";
 import { createBootstrap } from "./services/bootstrap.js";
@@ -18,11 +19,12 @@ import { createKeyLifecycleService } from "./services/key-lifecycle.js";
 import { createKeyLookup } from "./services/key-lookup.js";
 import { createKeyService } from "./services/keys.js";
 import { createLeakService } from "./services/leaks.js";
+import { createPrincipalUpdater } from "./services/principal-update.js";
 import { createPrincipalService } from "./services/principals.js";
 import { createTokenCounts } from "./services/token-counts.js";
 import { createUsageRecorder } from "./services/usage.js";
-import { createWebhookService } from "./webhooks/service.js";
 import { createStepUpService } from "./stepup/service.js";
+import { createWebhookService } from "./webhooks/service.js";
 
 export interface AuthorityOptions {
   config?: TesseraConfig;
@@ -58,11 +60,18 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   const tokenCounts = createTokenCounts(ctx);
   const leaks = createLeakService(ctx);
   // Webhook bookkeeping writes no change-log entry: it need not wake the feed on commit.
-  const webhooks = createWebhookService({ ...ctx, db: database.db }, {
-    onError: (error) => process.emitWarning(`tessera webhooks: ${(error as Error)?.message ?? String(error)}`),
-  });
+  const webhooks = createWebhookService(
+    { ...ctx, db: database.db },
+    {
+      onError: (error) => process.emitWarning(`tessera webhooks: ${(error as Error)?.message ?? String(error)}`),
+    },
+  );
   const stepUp = createStepUpService(ctx);
   const campaigns = createCampaignService(ctx, { keys, usage, stepUp, webhooks });
+  const principalUpdates = createPrincipalUpdater(ctx);
+  const jobs = createJobs(ctx, (job, error) =>
+    process.emitWarning(`tessera job ${job} failed: ${(error as Error)?.message ?? String(error)}`),
+  );
 
   return {
     config,
@@ -82,9 +91,12 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     webhooks,
     stepUp,
     campaigns,
+    principalUpdates,
+    jobs,
     feed,
     async close(): Promise<void> {
       await webhooks.stop();
+      await jobs.scheduler.stop();
       await feed.close();
       await usage.stop();
       if (!options.database) await database.close();

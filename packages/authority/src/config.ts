@@ -4,6 +4,7 @@
  * surprising default. Durations accept `90d`, `12h`, `30m`, `45s`.
  */
 import { assertValidPrefix, DEFAULT_PREFIXES } from "@tessera/verifier";
+import { type LifetimeRule, parseLifetimePolicies } from "./domain/lifetime-policy.js";
 import { parseDuration } from "./duration.js";
 import { validationFailed } from "./errors.js";
 import { loadMasterKey, type MasterKey } from "./oauth/master-key.js";
@@ -63,6 +64,8 @@ export interface TesseraConfig {
   leakAction: "revoke" | "deprecate" | "notify";
   /** TESSERA_LEAK_DEPRECATE_WITHIN: with the deprecate policy, how long a leaked key keeps working (1h). */
   leakDeprecateWithinMs: number;
+  /** TESSERA_STEPUP_SELECTOR_THRESHOLD: a revocation by selector matching more keys than this needs step-up (100). */
+  stepUpSelectorThreshold: number;
   /** TESSERA_WEBHOOK_TIMEOUT: how long one webhook delivery attempt may take before it counts as failed (5s). */
   webhookTimeoutMs: number;
   /** TESSERA_WEBHOOK_CONCURRENCY: webhook deliveries in flight at once per instance (8; at most 2 per endpoint). */
@@ -71,8 +74,20 @@ export interface TesseraConfig {
   webhookPollIntervalMs: number;
   /** TESSERA_WEBHOOK_SECRET_GRACE: after a signing-secret rotation, how long deliveries are also signed with the old secret (24h). */
   webhookSecretGraceMs: number;
-  /** TESSERA_STEPUP_SELECTOR_THRESHOLD: a revocation by selector matching more keys than this needs step-up (100). */
-  stepUpSelectorThreshold: number;
+  /** TESSERA_SCOPE_NARROWING: when a principal's allowed scopes shrink, its keys carrying a removed scope are revoked (revoke) or narrowed (narrow). */
+  scopeNarrowing: "revoke" | "narrow";
+  /** TESSERA_LIFETIME_POLICIES: per-scope and per-principal-kind default and maximum lifetimes (JSON; see docs/expiry.md). */
+  lifetimePolicies: LifetimeRule[];
+  /** TESSERA_EXPIRY_WARNING: how long before a key expires the key.expiring event is sent (7d). */
+  expiryWarningMs: number;
+  /** TESSERA_SWEEP_UNUSED_AFTER: expire keys unused for this long (off by default: 0). */
+  sweepUnusedAfterMs: number;
+  /** TESSERA_RETENTION: purge records of keys revoked or expired for this long (off by default: 0). */
+  keyRetentionMs: number;
+  /** TESSERA_AUDIT_RETENTION: delete audit records older than this, keeping the chain verifiable (off by default: 0). */
+  auditRetentionMs: number;
+  /** TESSERA_JOBS_INTERVAL: how often the scheduled jobs run (1m; 0 turns the scheduler off). */
+  jobsIntervalMs: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -95,6 +110,17 @@ function leakAction(value: string): TesseraConfig["leakAction"] {
 function dpopNonce(value: string): boolean {
   if (value === "off" || value === "required") return value === "required";
   throw validationFailed("TESSERA_DPOP_NONCE must be off or required", { field: "TESSERA_DPOP_NONCE" });
+}
+
+/** A duration where "0", "off" or absence turns the feature off (0). */
+function optionalDuration(value: string | undefined, field: string): number {
+  if (value === undefined || value === "" || value === "0" || value === "off") return 0;
+  return parseDuration(value, field);
+}
+
+function scopeNarrowing(value: string): TesseraConfig["scopeNarrowing"] {
+  if (value === "revoke" || value === "narrow") return value;
+  throw validationFailed("TESSERA_SCOPE_NARROWING must be revoke or narrow", { field: "TESSERA_SCOPE_NARROWING" });
 }
 
 /** Builds the configuration from environment variables and explicit overrides (CLI flags). */
@@ -154,6 +180,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<TesseraCon
     leakDeprecateWithinMs:
       overrides.leakDeprecateWithinMs ??
       parseDuration(env.TESSERA_LEAK_DEPRECATE_WITHIN ?? "1h", "TESSERA_LEAK_DEPRECATE_WITHIN"),
+    stepUpSelectorThreshold:
+      overrides.stepUpSelectorThreshold ??
+      integer(env.TESSERA_STEPUP_SELECTOR_THRESHOLD ?? "100", "TESSERA_STEPUP_SELECTOR_THRESHOLD", 0, 1_000_000_000),
     webhookTimeoutMs:
       overrides.webhookTimeoutMs ?? parseDuration(env.TESSERA_WEBHOOK_TIMEOUT ?? "5s", "TESSERA_WEBHOOK_TIMEOUT"),
     webhookConcurrency:
@@ -165,9 +194,17 @@ export function loadConfig(env: Env = process.env, overrides: Partial<TesseraCon
     webhookSecretGraceMs:
       overrides.webhookSecretGraceMs ??
       parseDuration(env.TESSERA_WEBHOOK_SECRET_GRACE ?? "24h", "TESSERA_WEBHOOK_SECRET_GRACE"),
-    stepUpSelectorThreshold:
-      overrides.stepUpSelectorThreshold ??
-      integer(env.TESSERA_STEPUP_SELECTOR_THRESHOLD ?? "100", "TESSERA_STEPUP_SELECTOR_THRESHOLD", 0, 1_000_000_000),
+    scopeNarrowing: overrides.scopeNarrowing ?? scopeNarrowing(env.TESSERA_SCOPE_NARROWING ?? "revoke"),
+    lifetimePolicies: overrides.lifetimePolicies ?? parseLifetimePolicies(env.TESSERA_LIFETIME_POLICIES),
+    expiryWarningMs:
+      overrides.expiryWarningMs ?? parseDuration(env.TESSERA_EXPIRY_WARNING ?? "7d", "TESSERA_EXPIRY_WARNING"),
+    sweepUnusedAfterMs:
+      overrides.sweepUnusedAfterMs ?? optionalDuration(env.TESSERA_SWEEP_UNUSED_AFTER, "TESSERA_SWEEP_UNUSED_AFTER"),
+    keyRetentionMs: overrides.keyRetentionMs ?? optionalDuration(env.TESSERA_RETENTION, "TESSERA_RETENTION"),
+    auditRetentionMs:
+      overrides.auditRetentionMs ?? optionalDuration(env.TESSERA_AUDIT_RETENTION, "TESSERA_AUDIT_RETENTION"),
+    jobsIntervalMs:
+      overrides.jobsIntervalMs ?? optionalDuration(env.TESSERA_JOBS_INTERVAL ?? "1m", "TESSERA_JOBS_INTERVAL"),
   };
   if (config.accessTokenTtlMs > config.accessTokenMaxTtlMs) {
     throw validationFailed("TESSERA_ACCESS_TOKEN_TTL must not exceed TESSERA_ACCESS_TOKEN_MAX_TTL");

@@ -30,6 +30,7 @@ export async function startAuthority(
     await app.listen({ host: config.host, port: config.port });
     // Webhook deliveries start with the server (the CLI and tests drive them with runOnce()).
     authority.webhooks.start();
+    authority.jobs.scheduler.start(config.jobsIntervalMs);
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;

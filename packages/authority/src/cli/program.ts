@@ -10,13 +10,14 @@ import { ApiError } from "./client.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCampaigns } from "./commands/campaigns.js";
 import { registerInit } from "./commands/init.js";
+import { registerJobs, registerSweep } from "./commands/jobs.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerPrincipals } from "./commands/principals.js";
 import { registerRevoke } from "./commands/revoke.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSigningKeys } from "./commands/signing-keys.js";
-import { registerWebhooks } from "./commands/webhooks.js";
 import { registerTotp } from "./commands/totp.js";
+import { registerWebhooks } from "./commands/webhooks.js";
 import { createCommandContext, DEFAULT_URL } from "./context.js";
 import { CliExit, type CliIO } from "./io.js";
 
@@ -42,6 +43,8 @@ export function createProgram(io: CliIO): Command {
   registerRevoke(program, ctx);
   registerCampaigns(program, ctx);
   registerAudit(program, ctx);
+  registerJobs(program, ctx);
+  registerSweep(program, ctx);
   // `tessera scan` is the scanner package's command, with its own exit codes (0 clean,
   // 1 findings, 2 error), carried out through CliExit.
   configureScanCommand(program.command("scan"), scannerIO(io), (code) => {

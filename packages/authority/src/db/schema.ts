@@ -61,6 +61,21 @@ export interface ApiKeysTable {
   /** For a deprecated key: its expiry before rotation, restored by a rollback. */
   expires_at_before_rotation: number | null;
   last_used_at: number | null;
+  /** When the key.expiring event was sent (once per key). */
+  expiry_warned_at?: number | null;
+  /** When the key.expired event was sent (once per key). */
+  expiry_noticed_at?: number | null;
+}
+
+/** Leases of scheduled jobs: one instance runs a job at a time, and not twice per interval. */
+export interface JobRunsTable {
+  name: string;
+  holder: string | null;
+  lease_until: number;
+  last_started_at: number | null;
+  last_finished_at: number | null;
+  /** JSON summary of the last run. */
+  last_result: string | null;
 }
 
 export interface AuditLogTable {
@@ -165,33 +180,6 @@ export interface OAuthDpopProofsTable {
   expires_at: number;
 }
 
-/** A principal's TOTP second factor (step-up); one per principal. */
-export interface TotpEnrolmentsTable {
-  principal_id: string;
-  /** The TOTP secret, AES-256-GCM under the master key (context `totp:<principalId>`). */
-  secret_enc: string;
-  /** `pending` until a first code confirms it, then `active`. */
-  status: "pending" | "active";
-  created_at: number;
-  activated_at: number | null;
-  /** The last accepted time step: a code of this step or an earlier one is a replay. */
-  last_step: number | null;
-  last_used_at: number | null;
-}
-
-/** Single-use recovery codes of a TOTP enrolment: SHA-256 only. */
-export interface TotpRecoveryCodesTable {
-  principal_id: string;
-  code_hash: string;
-  used_at: number | null;
-}
-
-/** Recent wrong or replayed second-factor codes of a principal: the rate limit's window. */
-export interface StepUpFailuresTable {
-  principal_id: string;
-  at: number;
-}
-
 /** An emergency rotation campaign (see campaigns/). */
 export type CampaignStatus = "draft" | "executed" | "finalized" | "rolled_back";
 
@@ -242,6 +230,33 @@ export interface CampaignExportsTable {
   consumed_by: string | null;
 }
 
+/** A principal's TOTP second factor (step-up); one per principal. */
+export interface TotpEnrolmentsTable {
+  principal_id: string;
+  /** The TOTP secret, AES-256-GCM under the master key (context `totp:<principalId>`). */
+  secret_enc: string;
+  /** `pending` until a first code confirms it, then `active`. */
+  status: "pending" | "active";
+  created_at: number;
+  activated_at: number | null;
+  /** The last accepted time step: a code of this step or an earlier one is a replay. */
+  last_step: number | null;
+  last_used_at: number | null;
+}
+
+/** Single-use recovery codes of a TOTP enrolment: SHA-256 only. */
+export interface TotpRecoveryCodesTable {
+  principal_id: string;
+  code_hash: string;
+  used_at: number | null;
+}
+
+/** Recent wrong or replayed second-factor codes of a principal: the rate limit's window. */
+export interface StepUpFailuresTable {
+  principal_id: string;
+  at: number;
+}
+
 export interface Schema {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
@@ -252,6 +267,7 @@ export interface Schema {
   audit_log: AuditLogTable;
   change_log: ChangeLogTable;
   sequences: SequencesTable;
+  job_runs: JobRunsTable;
   oauth_signing_keys: OAuthSigningKeysTable;
   oauth_grant_families: OAuthGrantFamiliesTable;
   oauth_refresh_tokens: OAuthRefreshTokensTable;

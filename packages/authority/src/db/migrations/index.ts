@@ -7,17 +7,21 @@ import type { Migration, MigrationProvider } from "kysely";
 import { coreMigration } from "./0001_core.js";
 import { verifiersMigration } from "./0002_verifiers.js";
 import { oauthMigration } from "./0003_oauth.js";
+import { stepUpMigration } from "./0004_stepup.js";
 import { webhooksMigration } from "./0005_webhooks.js";
 import { campaignsMigration } from "./0006_campaigns.js";
-import { stepUpMigration } from "./0004_stepup.js";
+import { expiryMigration } from "./0007_expiry.js";
+import { revocationSpeedMigration } from "./0008_revocation_speed.js";
 
 const migrations: Record<string, Migration> = {
   "0001_core": coreMigration,
+  "0007_expiry": expiryMigration,
+  "0008_revocation_speed": revocationSpeedMigration,
   "0002_verifiers": verifiersMigration,
   "0003_oauth": oauthMigration,
+  "0004_stepup": stepUpMigration,
   "0005_webhooks": webhooksMigration,
   "0006_campaigns": campaignsMigration,
-  "0004_stepup": stepUpMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,25 +1,28 @@
 /** Every endpoint, registered in one explicit list. */
 import type { RouteModule } from "../route.js";
 import { listAuditRoute } from "./audit.list.js";
-import { campaignKeysRoute } from "./campaigns.keys.js";
 import { createCampaignRoute } from "./campaigns.create.js";
 import { dryRunCampaignRoute } from "./campaigns.dry-run.js";
 import { executeCampaignRoute } from "./campaigns.execute.js";
 import { exportCampaignRoute } from "./campaigns.export.js";
 import { finalizeCampaignRoute } from "./campaigns.finalize.js";
+import { campaignKeysRoute } from "./campaigns.keys.js";
 import { listCampaignsRoute } from "./campaigns.list.js";
 import { rollbackCampaignRoute } from "./campaigns.rollback.js";
 import { showCampaignRoute } from "./campaigns.show.js";
 import { feedRoute } from "./feed.js";
 import { healthRoute } from "./health.js";
+import { listJobsRoute } from "./jobs.list.js";
+import { runJobRoute } from "./jobs.run.js";
 import { issueKeyRoute } from "./keys.issue.js";
 import { listKeysRoute } from "./keys.list.js";
-import { checkLeaksRoute } from "./leaks.check.js";
-import { reportLeaksRoute } from "./leaks.report.js";
 import { revokeKeyRoute } from "./keys.revoke.js";
 import { rollbackKeyRoute } from "./keys.rollback.js";
 import { rotateKeyRoute } from "./keys.rotate.js";
 import { showKeyRoute } from "./keys.show.js";
+import { sweepUnusedRoute } from "./keys.sweep.js";
+import { checkLeaksRoute } from "./leaks.check.js";
+import { reportLeaksRoute } from "./leaks.report.js";
 import { metricsRoute } from "./metrics.js";
 import { introspectRoute } from "./oauth.introspect.js";
 import { revokeTokenRoute } from "./oauth.revoke.js";
@@ -29,8 +32,10 @@ import { createPrincipalRoute } from "./principals.create.js";
 import { disablePrincipalRoute } from "./principals.disable.js";
 import { listPrincipalsRoute } from "./principals.list.js";
 import { showPrincipalRoute } from "./principals.show.js";
+import { updatePrincipalRoute } from "./principals.update.js";
 import { showReceiptRoute } from "./receipts.show.js";
 import { revokeBySelectorRoute } from "./revocations.create.js";
+import { scimUsersRoute } from "./scim.users.js";
 import { listSigningKeysRoute } from "./signing-keys.list.js";
 import { retireSigningKeyRoute } from "./signing-keys.retire.js";
 import { rotateSigningKeyRoute } from "./signing-keys.rotate.js";
@@ -38,8 +43,6 @@ import { activateTotpRoute } from "./totp.activate.js";
 import { enrolTotpRoute } from "./totp.enrol.js";
 import { removeTotpRoute } from "./totp.remove.js";
 import { totpStatusRoute } from "./totp.status.js";
-import { jwksRoute } from "./wellknown.jwks.js";
-import { authorizationServerMetadataRoute } from "./wellknown.oauth-authorization-server.js";
 import { verifierAcksRoute } from "./verifiers.acks.js";
 import { listVerifiersRoute } from "./verifiers.list.js";
 import { verifierUsageRoute } from "./verifiers.usage.js";
@@ -50,6 +53,8 @@ import { listWebhooksRoute } from "./webhooks.list.js";
 import { rotateWebhookSecretRoute } from "./webhooks.rotate-secret.js";
 import { testWebhookRoute } from "./webhooks.send-test.js";
 import { showWebhookRoute } from "./webhooks.show.js";
+import { jwksRoute } from "./wellknown.jwks.js";
+import { authorizationServerMetadataRoute } from "./wellknown.oauth-authorization-server.js";
 
 export const routes: RouteModule[] = [
   healthRoute,
@@ -67,6 +72,8 @@ export const routes: RouteModule[] = [
   listPrincipalsRoute,
   showPrincipalRoute,
   disablePrincipalRoute,
+  updatePrincipalRoute,
+  scimUsersRoute,
   issueKeyRoute,
   listKeysRoute,
   showKeyRoute,
@@ -88,6 +95,9 @@ export const routes: RouteModule[] = [
   totpStatusRoute,
   removeTotpRoute,
   listAuditRoute,
+  listJobsRoute,
+  runJobRoute,
+  sweepUnusedRoute,
   checkLeaksRoute,
   reportLeaksRoute,
   feedRoute,
