@@ -31,6 +31,22 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+const spawned = new Set<ChildProcess>();
+
+/** SIGKILLs every authority process still running (afterEach: even one whose start timed out). */
+export async function killAllChildren(): Promise<void> {
+  await Promise.all(
+    [...spawned].map(async (child) => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGKILL");
+        await exited;
+      }
+      spawned.delete(child);
+    }),
+  );
+}
+
 export interface ChildAuthority {
   url: string;
   process: ChildProcess;
@@ -44,6 +60,8 @@ export async function startChild(databaseUrl: string, port: number): Promise<Chi
     env: { ...process.env, TESSERA_LOG_LEVEL: "warn" },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  spawned.add(child);
+  child.once("exit", () => spawned.delete(child));
   let output = "";
   await new Promise<void>((resolve, reject) => {
     const timeout = setTimeout(() => reject(new Error(`authority did not start: ${output}`)), 30_000);

@@ -15,7 +15,7 @@ import { loadConfig } from "../../src/config.js";
 import { ADMIN_SCOPES } from "../../src/domain/scopes.js";
 import { systemActor } from "../../src/services/bootstrap.js";
 import { createTestStore, describeEachStore, type TestStore } from "../stores.js";
-import { buildDist, type ChildAuthority, freePort, startChild } from "./child-authority.js";
+import { buildDist, type ChildAuthority, freePort, killAllChildren, startChild } from "./child-authority.js";
 import { createFeedFixture, eventually, type FeedFixture } from "./fixture.js";
 
 const STALENESS_MS = 1000;
@@ -75,6 +75,7 @@ describeEachStore("faults", (kind) => {
     await Promise.all(verifiers.splice(0).map((v) => v.close()));
     await child?.kill();
     child = undefined;
+    await killAllChildren();
     await offline.close();
     await store.drop();
   });
