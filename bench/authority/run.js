@@ -3,6 +3,8 @@
 //   - introspection requests per second over HTTP, beside GET /healthz on the same server;
 //   - revoke-by-selector of 100,000 keys, beside a bare UPDATE of 100,000 rows.
 // Loopback only, bounded in time, cleans up after itself.
+
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,13 +12,15 @@ import autocannon from "autocannon";
 import pg from "pg";
 import { loadConfig, startAuthority } from "../../packages/authority/dist/index.js";
 import { base32Decode, totp } from "../../packages/authority/dist/stepup/totp.js";
-import { generateToken, hashToken, displayStart } from "../../packages/verifier/dist/index.js";
-import { randomBytes } from "node:crypto";
+import { displayStart, generateToken, hashToken } from "../../packages/verifier/dist/index.js";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const CONNECTIONS = 10;
 const SELECTOR_KEYS = Number(process.env.BENCH_SELECTOR_KEYS ?? 100_000);
-const PG_URL = process.env.TESSERA_BENCH_POSTGRES_URL ?? process.env.TESSERA_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const PG_URL =
+  process.env.TESSERA_BENCH_POSTGRES_URL ??
+  process.env.TESSERA_TEST_POSTGRES_URL ??
+  "postgres://postgres@127.0.0.1:5432/test";
 const rng = (n) => new Uint8Array(randomBytes(n));
 
 async function load(url, opts) {
@@ -173,7 +177,9 @@ async function benchStore(kind) {
     );
     // Revoking 100,000 keys is above the step-up threshold: the bench's admin enrols TOTP
     // through the API, as an operator would, and sends a code with the revocation.
-    const enrolment = await (await fetch(`${url}/v1/me/totp`, { method: "POST", headers: { authorization: `Bearer ${root}` } })).json();
+    const enrolment = await (
+      await fetch(`${url}/v1/me/totp`, { method: "POST", headers: { authorization: `Bearer ${root}` } })
+    ).json();
     const totpSecret = base32Decode(enrolment.secret);
     const activated = await fetch(`${url}/v1/me/totp/activate`, {
       method: "POST",
@@ -198,7 +204,8 @@ async function benchStore(kind) {
     });
     const body = await response.json();
     const revokeMs = performance.now() - revokeStart;
-    if (body.revoked !== SELECTOR_KEYS) throw new Error(`expected ${SELECTOR_KEYS} revoked, got ${JSON.stringify(body).slice(0, 200)}`);
+    if (body.revoked !== SELECTOR_KEYS)
+      throw new Error(`expected ${SELECTOR_KEYS} revoked, got ${JSON.stringify(body).slice(0, 200)}`);
     const bareStart = performance.now();
     await db
       .updateTable("api_keys")

@@ -119,7 +119,7 @@ describe.each(Object.entries(frameworks))("%s middleware", (_name, start) => {
     const invalid = await get(`Bearer ${fakeKey().secret}`);
     expect(invalid.status).toBe(401);
     expect(invalid.headers.get("www-authenticate")).toBe('Bearer realm="tessera", error="invalid_token"');
-    expect((await invalid.json()).error).toBe("invalid_token");
+    expect(((await invalid.json()) as { error: string }).error).toBe("invalid_token");
     const garbage = await get("Bearer \u00ff\u00fe");
     expect(garbage.status).toBe(401);
   });

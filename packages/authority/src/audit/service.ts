@@ -106,7 +106,9 @@ export function createAuditService(db: Kysely<Schema>, clock: Clock) {
   }
 
   /** Verifies the stored chain, and that the last record is the head the database recorded. */
-  async function verify(expectedHead?: string): Promise<ChainVerification & { anchor: { seq: number; hash: string } | null }> {
+  async function verify(
+    expectedHead?: string,
+  ): Promise<ChainVerification & { anchor: { seq: number; hash: string } | null }> {
     // Records deleted by audit retention leave an anchor: the chain must continue from it.
     const anchorRow = await db
       .selectFrom("sequences")

@@ -3,7 +3,6 @@
  * finalize (refused while old keys are in use), rollback (also after replacements were partly
  * used), export files, and bad input that changes nothing. On SQLite and PostgreSQL.
  */
-import { hashToken } from "@tessera/verifier";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { parseLifetimePolicies } from "../../src/domain/lifetime-policy.js";
 import type { TesseraError } from "../../src/errors.js";

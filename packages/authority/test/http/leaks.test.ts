@@ -66,7 +66,9 @@ describeEachStore("leak reports", (kind) => {
     await h.close();
     h = await createHttpHarness(kind, { leakAction: "deprecate", leakDeprecateWithinMs: 60_000 });
     const k = await h.key(["a"]);
-    const response = await h.call("POST", "/v1/leaks", { body: { leaks: [{ token: k.secret, location: "ci.log:1:1" }] } });
+    const response = await h.call("POST", "/v1/leaks", {
+      body: { leaks: [{ token: k.secret, location: "ci.log:1:1" }] },
+    });
     expect(response.json().results[0].actionTaken).toBe("deprecated");
     expect(await h.authority.keys.get(k.id)).toMatchObject({ state: "deprecated" });
     h.clock.advance(60_000);

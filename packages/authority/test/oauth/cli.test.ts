@@ -56,7 +56,14 @@ describeEachStore("tessera signing-keys", (kind) => {
     const actor = { id: rootPrincipal, scopes: new Set(["signing-keys:write"]) };
     const enrolment = await running.authority.stepUp.enrol(actor);
     await running.authority.stepUp.activate(actor, codeAt(enrolment.secret, Date.now(), -1));
-    const withoutOtp = await tessera("signing-keys", "retire", first?.kid as string, "--reason", "exposed", "--emergency");
+    const withoutOtp = await tessera(
+      "signing-keys",
+      "retire",
+      first?.kid as string,
+      "--reason",
+      "exposed",
+      "--emergency",
+    );
     expect(withoutOtp.code).toBe(1);
     expect(withoutOtp.out).toContain("--otp");
     const retired = await tessera(

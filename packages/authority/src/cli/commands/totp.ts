@@ -4,7 +4,10 @@ import type { CommandContext } from "../context.js";
 import { block, json } from "../output.js";
 
 function showStatus(ctx: CommandContext, status: TotpStatus): void {
-  if (ctx.globals().json) return ctx.io.out(json(status));
+  if (ctx.globals().json) {
+    ctx.io.out(json(status));
+    return;
+  }
   ctx.io.out(
     block([
       ["status", status.status],

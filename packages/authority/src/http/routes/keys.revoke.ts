@@ -2,7 +2,7 @@ import { type Static, Type } from "@sinclair/typebox";
 import { actorOf } from "../auth.js";
 import type { RouteModule } from "../route.js";
 import { adminErrors, Id, KeySchema, Reason } from "../schemas.js";
-import { ReceiptSchema, parseWait, receiptFor, WaitQuery } from "./receipts.schema.js";
+import { parseWait, ReceiptSchema, receiptFor, WaitQuery } from "./receipts.schema.js";
 
 const Params = Type.Object({ id: Id("key") });
 const Body = Type.Object({ reason: Reason }, { additionalProperties: false });

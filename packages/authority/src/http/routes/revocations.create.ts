@@ -4,7 +4,7 @@ import { actorOf } from "../auth.js";
 import type { RouteModule } from "../route.js";
 import { timeParam } from "../route.js";
 import { adminErrors, ErrorResponse, Reason } from "../schemas.js";
-import { ReceiptSchema, parseWait, receiptFor, WaitQuery } from "./receipts.schema.js";
+import { parseWait, ReceiptSchema, receiptFor, WaitQuery } from "./receipts.schema.js";
 
 const Body = Type.Object(
   {

@@ -1,8 +1,8 @@
 import { type Static, Type } from "@sinclair/typebox";
+import { StepUpSchema } from "../../stepup/schema.js";
 import { actorOf } from "../auth.js";
 import type { RouteModule } from "../route.js";
 import { adminErrors, Reason } from "../schemas.js";
-import { StepUpSchema } from "../../stepup/schema.js";
 import { Kid } from "./signing-keys.schema.js";
 
 const Params = Type.Object({ kid: Kid });
