@@ -19,6 +19,9 @@ export interface RunningAuthority {
   close(): Promise<void>;
 }
 
+/** How long requests in flight may take to finish when the authority shuts down. */
+export const SHUTDOWN_GRACE_MS = 5000;
+
 export async function startAuthority(
   config: TesseraConfig,
   options: { logger?: FastifyServerOptions["logger"]; clock?: Clock } = {},
@@ -43,7 +46,14 @@ export async function startAuthority(
       async close() {
         if (closed) return;
         closed = true;
-        await app.close();
+        // Graceful, but bounded: requests in flight get a few seconds to finish, then every
+        // connection still open is cut, so a stuck client can never hold shutdown (or SIGTERM) hostage.
+        const force = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(force);
+        }
         await authority.close();
       },
     };

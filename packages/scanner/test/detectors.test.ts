@@ -168,7 +168,8 @@ describe("third-party detectors", () => {
 
 describe("generic detector", () => {
   it("fires on high-entropy assignments", () => {
-    const value = `${random62(24)}`;
+    // A fixed value: a random one now and then contains a stop word ("todo", "test") and rightly stays quiet.
+    const value = "q8ZxN3vLk2PwR7tYbM4cH9sJ";
     expect(ids(`const apiKey = "${value}1";`)).toEqual(["generic"]);
     expect(ids(`"client_secret": "${value}9",`)).toEqual(["generic"]);
     expect(ids(`SESSION_SECRET=${value}7\n`)).toEqual(["generic"]);
