@@ -5,62 +5,21 @@
 // Loopback only, bounded in time, cleans up after itself.
 
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import autocannon from "autocannon";
-import pg from "pg";
 import { loadConfig, startAuthority } from "../../packages/authority/dist/index.js";
 import { base32Decode, totp } from "../../packages/authority/dist/stepup/totp.js";
 import { displayStart, generateToken, hashToken } from "../../packages/verifier/dist/index.js";
+import { createStore as createBenchStore, PG_URL, postgresAvailable } from "../lib/stores.js";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const CONNECTIONS = 10;
 const SELECTOR_KEYS = Number(process.env.BENCH_SELECTOR_KEYS ?? 100_000);
-const PG_URL =
-  process.env.TESSERA_BENCH_POSTGRES_URL ??
-  process.env.TESSERA_TEST_POSTGRES_URL ??
-  "postgres://postgres@127.0.0.1:5432/test";
 const rng = (n) => new Uint8Array(randomBytes(n));
 
 async function load(url, opts) {
   const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, ...opts });
   const errors = result.non2xx + result.errors + result.timeouts;
   return { rps: result.requests.average, p99: result.latency.p99, errors };
-}
-
-async function postgresAvailable() {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function createStore(kind) {
-  if (kind === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "tessera-bench-"));
-    return { url: join(dir, "bench.db"), drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  const name = `tessera_bench_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
 }
 
 /** Inserts `count` active keys for `principalId` directly (benchmark fixtures, not API calls). */
@@ -99,7 +58,7 @@ async function seedKeys(db, principalId, count, prefix) {
 }
 
 async function benchStore(kind) {
-  const store = await createStore(kind);
+  const store = await createBenchStore(kind, "bench-authority");
   const running = await startAuthority(loadConfig({}, { databaseUrl: store.url, port: 0, logLevel: "warn" }), {
     logger: false,
   });

@@ -9,58 +9,17 @@
 //   - finalize  vs. a bare UPDATE revoking as many rows;
 // Loopback only; cleans up after itself.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
-import pg from "pg";
 import { createAuthority, loadConfig } from "../../packages/authority/dist/index.js";
 import { displayStart, generateToken, hashToken } from "../../packages/verifier/dist/index.js";
+import { createStore as createBenchStore, PG_URL, postgresAvailable } from "../lib/stores.js";
 
 const KEYS = Number(process.env.BENCH_CAMPAIGN_KEYS ?? 10_000);
 const SINGLE = Number(process.env.BENCH_SINGLE_ROTATIONS ?? 500);
 const OWNERS = 10;
 const PRINCIPALS = 100;
-const PG_URL =
-  process.env.TESSERA_BENCH_POSTGRES_URL ??
-  process.env.TESSERA_TEST_POSTGRES_URL ??
-  "postgres://postgres@127.0.0.1:5432/test";
 const rng = (n) => new Uint8Array(randomBytes(n));
 const system = { id: "system:bench", scopes: new Set(["keys:read", "keys:write", "keys:revoke", "principals:write"]) };
-
-async function postgresAvailable() {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function createStore(kind) {
-  if (kind === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "tessera-bench-campaigns-"));
-    return { url: join(dir, "bench.db"), drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  const name = `tessera_bench_cmp_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
 
 function keyRow(id, principalId, scope, now) {
   const secret = generateToken("tsk", rng);
@@ -104,7 +63,7 @@ async function timed(fn) {
 }
 
 async function benchStore(kind) {
-  const store = await createStore(kind);
+  const store = await createBenchStore(kind, "bench-campaigns");
   const config = loadConfig({}, { databaseUrl: store.url, logLevel: "warn", jobsIntervalMs: 0 });
   const authority = await createAuthority({ config });
   const db = authority.database.db;

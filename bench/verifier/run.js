@@ -10,24 +10,18 @@
 // Loopback only, bounded, cleans up its temp files and child processes.
 import { fork } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import pg from "pg";
 import { loadConfig, openDatabase, startAuthority } from "../../packages/authority/dist/index.js";
 import { createVerifier, displayStart, generateToken, hashToken } from "../../packages/verifier/dist/index.js";
+import { createStore as createBenchStore, postgresAvailable } from "../lib/stores.js";
 
 const VERIFIERS = Number(process.env.BENCH_VERIFIERS ?? 100);
 const PER_PROCESS = 25;
 const REVOCATIONS = Number(process.env.BENCH_REVOCATIONS ?? 50);
 const SELECTOR_KEYS = Number(process.env.BENCH_SELECTOR_KEYS ?? 100_000);
 const MEMORY_KEYS = Number(process.env.BENCH_MEMORY_KEYS ?? 1_000_000);
-const PG_URL =
-  process.env.TESSERA_BENCH_POSTGRES_URL ??
-  process.env.TESSERA_TEST_POSTGRES_URL ??
-  "postgres://postgres@127.0.0.1:5432/test";
 const here = fileURLToPath(new URL(".", import.meta.url));
 const rng = (n) => new Uint8Array(randomBytes(n));
 const now = () => performance.timeOrigin + performance.now();
@@ -44,42 +38,8 @@ const percentile = (values, p) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 };
 
-async function postgresAvailable() {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function createStore(kind) {
-  if (kind === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "tessera-bench-verifier-"));
-    return { url: join(dir, "bench.db"), drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  const name = `tessera_bench_v_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
-
 async function start(kind, seed) {
-  const store = await createStore(kind);
+  const store = await createBenchStore(kind, "bench-verifier");
   const seeded = seed ? await seed(store.url) : undefined;
   const config = loadConfig(
     { TESSERA_STEPUP_SELECTOR_THRESHOLD: "1000000000" },
