@@ -7,7 +7,7 @@ import { runUnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
 import type { ServiceContext } from "../services/context.js";
-import { decodeCursor, encodeCursor, type Page, pageSize } from "../services/pagination.js";
+import { type Page, pageNewestFirst } from "../services/pagination.js";
 import { normalizeEventPatterns, SECRET_EVENT_TYPE, TEST_EVENT_TYPE } from "./events.js";
 import { endpointSecretContext, newEndpointId, newEventId, newSigningSecret } from "./ids.js";
 import { lockCursor, newDeliveryRow } from "./outbox.js";
@@ -116,27 +116,11 @@ export function createWebhookEndpoints(ctx: ServiceContext, onQueued: () => void
   }
 
   async function list(filter: WebhookFilter = {}): Promise<Page<WebhookView>> {
-    const limit = pageSize(filter.limit);
     let query = db.selectFrom("webhook_endpoints").selectAll();
     if (filter.owner !== undefined) query = query.where("owner", "=", filter.owner);
     if (filter.status !== undefined) query = query.where("status", "=", filter.status);
-    if (filter.cursor !== undefined) {
-      const c = decodeCursor(filter.cursor);
-      query = query.where((eb) =>
-        eb.or([eb("created_at", "<", c.at), eb.and([eb("created_at", "=", c.at), eb("id", "<", c.id)])]),
-      );
-    }
-    const rows = await query
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(limit + 1)
-      .execute();
     const now = clock.now();
-    const last = rows.length > limit ? rows[limit - 1] : undefined;
-    return {
-      items: rows.slice(0, limit).map((r) => toWebhookView(r, now)),
-      nextCursor: last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
-    };
+    return pageNewestFirst(query, filter, (r) => toWebhookView(r, now));
   }
 
   /**
@@ -240,43 +224,27 @@ export function createWebhookEndpoints(ctx: ServiceContext, onQueued: () => void
 
   async function deliveries(id: string, filter: DeliveryFilter = {}): Promise<Page<DeliveryView>> {
     await row(id);
-    const limit = pageSize(filter.limit);
     let query = db.selectFrom("webhook_deliveries").selectAll().where("endpoint_id", "=", id);
     if (filter.status !== undefined) query = query.where("status", "=", filter.status);
-    if (filter.cursor !== undefined) {
-      const c = decodeCursor(filter.cursor);
-      query = query.where((eb) =>
-        eb.or([eb("created_at", "<", c.at), eb.and([eb("created_at", "=", c.at), eb("id", "<", c.id)])]),
-      );
-    }
-    const rows = await query
-      .orderBy("created_at", "desc")
-      .orderBy("id", "desc")
-      .limit(limit + 1)
-      .execute();
-    const page = rows.slice(0, limit);
+    const page = await pageNewestFirst(query, filter, (r) => r);
+    const ids = page.items.map((r) => r.id);
     const attempts =
-      page.length === 0
+      ids.length === 0
         ? []
         : await db
             .selectFrom("webhook_delivery_attempts")
             .selectAll()
-            .where(
-              "delivery_id",
-              "in",
-              page.map((r) => r.id),
-            )
+            .where("delivery_id", "in", ids)
             .orderBy("attempt")
             .execute();
-    const last = rows.length > limit ? rows[limit - 1] : undefined;
     return {
-      items: page.map((r) =>
+      items: page.items.map((r) =>
         toDeliveryView(
           r,
           attempts.filter((a) => a.delivery_id === r.id),
         ),
       ),
-      nextCursor: last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
+      nextCursor: page.nextCursor,
     };
   }
 
