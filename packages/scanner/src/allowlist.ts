@@ -4,7 +4,8 @@
  * @module
  */
 
-import ignore from "ignore";
+import { createRequire } from "node:module";
+import type { Ignore } from "ignore";
 import type { ScanConfig } from "./config.js";
 import type { InternalFinding } from "./types.js";
 
@@ -23,7 +24,9 @@ export function createAllowlist(
   config: ScanConfig["allowlist"] = {},
   relativePathOf: (file: string) => string = (f) => f,
 ): Allowlist {
-  const paths = ignore().add(config.paths ?? []);
+  // Loaded only when there are path globs: most scans have none, and loading the module is a
+  // noticeable part of the CLI's start-up.
+  const paths = config.paths !== undefined && config.paths.length > 0 ? loadIgnore()().add(config.paths) : null;
   const patterns = (config.patterns ?? []).map((p) => new RegExp(p));
   const fingerprints = new Set(config.fingerprints ?? []);
   return {
@@ -36,11 +39,16 @@ export function createAllowlist(
         !relativePath.startsWith("..") &&
         !relativePath.startsWith("<")
       ) {
-        if (paths.ignores(relativePath)) return "path";
+        if (paths?.ignores(relativePath)) return "path";
       }
       if (patterns.some((p) => p.test(finding.secret))) return "pattern";
       if (fingerprints.has(finding.fingerprint) || fingerprints.has(finding.locationFingerprint)) return "fingerprint";
       return null;
     },
   };
+}
+
+/** The `ignore` factory (a CommonJS module), loaded on first use. */
+function loadIgnore(): () => Ignore {
+  return createRequire(import.meta.url)("ignore") as () => Ignore;
 }

@@ -8,22 +8,18 @@ import { existsSync, lstatSync, realpathSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { createAllowlist } from "./allowlist.js";
-import { readBaseline, writeBaseline } from "./baseline.js";
 import { DEFAULT_CHUNK_SIZE, DEFAULT_OVERLAP } from "./chunked.js";
 import { loadConfig, type ScanConfig } from "./config.js";
 import { selectDetectors, TESSERA_DETECTOR_ID } from "./detectors/index.js";
 import { createEngine, type Engine } from "./engine.js";
 import { ScanError } from "./errors.js";
-import { createAuthorityClient, type LeakReport } from "./remediation.js";
+import type { LeakReport } from "./remediation.js";
 import { emptyStats, type ScanStats } from "./report/stats.js";
 import { scanFilesInParallel } from "./sources/file-pool.js";
 import { listFiles } from "./sources/files.js";
-import { existingObjects, resolveTips, scanHistory } from "./sources/git.js";
-import { git, repositoryRoot } from "./sources/git-command.js";
-import { scanStaged } from "./sources/staged.js";
-import { scanStream } from "./sources/stdin.js";
-import { readState, updateRepository, writeState } from "./state.js";
 import type { Detector, Finding, InternalFinding } from "./types.js";
+
+type GitCommand = typeof import("./sources/git-command.js").git;
 
 /** Default size above which files are skipped: 10 MB. */
 export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
@@ -108,7 +104,12 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   const maxFileSize = options.maxFileSize ?? config.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const overlap = options.overlap ?? DEFAULT_OVERLAP;
-  const baseline = options.baseline !== undefined ? readBaseline(options.baseline) : null;
+  // Modules that a scan of files without a baseline or an authority does not need are loaded on
+  // demand: loading them is a noticeable part of the CLI's start-up.
+  const baselines =
+    options.baseline !== undefined || options.writeBaseline !== undefined ? await import("./baseline.js") : null;
+  const baseline =
+    options.baseline !== undefined && baselines !== null ? baselines.readBaseline(options.baseline) : null;
   const raw: InternalFinding[] = [];
   let stateUpdate: (() => void) | null = null;
   const source = options.source;
@@ -148,6 +149,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     stats.workers = usage.workers;
     stats.workerFiles = usage.workerFiles;
   } else if (source.kind === "stdin") {
+    const { scanStream } = await import("./sources/stdin.js");
     const result = await scanStream(engine, source.stream, {
       chunkSize,
       overlap,
@@ -157,13 +159,16 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     stats.bytes = result.bytes;
     raw.push(...result.findings);
   } else if (source.kind === "git") {
+    const { git, repositoryRoot } = await import("./sources/git-command.js");
+    const { existingObjects, resolveTips, scanHistory } = await import("./sources/git.js");
+    const { readState, updateRepository, writeState } = await import("./state.js");
     const repo = await repositoryRoot(source.repo);
     let exclude: string[] = [];
     let stateKey: string | null = null;
     let state = null;
     if (options.statePath !== undefined) {
       state = readState(options.statePath);
-      stateKey = await repositoryKey(repo);
+      stateKey = await repositoryKey(repo, git);
       const previous = state.repositories[stateKey];
       exclude = await existingObjects(repo, previous?.tips ?? []);
       stats.incremental = { since: previous?.lastCommit ?? null, newCommits: 0 };
@@ -201,6 +206,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       stateUpdate = () => writeState(statePath, updateRepository(current, key, head, tips));
     }
   } else {
+    const { repositoryRoot } = await import("./sources/git-command.js");
+    const { scanStaged } = await import("./sources/staged.js");
     const repo = await repositoryRoot(source.repo);
     const staged = await scanStaged(engine, { repo, maxFileSize, onFinding: (f) => raw.push(f) });
     Object.assign(stats, {
@@ -223,7 +230,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     else stats.suppressed[reason]++;
   }
   sortFindings(allowed);
-  if (options.writeBaseline !== undefined) writeBaseline(options.writeBaseline, allowed);
+  if (options.writeBaseline !== undefined) baselines?.writeBaseline(options.writeBaseline, allowed);
   const reported = baseline === null ? allowed : allowed.filter((f) => !baseline.has(f.locationFingerprint));
   stats.suppressed.baseline = allowed.length - reported.length;
 
@@ -275,6 +282,7 @@ async function remediate(
   internal: readonly InternalFinding[],
   findings: Finding[],
 ): Promise<void> {
+  const { createAuthorityClient } = await import("./remediation.js");
   const client = createAuthorityClient({
     url: authority.url,
     credential: authority.credential,
@@ -332,7 +340,10 @@ function sortFindings(findings: InternalFinding[]): void {
 }
 
 async function configRoot(source: ScanSource): Promise<string> {
-  if (source.kind === "git" || source.kind === "staged") return repositoryRoot(source.repo);
+  if (source.kind === "git" || source.kind === "staged") {
+    const { repositoryRoot } = await import("./sources/git-command.js");
+    return repositoryRoot(source.repo);
+  }
   if (source.kind === "paths" && source.paths.length > 0) {
     const first = source.paths[0] as string;
     try {
@@ -345,7 +356,7 @@ async function configRoot(source: ScanSource): Promise<string> {
 }
 
 /** The key of a repository in the state file: its origin remote when it has one, else its real path. */
-async function repositoryKey(repo: string): Promise<string> {
+async function repositoryKey(repo: string, git: GitCommand): Promise<string> {
   const remote = await git(repo, ["config", "--get", "remote.origin.url"]).then(
     (s) => s.trim(),
     () => "",
