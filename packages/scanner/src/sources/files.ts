@@ -5,7 +5,7 @@
  */
 
 import { execFile } from "node:child_process";
-import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import { type Dirent, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { promisify } from "node:util";
 import type { Ignore } from "ignore";
@@ -84,15 +84,16 @@ function walk(
   createIgnore: () => Ignore,
 ): void {
   const dir = join(root, rel);
-  let names: string[];
+  // Entries with their types (from the directory listing itself): no lstat per file.
+  let entries: Dirent[];
   try {
-    names = readdirSync(dir);
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     result.unreadable.push(dir);
     return;
   }
   let active = matchers;
-  if (matchers !== null && names.includes(".gitignore")) {
+  if (matchers !== null && entries.some((e) => e.name === ".gitignore")) {
     try {
       const rules = readFileSync(join(dir, ".gitignore"), "utf8");
       active = [...matchers, { base: rel, ignore: createIgnore().add(rules) }];
@@ -100,25 +101,20 @@ function walk(
       // An unreadable .gitignore ignores nothing.
     }
   }
-  for (const name of names.sort()) {
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const name = entry.name;
     if (name === ".git") continue;
     const childRel = rel === "" ? name : `${rel}/${name}`;
     const full = join(root, childRel);
-    let stat: ReturnType<typeof lstatSync>;
-    try {
-      stat = lstatSync(full);
-    } catch {
-      result.unreadable.push(full);
-      continue;
-    }
-    if (stat.isSymbolicLink()) {
+    if (entry.isSymbolicLink()) {
       result.symlinks++;
       continue;
     }
-    const isDir = stat.isDirectory();
+    const isDir = entry.isDirectory();
     if (active !== null && isIgnored(active, childRel, isDir)) continue;
     if (isDir) walk(root, childRel, active, result, createIgnore);
-    else if (stat.isFile()) result.files.push({ path: full, display: full });
+    else if (entry.isFile()) result.files.push({ path: full, display: full });
   }
 }
 
