@@ -193,7 +193,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         fresh: feed.isFresh(),
         appliedSequence: feed.applied,
         headSequence: feed.head,
-        keys: feed.replica?.keys.size ?? 0,
+        keys: feed.replica?.keyCount ?? 0,
         ageMs: feed.replica ? Math.round(performance.now() - feed.freshAt) : null,
         resyncs: feed.resyncs,
         usage: usage?.pending() ?? null,

@@ -151,7 +151,7 @@ export class FeedClient {
             this.resync(controller, "keys outside a snapshot");
             return;
           }
-          this.building.replica.addRows(JSON.parse(event.data));
+          this.building.replica.addChunk(JSON.parse(event.data));
           return;
         case "snapshot_end": {
           const end = JSON.parse(event.data) as { sequence: unknown };
@@ -173,7 +173,7 @@ export class FeedClient {
             this.resync(controller, "change before a snapshot");
             return;
           }
-          const change = JSON.parse(event.data) as { seq: unknown; type: unknown; at: unknown; data: unknown };
+          const change = JSON.parse(event.data) as { seq: unknown; type: unknown; data: unknown };
           if (typeof change.seq !== "number" || typeof change.type !== "string") {
             this.resync(controller, "change without seq or type");
             return;
@@ -183,7 +183,7 @@ export class FeedClient {
             this.resync(controller, `gap: applied ${this.applied}, received ${change.seq}`);
             return;
           }
-          this.replica.apply(change.type, change.data, typeof change.at === "number" ? change.at : Date.now());
+          this.replica.apply(change.type, change.data);
           this.applied = change.seq;
           if (this.applied > this.head) this.head = this.applied;
           this.fresh();

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /**
  * SHA-256 of a token, base64url-encoded (43 characters). This is the only form in which a
@@ -7,5 +7,6 @@ import { createHash } from "node:crypto";
  * must run at hash-map speed.
  */
 export function hashToken(token: string): string {
-  return createHash("sha256").update(token).digest("base64url");
+  // One-shot hash (Node >= 20.12): no Hash object per call, about twice as fast for a token.
+  return hash("sha256", token, "base64url");
 }

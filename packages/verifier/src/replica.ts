@@ -1,16 +1,16 @@
 /**
- * The verifier's in-memory replica: API keys by token hash (and an id index for revocations),
- * the revocation state of access tokens, and the authority's public signing keys. Changes are
+ * The verifier's in-memory replica: API keys (a compact table, see key-table.ts), the
+ * revocation state of access tokens, and the authority's public signing keys. Changes are
  * applied strictly in sequence order by the feed client; the replica itself does no I/O.
  * @module
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
+import { HASH_LENGTH, type KeyFields, KeyTable } from "./key-table.js";
 import type { VerifiedCredential } from "./types.js";
 
 /**
- * A key as the replica holds it, which is also the (shared, frozen) success result of every
- * verification of that key: one object per key keeps a million keys small and verification
- * allocation-free.
+ * A key as verification returns it: made (and frozen) the first time the key verifies, then
+ * shared by every later verification of it, so verification allocates nothing.
  */
 export interface KeyEntry extends VerifiedCredential {
   kind: "api_key";
@@ -39,12 +39,29 @@ export interface KeyRecordWire {
   deprecated: boolean;
 }
 
-/** A snapshot's `keys` chunk: principals and scope lists named once, rows pointing at them. */
+/**
+ * A snapshot's `keys` chunk, by column: strings and scope lists named once, keys pointing at
+ * them by index. Columns parse fast and build no object per key.
+ */
 export interface KeyChunkWire {
+  /** The principal ids and audiences of this chunk. */
   p: string[];
+  /** The scope lists of this chunk. */
   s: string[][];
-  /** `[id, hash, principal index, scopes index, audience, expiresAt, deprecated 0|1]` */
-  r: Array<[string, string, number, number, string | null, number | null, 0 | 1]>;
+  /** Key ids, separated by single spaces. */
+  i: string;
+  /** Token hashes (43-character base64url SHA-256), concatenated in key order. */
+  h: string;
+  /** Per key: index of its principal id in `p`. */
+  pi: number[];
+  /** Per key: index of its scope list in `s`. */
+  si: number[];
+  /** Per key: index of its audience in `p`, -1 for none (absent: no key of the chunk has one). */
+  a?: number[];
+  /** Per key: expiry in epoch ms, 0 for none. */
+  e: number[];
+  /** Positions (in key order) of the deprecated keys (absent: none). */
+  d?: number[];
 }
 
 export interface SigningKeyWire {
@@ -83,12 +100,8 @@ function algsFor(jwk: Record<string, unknown>): Set<string> {
 }
 
 export class Replica {
-  /** token hash -> key */
-  readonly keys = new Map<string, KeyEntry>();
-  /** key id -> token hash */
-  readonly hashById = new Map<string, string>();
-  /** token hash of keys revoked while connected -> revocation time, so they report `revoked`, not `unknown`. */
-  readonly revokedHashes = new Map<string, number>();
+  /** API keys, and keys revoked while connected (so that they report `revoked`, not `unknown`). */
+  private readonly table: KeyTable;
   readonly signingKeys = new Map<string, SigningKeyEntry>();
   /** jti -> exp (epoch s) */
   readonly revokedJtis = new Map<string, number>();
@@ -96,100 +109,153 @@ export class Replica {
   readonly revokedFamilies = new Map<string, number>();
   /** principal id -> cutoff (epoch s): its tokens issued before are revoked */
   readonly principalCutoffs = new Map<string, number>();
-  private readonly scopeLists = new Map<string, readonly string[]>();
-  private readonly principalIds = new Map<string, string>();
-  private readonly maxRevokedHashes: number;
+  /** Principal ids and audiences, each held once, named by index in the table. */
+  private readonly strings: string[] = [];
+  private readonly stringIndex = new Map<string, number>();
+  /** Scope lists, each one frozen array shared by every key holding exactly those scopes. */
+  private readonly scopeLists: Array<readonly string[]> = [];
+  private readonly scopeIndex = new Map<string, number>();
+  /** Reused for every put: no allocation per key. */
+  private readonly fields: KeyFields = { principal: 0, scopes: 0, audience: -1, expiresAt: 0, deprecated: false };
 
-  constructor(options: { maxRevokedHashes?: number } = {}) {
-    this.maxRevokedHashes = options.maxRevokedHashes ?? 1_000_000;
+  /** `maxRevoked`: how many revoked keys are remembered as revoked (the oldest are forgotten). */
+  constructor(options: { maxRevoked?: number } = {}) {
+    this.table = new KeyTable(options.maxRevoked ?? 1_000_000);
   }
 
-  /** Shares one frozen array between every key with the same scopes (memory: 1M keys, a few lists). */
-  private scopes(list: unknown): readonly string[] {
+  /** Keys that verify (active or deprecated; expiry is checked at verification). */
+  get keyCount(): number {
+    return this.table.size;
+  }
+
+  /** The key whose token hashes to `hash` (base64url SHA-256), `"revoked"`, or undefined. */
+  lookupKey(hash: string): KeyEntry | "revoked" | undefined {
+    const record = this.table.find(hash);
+    if (record < 0) return undefined;
+    if (this.table.isRevoked(record)) return "revoked";
+    const known = this.table.cachedValue(record) as KeyEntry | undefined;
+    return known ?? this.entry(record);
+  }
+
+  private entry(record: number): KeyEntry {
+    const t = this.table;
+    const audienceIndex = t.audience(record);
+    const expiresAt = t.expiresAt(record);
+    const base = {
+      ok: true as const,
+      principalId: this.strings[t.principal(record)] as string,
+      scopes: this.scopeLists[t.scopes(record)] as readonly string[],
+      keyId: t.keyId(record),
+      kind: "api_key" as const,
+    };
+    const entry: KeyEntry = t.isDeprecated(record)
+      ? { ...base, deprecated: true, audience: null, expiresAt: null }
+      : { ...base, audience: null, expiresAt: null };
+    entry.audience = audienceIndex < 0 ? null : (this.strings[audienceIndex] as string);
+    entry.expiresAt = expiresAt === 0 ? null : expiresAt;
+    Object.freeze(entry);
+    t.cache(record, entry);
+    return entry;
+  }
+
+  private intern(text: unknown): number {
+    if (!isString(text)) fail("principal ids and audiences must be strings");
+    let index = this.stringIndex.get(text);
+    if (index === undefined) {
+      index = this.strings.push(text) - 1;
+      this.stringIndex.set(text, index);
+    }
+    return index;
+  }
+
+  private scopes(list: unknown): number {
     if (!Array.isArray(list) || !list.every(isString)) fail("scopes must be an array of strings");
     const id = list.join(" ");
-    let shared = this.scopeLists.get(id);
-    if (!shared) {
-      shared = Object.freeze([...list]);
-      this.scopeLists.set(id, shared);
+    let index = this.scopeIndex.get(id);
+    if (index === undefined) {
+      index = this.scopeLists.push(Object.freeze([...list])) - 1;
+      this.scopeIndex.set(id, index);
     }
-    return shared;
-  }
-
-  /** One string per principal id, however many keys it holds. */
-  private principal(id: string): string {
-    const shared = this.principalIds.get(id);
-    if (shared !== undefined) return shared;
-    this.principalIds.set(id, id);
-    return id;
-  }
-
-  private putKey(
-    id: unknown,
-    hash: unknown,
-    principalId: unknown,
-    scopes: readonly string[],
-    audience: unknown,
-    expiresAt: unknown,
-    deprecated: boolean,
-  ): void {
-    if (!isString(id) || !isString(hash) || !isString(principalId)) fail("key record: id, hash, principalId");
-    if (!(audience === null || isString(audience)) || !isTime(expiresAt)) fail("key record: audience, expiresAt");
-    const entry: KeyEntry = deprecated
-      ? {
-          ok: true,
-          principalId: this.principal(principalId),
-          scopes,
-          keyId: id,
-          kind: "api_key",
-          deprecated: true,
-          audience,
-          expiresAt,
-        }
-      : { ok: true, principalId: this.principal(principalId), scopes, keyId: id, kind: "api_key", audience, expiresAt };
-    Object.freeze(entry);
-    const previousHash = this.hashById.get(id);
-    if (previousHash !== undefined && previousHash !== hash) this.keys.delete(previousHash);
-    this.keys.set(hash, entry);
-    this.hashById.set(id, hash);
-    if (this.revokedHashes.size > 0) this.revokedHashes.delete(hash);
+    return index;
   }
 
   /** Adds a snapshot chunk. */
-  addRows(chunk: unknown): void {
+  addChunk(chunk: unknown): void {
     const c = chunk as KeyChunkWire;
-    if (typeof c !== "object" || c === null || !Array.isArray(c.p) || !Array.isArray(c.s) || !Array.isArray(c.r)) {
-      fail("keys chunk must be { p, s, r }");
+    if (
+      typeof c !== "object" ||
+      c === null ||
+      !Array.isArray(c.p) ||
+      !Array.isArray(c.s) ||
+      !isString(c.i) ||
+      !isString(c.h) ||
+      !Array.isArray(c.pi) ||
+      !Array.isArray(c.si) ||
+      !Array.isArray(c.e)
+    ) {
+      fail("keys chunk must be { p, s, i, h, pi, si, e }");
     }
+    const ids = c.i === "" ? [] : c.i.split(" ");
+    const n = ids.length;
+    if (
+      c.h.length !== n * HASH_LENGTH ||
+      c.pi.length !== n ||
+      c.si.length !== n ||
+      c.e.length !== n ||
+      (c.a !== undefined && (!Array.isArray(c.a) || c.a.length !== n)) ||
+      (c.d !== undefined && !Array.isArray(c.d))
+    ) {
+      fail("keys chunk columns differ in length");
+    }
+    const strings = c.p.map((text) => this.intern(text));
     const scopeLists = c.s.map((list) => this.scopes(list));
-    for (const row of c.r) {
-      if (!Array.isArray(row) || row.length < 7) fail("key row must have 7 fields");
-      const scopes = scopeLists[row[3]];
-      if (scopes === undefined) fail("key row names an unknown scope list");
-      this.putKey(row[0], row[1], c.p[row[2]], scopes, row[4], row[5], row[6] === 1);
+    const deprecated = new Set(c.d ?? []);
+    const fields = this.fields;
+    for (let k = 0; k < n; k++) {
+      const principal = strings[c.pi[k] as number];
+      const scopes = scopeLists[c.si[k] as number];
+      const audience = c.a === undefined || c.a[k] === -1 ? -1 : strings[c.a[k] as number];
+      const expiresAt = c.e[k];
+      if (principal === undefined || scopes === undefined || audience === undefined) {
+        fail("key names an unknown principal, scope list or audience");
+      }
+      if (typeof expiresAt !== "number" || !(expiresAt >= 0)) fail("key expiry must be a number");
+      fields.principal = principal;
+      fields.scopes = scopes;
+      fields.audience = audience;
+      fields.expiresAt = expiresAt;
+      fields.deprecated = deprecated.has(k);
+      if (!this.table.put(ids[k] as string, c.h, k * HASH_LENGTH, fields)) fail("key hash must be base64url SHA-256");
     }
   }
 
   addKey(record: unknown): void {
     if (typeof record !== "object" || record === null) fail("key record must be an object");
     const r = record as KeyRecordWire;
-    this.putKey(r.id, r.hash, r.principalId, this.scopes(r.scopes), r.audience, r.expiresAt, r.deprecated === true);
+    if (!isString(r.id) || !isString(r.hash) || r.hash.length !== HASH_LENGTH) fail("key record: id, hash");
+    if (!(r.audience === null || isString(r.audience)) || !isTime(r.expiresAt)) fail("key record: audience, expiresAt");
+    const fields = this.fields;
+    fields.principal = this.intern(r.principalId);
+    fields.scopes = this.scopes(r.scopes);
+    fields.audience = r.audience === null ? -1 : this.intern(r.audience);
+    fields.expiresAt = r.expiresAt ?? 0;
+    fields.deprecated = r.deprecated === true;
+    if (!this.table.put(r.id, r.hash, 0, fields)) fail("key record: hash must be base64url SHA-256");
   }
 
-  revokeKeys(ids: unknown, at: number): void {
+  revokeKeys(ids: unknown): void {
     if (!Array.isArray(ids)) fail("ids must be an array");
     for (const id of ids) {
       if (!isString(id)) fail("ids must be strings");
-      const hash = this.hashById.get(id);
-      if (hash === undefined) continue;
-      this.hashById.delete(id);
-      this.keys.delete(hash);
-      if (this.revokedHashes.size >= this.maxRevokedHashes) {
-        const oldest = this.revokedHashes.keys().next().value;
-        if (oldest !== undefined) this.revokedHashes.delete(oldest);
-      }
-      this.revokedHashes.set(hash, at);
+      this.table.revoke(id);
     }
+  }
+
+  /** Revokes every key of the principal (one pass over the table's principal column). */
+  revokePrincipal(principalId: unknown): void {
+    if (!isString(principalId)) fail("principalId must be a string");
+    const index = this.stringIndex.get(principalId);
+    if (index !== undefined) this.table.revokeWhere(index);
   }
 
   setOAuthState(state: unknown): void {
@@ -253,7 +319,7 @@ export class Replica {
    * Applies one change event (see docs/events.md). Unknown event types are ignored (a newer
    * authority may add some); known ones with a wrong shape throw MalformedChangeError.
    */
-  apply(type: string, data: unknown, at: number): void {
+  apply(type: string, data: unknown): void {
     if (typeof data !== "object" || data === null) fail("change data must be an object");
     const d = data as Record<string, unknown>;
     switch (type) {
@@ -264,18 +330,21 @@ export class Replica {
         this.addKey(d.key);
         return;
       case "key.revoked":
-        this.revokeKeys(d.ids, at);
+        // Listed ids, or (large principal-wide revocations) the principal whose keys all go.
+        if (d.ids !== undefined) this.revokeKeys(d.ids);
+        if (d.principalId !== undefined) this.revokePrincipal(d.principalId);
         return;
       case "key.rotated":
         this.addKey(d.previous);
         this.addKey(d.replacement);
         return;
       case "key.rotation_rolled_back":
-        this.revokeKeys(d.revokedIds, at);
+        this.revokeKeys(d.revokedIds);
         this.addKey(d.restored);
         return;
       case "principal.disabled":
-        this.revokeKeys(d.revokedKeyIds, at);
+        if (d.revokedKeyIds !== undefined) this.revokeKeys(d.revokedKeyIds);
+        this.revokePrincipal(d.principalId);
         return;
       case "signing_key.published":
         this.publishSigningKey(d);

@@ -1,6 +1,6 @@
 /**
  * Local verification against a replica: no I/O, never throws. API keys: checksum, SHA-256,
- * one Map lookup, expiry, audience, scopes. Access tokens: see jwt.ts.
+ * one table lookup, expiry, audience, scopes. Access tokens: see jwt.ts.
  * @module
  */
 import { hashToken } from "./hash.js";
@@ -59,11 +59,10 @@ export function verifyLocally(
     // Hash first: a token found in the replica was issued, so it is well-formed. The checksum
     // only decides, on a miss, between "malformed" and "unknown" (garbage is at most 64
     // characters here, so hashing it costs what hashing a real key does).
-    const hash = hashToken(token);
-    const key = ctx.replica.keys.get(hash);
-    if (key === undefined) {
+    const key = ctx.replica.lookupKey(hashToken(token));
+    if (key === undefined || key === "revoked") {
       if (parseToken(token, ctx.prefixes) === null) return REJECTIONS.malformed;
-      return ctx.replica.revokedHashes.has(hash) ? REJECTIONS.revoked : REJECTIONS.unknown;
+      return key === "revoked" ? REJECTIONS.revoked : REJECTIONS.unknown;
     }
     if (ctx.prefixes !== undefined && parseToken(token, ctx.prefixes) === null) return REJECTIONS.malformed;
     if (key.expiresAt !== null && nowMs >= key.expiresAt) return REJECTIONS.expired;

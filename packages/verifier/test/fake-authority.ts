@@ -173,21 +173,24 @@ export async function startFakeAuthority(): Promise<FakeAuthority> {
       res.write(`event: hello\ndata: ${JSON.stringify({ head: s.sequence, issuer: ISSUER })}\n\n`);
       if (typeof last !== "string") {
         res.write(`event: snapshot\ndata: ${JSON.stringify({ sequence: s.sequence, oauth: s.oauth })}\n\n`);
-        const principals = [...new Set(s.keys.map((k) => k.principalId))];
+        const strings = [
+          ...new Set(s.keys.flatMap((k) => (k.audience === null ? [k.principalId] : [k.principalId, k.audience]))),
+        ];
         const scopeLists = [...new Set(s.keys.map((k) => JSON.stringify(k.scopes)))];
-        const rows = s.keys.map((k) => [
-          k.id,
-          k.hash,
-          principals.indexOf(k.principalId),
-          scopeLists.indexOf(JSON.stringify(k.scopes)),
-          k.audience,
-          k.expiresAt,
-          k.deprecated ? 1 : 0,
-        ]);
-        const chunk = { p: principals, s: scopeLists.map((l) => JSON.parse(l)), r: rows };
+        const chunk = {
+          p: strings,
+          s: scopeLists.map((l) => JSON.parse(l)),
+          i: s.keys.map((k) => k.id).join(" "),
+          h: s.keys.map((k) => k.hash).join(""),
+          pi: s.keys.map((k) => strings.indexOf(k.principalId)),
+          si: s.keys.map((k) => scopeLists.indexOf(JSON.stringify(k.scopes))),
+          a: s.keys.map((k) => (k.audience === null ? -1 : strings.indexOf(k.audience))),
+          e: s.keys.map((k) => k.expiresAt ?? 0),
+          d: s.keys.flatMap((k, i) => (k.deprecated ? [i] : [])),
+        };
         res.write(`event: keys\ndata: ${JSON.stringify(chunk)}\n\n`);
         res.write(
-          `id: ${s.sequence}\nevent: snapshot_end\ndata: ${JSON.stringify({ sequence: s.sequence, keyCount: rows.length })}\n\n`,
+          `id: ${s.sequence}\nevent: snapshot_end\ndata: ${JSON.stringify({ sequence: s.sequence, keyCount: s.keys.length })}\n\n`,
         );
       }
       return;

@@ -37,26 +37,46 @@ describe("local verification of API keys", () => {
     expect(verifyLocally(expired.secret, {}, ctx, now)).toEqual({ ok: false, reason: "expired" });
     expect(verifyLocally(deprecated.secret, {}, ctx, now)).toMatchObject({ ok: true, deprecated: true });
     expect(verifyLocally(fakeKey().secret, {}, ctx, now)).toEqual({ ok: false, reason: "unknown" });
-    ctx.replica.revokeKeys([key.id], now);
+    ctx.replica.revokeKeys([key.id]);
     expect(verifyLocally(key.secret, {}, ctx, now)).toEqual({ ok: false, reason: "revoked" });
+  });
+
+  it("revokes every key of a principal from a principal-wide key.revoked or principal.disabled", () => {
+    const ctx = context();
+    const mine = [fakeKey({ principalId: "prn_a" }), fakeKey({ principalId: "prn_a", deprecated: true })];
+    const theirs = fakeKey({ principalId: "prn_b" });
+    for (const k of [...mine, theirs]) ctx.replica.apply("key.issued", { key: wire(k) });
+    const now = Date.now();
+    ctx.replica.apply("key.revoked", { principalId: "prn_a", count: 2, reason: "r", cause: "revocation.selector" });
+    for (const k of mine) expect(verifyLocally(k.secret, {}, ctx, now)).toEqual({ ok: false, reason: "revoked" });
+    expect(verifyLocally(theirs.secret, {}, ctx, now)).toMatchObject({ ok: true, keyId: theirs.id });
+    expect(ctx.replica.keyCount).toBe(1);
+    // A later key of the same principal is not touched by the earlier revocation.
+    const later = fakeKey({ principalId: "prn_a" });
+    ctx.replica.apply("key.issued", { key: wire(later) });
+    expect(verifyLocally(later.secret, {}, ctx, now)).toMatchObject({ ok: true });
+    ctx.replica.apply("principal.disabled", { principalId: "prn_a", revokedKeyCount: 1 });
+    expect(verifyLocally(later.secret, {}, ctx, now)).toEqual({ ok: false, reason: "revoked" });
+    // Unknown principals are a no-op; a malformed one re-syncs.
+    expect(() => ctx.replica.apply("key.revoked", { principalId: "prn_none" })).not.toThrow();
+    expect(() => ctx.replica.apply("key.revoked", { principalId: 7 })).toThrow();
   });
 
   it("applies key.updated and key.deprecated: narrowed scopes and a shorter expiry take effect", () => {
     const ctx = context();
     const key = fakeKey({ scopes: ["orders:read", "orders:write"] });
-    ctx.replica.apply("key.issued", { key: wire(key) }, 0);
+    ctx.replica.apply("key.issued", { key: wire(key) });
     const now = Date.now();
     expect(verifyLocally(key.secret, { scopes: ["orders:write"] }, ctx, now).ok).toBe(true);
-    ctx.replica.apply("key.updated", { key: { ...wire(key), scopes: ["orders:read"] }, reason: "narrowed" }, 0);
+    ctx.replica.apply("key.updated", { key: { ...wire(key), scopes: ["orders:read"] }, reason: "narrowed" });
     expect(verifyLocally(key.secret, { scopes: ["orders:write"] }, ctx, now)).toEqual({
       ok: false,
       reason: "scope_insufficient",
     });
-    ctx.replica.apply(
-      "key.deprecated",
-      { key: { ...wire(key), deprecated: true, expiresAt: now + 10 }, reason: "leak" },
-      0,
-    );
+    ctx.replica.apply("key.deprecated", {
+      key: { ...wire(key), deprecated: true, expiresAt: now + 10 },
+      reason: "leak",
+    });
     expect(verifyLocally(key.secret, {}, ctx, now)).toMatchObject({ ok: true, deprecated: true });
     expect(verifyLocally(key.secret, {}, ctx, now + 10)).toEqual({ ok: false, reason: "expired" });
   });
@@ -157,16 +177,16 @@ describe("local verification of JWT access tokens", () => {
     const afterCutoff = signer.mint({ jti: "j4", gid: "g4", sub: "prn_cut", iat: now });
     for (const t of [byJti, byFamily, byCutoff, afterCutoff])
       expect(verifyLocally(t, {}, ctx, Date.now()).ok).toBe(true);
-    ctx.replica.apply("access_token.revoked", { jti: "j1", exp: now + 300, principalId: "prn_jwt", familyId: "g1" }, 0);
-    ctx.replica.apply("grant_family.revoked", { familyId: "g2", exp: now + 300 }, 0);
-    ctx.replica.apply("principal.cutoff", { principalId: "prn_cut", before: now - 5 }, 0);
+    ctx.replica.apply("access_token.revoked", { jti: "j1", exp: now + 300, principalId: "prn_jwt", familyId: "g1" });
+    ctx.replica.apply("grant_family.revoked", { familyId: "g2", exp: now + 300 });
+    ctx.replica.apply("principal.cutoff", { principalId: "prn_cut", before: now - 5 });
     expect(verifyLocally(byJti, {}, ctx, Date.now())).toEqual({ ok: false, reason: "revoked" });
     expect(verifyLocally(byFamily, {}, ctx, Date.now())).toEqual({ ok: false, reason: "revoked" });
     expect(verifyLocally(byCutoff, {}, ctx, Date.now())).toEqual({ ok: false, reason: "revoked" });
     expect(verifyLocally(afterCutoff, {}, ctx, Date.now()).ok).toBe(true);
-    ctx.replica.apply("signing_key.retired", { kid: signer.kid, emergency: false, at: Date.now() }, 0);
+    ctx.replica.apply("signing_key.retired", { kid: signer.kid, emergency: false, at: Date.now() });
     expect(verifyLocally(afterCutoff, {}, ctx, Date.now()).ok).toBe(true);
-    ctx.replica.apply("signing_key.retired", { kid: signer.kid, emergency: true, at: Date.now() }, 0);
+    ctx.replica.apply("signing_key.retired", { kid: signer.kid, emergency: true, at: Date.now() });
     expect(verifyLocally(afterCutoff, {}, ctx, Date.now())).toEqual({ ok: false, reason: "revoked" });
   });
 
@@ -176,9 +196,9 @@ describe("local verification of JWT access tokens", () => {
     expect(() =>
       replica.publishSigningKey({ kid: "k", jwk: privateKey.export({ format: "jwk" }), notBefore: 0 }),
     ).toThrow(/public/);
-    expect(() => replica.apply("key.revoked", { ids: "key_1" }, 0)).toThrow();
-    expect(() => replica.apply("key.issued", { key: { id: 1 } }, 0)).toThrow();
-    expect(() => replica.apply("something.new", {}, 0)).not.toThrow();
+    expect(() => replica.apply("key.revoked", { ids: "key_1" })).toThrow();
+    expect(() => replica.apply("key.issued", { key: { id: 1 } })).toThrow();
+    expect(() => replica.apply("something.new", {})).not.toThrow();
   });
 
   it("bounds the signature cache", () => {

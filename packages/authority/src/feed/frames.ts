@@ -4,9 +4,8 @@
  *
  * Events, in the order a connection sees them:
  * - `hello`: `{ verifierId, authorityInstance, head, issuer }`
- * - `snapshot`: `{ sequence, oauth }` then `keys` chunks of `[id, hash, principalId, scopes,
- *   audience, expiresAt, deprecated(0|1)]` rows, then `snapshot_end` `{ sequence, keyCount }`
- *   with `id: sequence`
+ * - `snapshot`: `{ sequence, oauth }` then `keys` chunks (by column, see snapshot.ts), then
+ *   `snapshot_end` `{ sequence, keyCount }` with `id: sequence`
  * - `change` with `id: seq`: `{ seq, type, at, data }`, strictly in sequence order
  * - `heartbeat` about every second: `{ head, at }`
  */
@@ -16,10 +15,40 @@ export function frame(event: string, data: string, id?: number): Buffer {
   return Buffer.from(`${id === undefined ? "" : `id: ${id}\n`}event: ${event}\ndata: ${data}\n\n`);
 }
 
+/** Below this many bytes a change goes out as stored: compacting it would not pay. */
+const COMPACT_FROM_BYTES = 4096;
+
+/**
+ * What verifiers need of a large principal-wide revocation: the principal, not the ids. A
+ * verifier holds each key's principal and revokes every key of it that it has, which is the
+ * same set (its replica is the state just before this change). The stored entry keeps the ids
+ * for everyone else (webhooks, audit).
+ */
+function forVerifiers(type: string, stored: string): string {
+  if (stored.length < COMPACT_FROM_BYTES) return stored;
+  if (type === "key.revoked") {
+    const data = JSON.parse(stored) as { ids?: unknown[]; principalId?: unknown; reason?: unknown; cause?: unknown };
+    if (typeof data.principalId !== "string") return stored;
+    return JSON.stringify({
+      principalId: data.principalId,
+      count: data.ids?.length ?? 0,
+      reason: data.reason,
+      cause: data.cause,
+    });
+  }
+  if (type === "principal.disabled") {
+    // Its keys were revoked by the `key.revoked` entry just before, principal-wide.
+    const data = JSON.parse(stored) as { principalId?: unknown; revokedKeyIds?: unknown[] };
+    return JSON.stringify({ principalId: data.principalId, revokedKeyCount: data.revokedKeyIds?.length ?? 0 });
+  }
+  return stored;
+}
+
 /** A change-log row as a `change` frame, reusing the stored JSON text of its data. */
 export function changeFrame(row: ChangeLogTable): Buffer {
+  const stored = forVerifiers(row.type, row.data);
   // Stored data is JSON.stringify output (one line); re-encode anything else defensively.
-  const data = row.data.includes("\n") || row.data.includes("\r") ? JSON.stringify(JSON.parse(row.data)) : row.data;
+  const data = stored.includes("\n") || stored.includes("\r") ? JSON.stringify(JSON.parse(stored)) : stored;
   return frame(
     "change",
     `{"seq":${Number(row.seq)},"type":${JSON.stringify(row.type)},"at":${Number(row.at)},"data":${data}}`,
@@ -29,19 +58,4 @@ export function changeFrame(row: ChangeLogTable): Buffer {
 
 export function heartbeatFrame(head: number, at: number): Buffer {
   return frame("heartbeat", `{"head":${head},"at":${at}}`);
-}
-
-/** The compact snapshot row of one key (scopes are already JSON text in the database). */
-export function snapshotKeyRow(row: {
-  id: string;
-  key_hash: string;
-  principal_id: string;
-  scopes: string;
-  audience: string | null;
-  expires_at: number | null;
-  status: string;
-}): string {
-  return `[${JSON.stringify(row.id)},${JSON.stringify(row.key_hash)},${JSON.stringify(row.principal_id)},${row.scopes},${
-    row.audience === null ? "null" : JSON.stringify(row.audience)
-  },${row.expires_at === null ? "null" : Number(row.expires_at)},${row.status === "deprecated" ? 1 : 0}]`;
 }

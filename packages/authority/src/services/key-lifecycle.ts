@@ -134,12 +134,19 @@ export function createKeyLifecycleService(ctx: ServiceContext, keys: KeyService)
     if (selector.ids && selector.ids.length > MAX_SELECTOR_IDS) {
       throw validationFailed(`ids may list at most ${MAX_SELECTOR_IDS} keys per request`, { field: "ids" });
     }
+    // A selector naming only a principal takes every key it has: verifiers are told just that.
+    const wholePrincipal = Object.keys(selector).every(
+      (field) => field === "principalId" || selector[field as keyof KeySelector] === undefined,
+    )
+      ? selector.principalId
+      : undefined;
     const revokeWith = (proof: StepUpProof | null) =>
       runUnitOfWork(db, clock, async (unit) => {
         const revoked = await revokeKeysMatching(unit, (eb) => keyFilterExpression(eb, selector, unit.now), {
           actor: actor.id,
           reason,
           cause: "revocation.selector",
+          ...(wholePrincipal !== undefined ? { principalId: wholePrincipal } : {}),
         });
         if (stepUp && proof === null && revoked.ids.length > stepUp.threshold) throw new SelectionGrewPastThreshold();
         await unit.appendAudit({

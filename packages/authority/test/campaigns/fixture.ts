@@ -29,14 +29,14 @@ export async function recipient(curve: "X25519" | "P-256" = "X25519"): Promise<R
 export async function replicaFromChangeLog(authority: Authority): Promise<Replica> {
   const replica = new Replica();
   const rows = await authority.database.db.selectFrom("change_log").selectAll().orderBy("seq").execute();
-  for (const row of rows) replica.apply(row.type, JSON.parse(row.data), Number(row.at));
+  for (const row of rows) replica.apply(row.type, JSON.parse(row.data));
   return replica;
 }
 
 /** How a verifier holding `replica` treats `secret`: accepted as active or deprecated, or absent. */
 export function replicaState(replica: Replica, secret: string): "active" | "deprecated" | "absent" {
-  const entry = replica.keys.get(hashToken(secret));
-  if (!entry) return "absent";
+  const entry = replica.lookupKey(hashToken(secret));
+  if (entry === undefined || entry === "revoked") return "absent";
   return entry.deprecated === true ? "deprecated" : "active";
 }
 

@@ -55,6 +55,66 @@ describeEachStore("change feed and receipts", (kind) => {
     expect(fetched.body).toMatchObject({ id: receipt.id, complete: true });
   });
 
+  it("sends a large principal-wide revocation as the principal, and verifiers revoke exactly its keys", async () => {
+    const authority = f.running.authority;
+    const principal = await authority.principals.create(
+      { name: "fleet", kind: "service", owner: "team-b", allowedScopes: ["orders:read"] },
+      f.system,
+    );
+    const other = await f.key();
+    const keys: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      keys.push((await authority.keys.issue({ principalId: principal.id, scopes: ["orders:read"] }, f.system)).secret);
+    }
+    const verifier = await f.verifier();
+    expect(keys.every((secret) => verifier.verify(secret).ok)).toBe(true);
+    // Issued after the verifier loaded its snapshot: it learns this one from the feed.
+    const late = await authority.keys.issue({ principalId: principal.id, scopes: ["orders:read"] }, f.system);
+    await eventually(() => verifier.verify(late.secret).ok);
+
+    // Listen to the raw feed to see what goes over the wire.
+    const raw = await fetch(`${f.running.url}/v1/feed?name=wire-watch&instance=wire-watch-1`, {
+      headers: { authorization: `Bearer ${f.adminKey}`, accept: "text/event-stream" },
+    });
+    const reader = (raw.body as ReadableStream<Uint8Array>).getReader();
+    let wire = "";
+    const collecting = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        wire += Buffer.from(value).toString();
+      }
+    })().catch(() => undefined);
+    await eventually(() => wire.includes("event: snapshot_end"));
+
+    // (The service directly: over HTTP, 201 keys is past the default step-up threshold.)
+    const answer = await authority.lifecycle.revokeBySelector(
+      { principalId: principal.id },
+      "principal compromised",
+      f.system,
+    );
+    expect(answer.revoked).toBe(201);
+    await eventually(() => keys.every((secret) => verifier.verify(secret).ok === false));
+    expect(verifier.verify(late.secret)).toEqual({ ok: false, reason: "revoked" });
+    expect(verifier.verify(other.secret).ok).toBe(true);
+
+    await eventually(() => wire.includes('"cause":"revocation.selector"'));
+    await reader.cancel();
+    await collecting;
+    const frame = wire.split("\n").find((line) => line.includes('"cause":"revocation.selector"')) as string;
+    const change = JSON.parse(frame.slice("data: ".length)) as { type: string; data: Record<string, unknown> };
+    expect(change).toMatchObject({ type: "key.revoked", data: { principalId: principal.id, count: 201 } });
+    expect(change.data.ids).toBeUndefined();
+    // The change log keeps every id for everyone else (webhooks, audit).
+    const stored = await authority.database.db
+      .selectFrom("change_log")
+      .select("data")
+      .where("type", "=", "key.revoked")
+      .orderBy("seq", "desc")
+      .executeTakeFirstOrThrow();
+    expect((JSON.parse(stored.data) as { ids: string[] }).ids).toHaveLength(201);
+  });
+
   it("lists connected verifiers with their applied sequence and lag", async () => {
     const verifier = await f.verifier({ name: "checkout-1" });
     await f.key();

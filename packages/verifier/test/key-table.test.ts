@@ -1,0 +1,142 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { hashToken } from "../src/hash.js";
+import { decodeHash, type KeyFields, KeyTable } from "../src/key-table.js";
+
+const fields = (over: Partial<KeyFields> = {}): KeyFields => ({
+  principal: 0,
+  scopes: 0,
+  audience: -1,
+  expiresAt: 0,
+  deprecated: false,
+  ...over,
+});
+const hashOf = (i: number) => hashToken(`token-${i}`);
+
+describe("decodeHash", () => {
+  it("decodes base64url SHA-256 into the digest's bytes read as native 32-bit words", () => {
+    for (let i = 0; i < 50; i++) {
+      const text = hashToken(randomBytes(12).toString("hex"));
+      const words = new Int32Array(8);
+      expect(decodeHash(text, 0, words)).toBe(true);
+      const bytes = new Uint8Array(Buffer.from(text, "base64url"));
+      expect([...words]).toEqual([...new Int32Array(bytes.buffer, bytes.byteOffset, 8)]);
+    }
+  });
+
+  it("refuses anything that is not 43 base64url characters of a digest", () => {
+    const words = new Int32Array(8);
+    const good = hashOf(1);
+    expect(decodeHash(good.slice(0, 42), 0, words)).toBe(false);
+    expect(decodeHash(`${good.slice(0, 10)}+${good.slice(11)}`, 0, words)).toBe(false);
+    expect(decodeHash(`${good.slice(0, 10)}é${good.slice(11)}`, 0, words)).toBe(false);
+    // Non-canonical: the unused low bits of the last character are set.
+    const last = good.at(-1) as string;
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const odd = alphabet[alphabet.indexOf(last) | 1] as string;
+    expect(decodeHash(`${good.slice(0, 42)}${odd}`, 0, words)).toBe(odd === last);
+  });
+});
+
+describe("KeyTable", () => {
+  it("finds keys by hash and revokes them by id, across growth", () => {
+    const table = new KeyTable(1_000_000, 16);
+    const n = 5000;
+    for (let i = 0; i < n; i++) expect(table.put(`key_${i}`, hashOf(i), 0, fields({ principal: i }))).toBe(true);
+    expect(table.size).toBe(n);
+    for (let i = 0; i < n; i++) expect(table.principal(table.find(hashOf(i)))).toBe(i);
+    expect(table.find(hashOf(n))).toBe(-1);
+    expect(table.find("not a hash")).toBe(-1);
+
+    for (let i = 0; i < n; i += 2) expect(table.revoke(`key_${i}`)).toBe(true);
+    expect(table.revoke("key_0")).toBe(false);
+    expect(table.revoke("key_unknown")).toBe(false);
+    expect(table.size).toBe(n / 2);
+    expect(table.revokedCount).toBe(n / 2);
+    for (let i = 0; i < n; i++) {
+      const record = table.find(hashOf(i));
+      expect(record).toBeGreaterThanOrEqual(0);
+      expect(table.isRevoked(record)).toBe(i % 2 === 0);
+      expect(table.keyId(record)).toBe(`key_${i}`);
+    }
+  });
+
+  it("replaces a key by id (new fields, same hash) and drops a key whose hash another id takes", () => {
+    const table = new KeyTable();
+    table.put("key_a", hashOf(1), 0, fields({ scopes: 1 }));
+    table.put("key_a", hashOf(1), 0, fields({ scopes: 2, deprecated: true, expiresAt: 42 }));
+    const record = table.find(hashOf(1));
+    expect([table.scopes(record), table.isDeprecated(record), table.expiresAt(record), table.size]).toEqual([
+      2,
+      true,
+      42,
+      1,
+    ]);
+    // The same id with another hash: the old hash no longer verifies.
+    table.put("key_a", hashOf(2), 0, fields());
+    expect(table.find(hashOf(1))).toBe(-1);
+    expect(table.keyId(table.find(hashOf(2)))).toBe("key_a");
+    // Another id with that hash: the first id is gone.
+    table.put("key_b", hashOf(2), 0, fields());
+    expect(table.keyId(table.find(hashOf(2)))).toBe("key_b");
+    expect(table.revoke("key_a")).toBe(false);
+    expect(table.size).toBe(1);
+  });
+
+  it("reads hashes at an offset of a concatenated column", () => {
+    const table = new KeyTable();
+    const column = [hashOf(7), hashOf(8), hashOf(9)].join("");
+    for (let k = 0; k < 3; k++) table.put(`key_${k}`, column, k * 43, fields());
+    expect(table.keyId(table.find(hashOf(8)))).toBe("key_1");
+  });
+
+  it("forgets the oldest revocations beyond maxRevoked, and frees their records", () => {
+    const table = new KeyTable(3, 16);
+    for (let i = 0; i < 10; i++) table.put(`key_${i}`, hashOf(i), 0, fields());
+    for (let i = 0; i < 10; i++) table.revoke(`key_${i}`);
+    expect(table.revokedCount).toBe(3);
+    expect(table.size).toBe(0);
+    for (let i = 0; i < 7; i++) expect(table.find(hashOf(i))).toBe(-1);
+    for (let i = 7; i < 10; i++) expect(table.isRevoked(table.find(hashOf(i)))).toBe(true);
+    // Freed records are reused; every remaining key is still found.
+    for (let i = 10; i < 20; i++) table.put(`key_${i}`, hashOf(i), 0, fields());
+    for (let i = 10; i < 20; i++) expect(table.keyId(table.find(hashOf(i)))).toBe(`key_${i}`);
+  });
+
+  it("keeps both indexes consistent through random puts, revocations and replacements", () => {
+    // Small table, many collisions and removals: exercises the backward-shift deletion.
+    const table = new KeyTable(50, 16);
+    const model = new Map<string, { hash: number; revoked: boolean }>();
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let step = 0; step < 20_000; step++) {
+      const id = `key_${random(300)}`;
+      if (random(3) === 0) {
+        table.revoke(id);
+        const known = model.get(id);
+        if (known) known.revoked = true;
+      } else {
+        const hash = random(400);
+        table.put(id, hashOf(hash), 0, fields());
+        for (const [other, entry] of model) if (other !== id && entry.hash === hash) model.delete(other);
+        model.set(id, { hash, revoked: false });
+      }
+    }
+    const revokedKept = [...model.values()].filter((e) => e.revoked).length;
+    expect(table.size).toBe([...model.values()].filter((e) => !e.revoked).length);
+    expect(table.revokedCount).toBeLessThanOrEqual(Math.min(50, revokedKept));
+    for (const [id, entry] of model) {
+      const record = table.find(hashOf(entry.hash));
+      if (!entry.revoked) {
+        expect(table.keyId(record)).toBe(id);
+        expect(table.isRevoked(record)).toBe(false);
+      } else if (record >= 0) {
+        expect(table.keyId(record)).toBe(id);
+        expect(table.isRevoked(record)).toBe(true);
+      }
+    }
+  });
+});
