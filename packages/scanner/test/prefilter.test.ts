@@ -82,4 +82,20 @@ describe("prefilter", () => {
       { start: 13, keyword: "token" },
     ]);
   });
+
+  it("finds the same without WebAssembly (one lane of JavaScript)", () => {
+    const saved = Object.getOwnPropertyDescriptor(globalThis, "WebAssembly");
+    // As under `node --jitless`, where there is no WebAssembly.
+    Reflect.deleteProperty(globalThis, "WebAssembly");
+    let fallback: ReturnType<typeof createPrefilter>;
+    try {
+      fallback = createPrefilter(keywords);
+    } finally {
+      if (saved) Object.defineProperty(globalThis, "WebAssembly", saved);
+    }
+    for (const length of [4095, 4096, 65_537]) {
+      const text = keywordSoup(keywords, length);
+      expect(fallback.find(Buffer.from(text, "latin1"))).toEqual(naive(text, keywords));
+    }
+  });
 });
