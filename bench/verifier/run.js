@@ -5,7 +5,8 @@
 //   - propagation to 100 verifiers hosted by 4 child processes over loopback: p50/p99 from the
 //     revoke request's HTTP answer to the last verifier rejecting;
 //   - revoke-by-selector of 100,000 keys until every verifier rejects them, twice: by principal
-//     (the feed sends verifiers the principal) and by owner (the feed lists the 100,000 ids);
+//     (the feed sends verifiers the principal) and by principal and creation time (the feed
+//     lists the 100,000 ids);
 //   - one verifier holding 1,000,000 keys: time to ready and memory.
 // SQLite always; PostgreSQL too when TESSERA_BENCH_POSTGRES_URL (or the test URL) is reachable.
 // Loopback only, bounded, cleans up its temp files and child processes.
@@ -280,7 +281,7 @@ async function fleet(kind) {
   );
   let t = performance.now();
   // Two sets of SELECTOR_KEYS keys: one principal's (revoked by {principalId}: the feed sends
-  // the principal) and another team's (revoked by {owner}: the feed lists every id).
+  // the principal) and another's (revoked by {principalId, createdBefore}: the feed lists every id).
   const env = await start(kind, async (url) => ({
     whole: await seedKeys(kind, url, "bulk", SELECTOR_KEYS, 20),
     listed: await seedKeys(kind, url, "listed", SELECTOR_KEYS, 20, "team-listed"),
@@ -375,7 +376,13 @@ async function fleet(kind) {
       );
     };
     await bySelector({ principalId: env.seeded.whole.principalId }, env.seeded.whole.samples, "{principalId}");
-    await bySelector({ owner: "team-listed" }, env.seeded.listed.samples, "{owner} (feed lists 100k ids)");
+    // Keys of a principal issued before a moment (a compromise window): not whole principals,
+    // so the feed lists every id.
+    await bySelector(
+      { principalId: env.seeded.listed.principalId, createdBefore: new Date(Date.now() + 60_000).toISOString() },
+      env.seeded.listed.samples,
+      "{principalId, createdBefore} (ids listed)",
+    );
   } finally {
     for (const h of hosts) h.send({ type: "close" });
     await Promise.all(

@@ -7,6 +7,9 @@
  * and hundreds of MB, and a revocation of 100,000 keys cost ~1.5 µs a key in map churn, while
  * the garbage collector's pauses over millions of small objects were the propagation p99.
  *
+ * Key ids are not a string each: a record points at its id in a source string (a snapshot
+ * chunk's space-separated ids, or an event's id), which saves a million small heap objects.
+ *
  * A revoked key stays in the table, flagged, so that it verifies as `revoked` rather than
  * `unknown`; the oldest revoked records are dropped beyond `maxRevoked`.
  * @module
@@ -69,10 +72,10 @@ export function decodeHash(text: string, offset: number, out: Int32Array): boole
   return true;
 }
 
-/** 32-bit hash of a key id (FNV-1a, then a finalizer so that nearby ids spread). */
-function hashId(id: string): number {
+/** 32-bit hash of the key id `text[start, start + length)` (FNV-1a, then a finalizer so that nearby ids spread). */
+function hashId(text: string, start: number, length: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  for (let i = start; i < start + length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -101,7 +104,14 @@ export class KeyTable {
   private expiries = new Float64Array(0);
   private flags = new Uint8Array(0);
   private generations = new Uint32Array(0);
-  private ids: string[] = [];
+  /** Where each record's id is: `sources[idSource][idStart, idStart + idLength)`. */
+  private idSource = new Int32Array(0);
+  private idStart = new Int32Array(0);
+  private idLength = new Uint16Array(0);
+  private sources: string[] = [];
+  /** Records pointing into each source; a source nobody points into is dropped. */
+  private sourceUsers: number[] = [];
+  private freeSources: number[] = [];
   /** Per record, whatever the owner caches for it (the verification result); cleared on change. */
   private cached: unknown[] = [];
   /**
@@ -154,7 +164,32 @@ export class KeyTable {
     return ((this.flags[record] as number) & DEPRECATED) !== 0;
   }
   keyId(record: number): string {
-    return this.ids[record] as string;
+    const start = this.idStart[record] as number;
+    return (this.sources[this.idSource[record] as number] as string).slice(
+      start,
+      start + (this.idLength[record] as number),
+    );
+  }
+
+  /**
+   * Registers `text` as the source of the ids of the next puts (a snapshot chunk's ids, or
+   * one event's id), held by the caller until `releaseSource`; then it lives as long as a key
+   * points into it.
+   */
+  addSource(text: string): number {
+    const source = this.freeSources.pop() ?? this.sources.length;
+    this.sources[source] = text;
+    this.sourceUsers[source] = 1;
+    return source;
+  }
+
+  releaseSource(source: number): void {
+    const users = (this.sourceUsers[source] as number) - 1;
+    this.sourceUsers[source] = users;
+    if (users === 0) {
+      this.sources[source] = "";
+      this.freeSources.push(source);
+    }
   }
   principal(record: number): number {
     return this.principals[record] as number;
@@ -177,22 +212,31 @@ export class KeyTable {
   }
 
   /**
-   * Adds or replaces the key `id` whose token hash is `hashText[hashOffset...]` (43 characters).
-   * A key with the same id is replaced (a narrowed, deprecated or un-revoked record); a
-   * different key with the same hash is dropped. False if the hash is malformed.
+   * Adds or replaces the key whose id is `sources[source][idStart, idStart + idLength)` and
+   * whose token hash is `hashText[hashOffset...]` (43 characters). A key with the same id is
+   * replaced (a narrowed, deprecated or un-revoked record); a different key with the same hash
+   * is dropped. False if the hash is malformed or the id empty or too long.
    */
-  put(id: string, hashText: string, hashOffset: number, fields: KeyFields): boolean {
+  put(
+    source: number,
+    idStart: number,
+    idLength: number,
+    hashText: string,
+    hashOffset: number,
+    fields: KeyFields,
+  ): boolean {
     const words = this.scratch;
-    if (!decodeHash(hashText, hashOffset, words)) return false;
+    if (idLength <= 0 || idLength > 0xffff || !decodeHash(hashText, hashOffset, words)) return false;
     // Room first: growing rebuilds the indexes, which would move the slots found below.
     if (this.free.length === 0 && this.used === this.capacity) this.grow(this.capacity * 2);
-    const idHash = hashId(id);
-    let idSlot = this.idSlot(id, idHash);
+    const text = this.sources[source] as string;
+    const idHash = hashId(text, idStart, idLength);
+    let idSlot = this.idSlot(text, idStart, idLength, idHash);
     let record = (this.byId[idSlot << 1] as number) - 1;
     if (record >= 0 && !this.sameWords(record, words)) {
       this.remove(record);
       record = -1;
-      idSlot = this.idSlot(id, idHash);
+      idSlot = this.idSlot(text, idStart, idLength, idHash);
     }
     if (record < 0) {
       let hashSlot = this.hashSlot(words);
@@ -201,11 +245,11 @@ export class KeyTable {
         // Removal shifts entries back: find both empty slots again.
         this.remove(other);
         hashSlot = this.hashSlot(words);
-        idSlot = this.idSlot(id, idHash);
+        idSlot = this.idSlot(text, idStart, idLength, idHash);
       }
       record = this.free.pop() ?? this.used++;
       this.words.set(words, record << 3);
-      this.ids[record] = id;
+      this.pointAt(record, source, idStart, idLength);
       this.byHash[hashSlot << 1] = record + 1;
       this.byHash[(hashSlot << 1) + 1] = words[0] as number;
       this.byId[idSlot << 1] = record + 1;
@@ -228,7 +272,7 @@ export class KeyTable {
 
   /** Marks the key `id` revoked. False if it is not here or already revoked. */
   revoke(id: string): boolean {
-    const record = (this.byId[this.idSlot(id, hashId(id)) << 1] as number) - 1;
+    const record = (this.byId[this.idSlot(id, 0, id.length, hashId(id, 0, id.length)) << 1] as number) - 1;
     if (record < 0 || this.isRevoked(record)) return false;
     this.revokeRecord(record);
     return true;
@@ -321,14 +365,37 @@ export class KeyTable {
     return true;
   }
 
-  /** The slot holding the record of key `id`, or the empty slot where it would go. */
-  private idSlot(id: string, idHash: number): number {
+  /** The slot holding the record of the key id `text[start, start + length)`, or the empty slot where it would go. */
+  private idSlot(text: string, start: number, length: number, idHash: number): number {
     const index = this.byId;
     for (let slot = idHash & this.mask; ; slot = (slot + 1) & this.mask) {
       const entry = index[slot << 1] as number;
       if (entry === 0) return slot;
-      if (index[(slot << 1) + 1] === idHash && this.ids[entry - 1] === id) return slot;
+      if (index[(slot << 1) + 1] === idHash && this.sameId(entry - 1, text, start, length)) return slot;
     }
+  }
+
+  private sameId(record: number, text: string, start: number, length: number): boolean {
+    if (this.idLength[record] !== length) return false;
+    const source = this.sources[this.idSource[record] as number] as string;
+    const from = this.idStart[record] as number;
+    for (let i = 0; i < length; i++) if (source.charCodeAt(from + i) !== text.charCodeAt(start + i)) return false;
+    return true;
+  }
+
+  private pointAt(record: number, source: number, start: number, length: number): void {
+    this.idSource[record] = source;
+    this.idStart[record] = start;
+    this.idLength[record] = length;
+    this.sourceUsers[source] = (this.sourceUsers[source] as number) + 1;
+  }
+
+  private idHashOf(record: number): number {
+    return hashId(
+      this.sources[this.idSource[record] as number] as string,
+      this.idStart[record] as number,
+      this.idLength[record] as number,
+    );
   }
 
   private insert(index: Int32Array, record: number, hash: number): void {
@@ -359,11 +426,11 @@ export class KeyTable {
 
   private remove(record: number): void {
     this.unlink(this.byHash, record, this.words[record << 3] as number);
-    this.unlink(this.byId, record, hashId(this.ids[record] as string));
+    this.unlink(this.byId, record, this.idHashOf(record));
     if (this.isRevoked(record)) this.revoked--;
     else this.live--;
     this.flags[record] = 0;
-    this.ids[record] = "";
+    this.releaseSource(this.idSource[record] as number);
     this.cached[record] = undefined;
     this.generations[record] = ((this.generations[record] as number) + 1) >>> 0;
     this.free.push(record);
@@ -378,7 +445,7 @@ export class KeyTable {
 
   /** Doubles the columns and rebuilds both indexes at twice the records' capacity. */
   private grow(capacity: number): void {
-    const copy = <T extends Int32Array | Uint32Array | Float64Array | Uint8Array>(from: T, to: T): T => {
+    const copy = <T extends Int32Array | Uint32Array | Uint16Array | Float64Array | Uint8Array>(from: T, to: T): T => {
       to.set(from);
       return to;
     };
@@ -389,6 +456,9 @@ export class KeyTable {
     this.expiries = copy(this.expiries, new Float64Array(capacity));
     this.flags = copy(this.flags, new Uint8Array(capacity));
     this.generations = copy(this.generations, new Uint32Array(capacity));
+    this.idSource = copy(this.idSource, new Int32Array(capacity));
+    this.idStart = copy(this.idStart, new Int32Array(capacity));
+    this.idLength = copy(this.idLength, new Uint16Array(capacity));
     this.capacity = capacity;
     const slots = capacity * 2;
     this.mask = slots - 1;

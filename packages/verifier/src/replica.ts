@@ -195,8 +195,8 @@ export class Replica {
     ) {
       fail("keys chunk must be { p, s, i, h, pi, si, e }");
     }
-    const ids = c.i === "" ? [] : c.i.split(" ");
-    const n = ids.length;
+    let n = c.i === "" ? 0 : 1;
+    for (let at = c.i.indexOf(" "); at !== -1; at = c.i.indexOf(" ", at + 1)) n++;
     if (
       c.h.length !== n * HASH_LENGTH ||
       c.pi.length !== n ||
@@ -210,22 +210,45 @@ export class Replica {
     const strings = c.p.map((text) => this.intern(text));
     const scopeLists = c.s.map((list) => this.scopes(list));
     const deprecated = new Set(c.d ?? []);
-    const fields = this.fields;
-    for (let k = 0; k < n; k++) {
-      const principal = strings[c.pi[k] as number];
-      const scopes = scopeLists[c.si[k] as number];
-      const audience = c.a === undefined || c.a[k] === -1 ? -1 : strings[c.a[k] as number];
-      const expiresAt = c.e[k];
-      if (principal === undefined || scopes === undefined || audience === undefined) {
-        fail("key names an unknown principal, scope list or audience");
+    // The ids stay in the chunk's string: each key points at its own.
+    const source = this.table.addSource(c.i);
+    try {
+      for (let k = 0, start = 0; k < n; k++) {
+        const end = k === n - 1 ? c.i.length : c.i.indexOf(" ", start);
+        this.putChunkKey(c, k, source, start, end - start, strings, scopeLists, deprecated);
+        start = end + 1;
       }
-      if (typeof expiresAt !== "number" || !(expiresAt >= 0)) fail("key expiry must be a number");
-      fields.principal = principal;
-      fields.scopes = scopes;
-      fields.audience = audience;
-      fields.expiresAt = expiresAt;
-      fields.deprecated = deprecated.has(k);
-      if (!this.table.put(ids[k] as string, c.h, k * HASH_LENGTH, fields)) fail("key hash must be base64url SHA-256");
+    } finally {
+      this.table.releaseSource(source);
+    }
+  }
+
+  private putChunkKey(
+    c: KeyChunkWire,
+    k: number,
+    source: number,
+    idStart: number,
+    idLength: number,
+    strings: number[],
+    scopeLists: number[],
+    deprecated: Set<number>,
+  ): void {
+    const principal = strings[c.pi[k] as number];
+    const scopes = scopeLists[c.si[k] as number];
+    const audience = c.a === undefined || c.a[k] === -1 ? -1 : strings[c.a[k] as number];
+    const expiresAt = c.e[k];
+    if (principal === undefined || scopes === undefined || audience === undefined) {
+      fail("key names an unknown principal, scope list or audience");
+    }
+    if (typeof expiresAt !== "number" || !(expiresAt >= 0)) fail("key expiry must be a number");
+    const fields = this.fields;
+    fields.principal = principal;
+    fields.scopes = scopes;
+    fields.audience = audience;
+    fields.expiresAt = expiresAt;
+    fields.deprecated = deprecated.has(k);
+    if (!this.table.put(source, idStart, idLength, c.h, k * HASH_LENGTH, fields)) {
+      fail("key needs an id and a base64url SHA-256 hash");
     }
   }
 
@@ -240,7 +263,10 @@ export class Replica {
     fields.audience = r.audience === null ? -1 : this.intern(r.audience);
     fields.expiresAt = r.expiresAt ?? 0;
     fields.deprecated = r.deprecated === true;
-    if (!this.table.put(r.id, r.hash, 0, fields)) fail("key record: hash must be base64url SHA-256");
+    const source = this.table.addSource(r.id);
+    const stored = this.table.put(source, 0, r.id.length, r.hash, 0, fields);
+    this.table.releaseSource(source);
+    if (!stored) fail("key record: hash must be base64url SHA-256");
   }
 
   revokeKeys(ids: unknown): void {
@@ -330,9 +356,12 @@ export class Replica {
         this.addKey(d.key);
         return;
       case "key.revoked":
-        // Listed ids, or (large principal-wide revocations) the principal whose keys all go.
+        // Listed ids, or (large principal-wide revocations) the principals whose keys all go.
         if (d.ids !== undefined) this.revokeKeys(d.ids);
-        if (d.principalId !== undefined) this.revokePrincipal(d.principalId);
+        if (d.principalIds !== undefined) {
+          if (!Array.isArray(d.principalIds)) fail("principalIds must be an array");
+          for (const principalId of d.principalIds) this.revokePrincipal(principalId);
+        }
         return;
       case "key.rotated":
         this.addKey(d.previous);

@@ -12,6 +12,13 @@ const fields = (over: Partial<KeyFields> = {}): KeyFields => ({
   ...over,
 });
 const hashOf = (i: number) => hashToken(`token-${i}`);
+/** Puts key `id` as an event would: its id as a source of its own. */
+function put(table: KeyTable, id: string, hashText: string, offset: number, f: KeyFields): boolean {
+  const source = table.addSource(id);
+  const stored = table.put(source, 0, id.length, hashText, offset, f);
+  table.releaseSource(source);
+  return stored;
+}
 
 describe("decodeHash", () => {
   it("decodes base64url SHA-256 into the digest's bytes read as native 32-bit words", () => {
@@ -42,7 +49,7 @@ describe("KeyTable", () => {
   it("finds keys by hash and revokes them by id, across growth", () => {
     const table = new KeyTable(1_000_000, 16);
     const n = 5000;
-    for (let i = 0; i < n; i++) expect(table.put(`key_${i}`, hashOf(i), 0, fields({ principal: i }))).toBe(true);
+    for (let i = 0; i < n; i++) expect(put(table, `key_${i}`, hashOf(i), 0, fields({ principal: i }))).toBe(true);
     expect(table.size).toBe(n);
     for (let i = 0; i < n; i++) expect(table.principal(table.find(hashOf(i)))).toBe(i);
     expect(table.find(hashOf(n))).toBe(-1);
@@ -63,8 +70,8 @@ describe("KeyTable", () => {
 
   it("replaces a key by id (new fields, same hash) and drops a key whose hash another id takes", () => {
     const table = new KeyTable();
-    table.put("key_a", hashOf(1), 0, fields({ scopes: 1 }));
-    table.put("key_a", hashOf(1), 0, fields({ scopes: 2, deprecated: true, expiresAt: 42 }));
+    put(table, "key_a", hashOf(1), 0, fields({ scopes: 1 }));
+    put(table, "key_a", hashOf(1), 0, fields({ scopes: 2, deprecated: true, expiresAt: 42 }));
     const record = table.find(hashOf(1));
     expect([table.scopes(record), table.isDeprecated(record), table.expiresAt(record), table.size]).toEqual([
       2,
@@ -73,33 +80,49 @@ describe("KeyTable", () => {
       1,
     ]);
     // The same id with another hash: the old hash no longer verifies.
-    table.put("key_a", hashOf(2), 0, fields());
+    put(table, "key_a", hashOf(2), 0, fields());
     expect(table.find(hashOf(1))).toBe(-1);
     expect(table.keyId(table.find(hashOf(2)))).toBe("key_a");
     // Another id with that hash: the first id is gone.
-    table.put("key_b", hashOf(2), 0, fields());
+    put(table, "key_b", hashOf(2), 0, fields());
     expect(table.keyId(table.find(hashOf(2)))).toBe("key_b");
     expect(table.revoke("key_a")).toBe(false);
     expect(table.size).toBe(1);
   });
 
-  it("reads hashes at an offset of a concatenated column", () => {
+  it("reads hashes and ids at offsets of a chunk's columns, and lets a source go with its last key", () => {
     const table = new KeyTable();
-    const column = [hashOf(7), hashOf(8), hashOf(9)].join("");
-    for (let k = 0; k < 3; k++) table.put(`key_${k}`, column, k * 43, fields());
-    expect(table.keyId(table.find(hashOf(8)))).toBe("key_1");
+    const hashes = [hashOf(7), hashOf(8), hashOf(9)].join("");
+    const ids = "key_a key_bb key_c";
+    const source = table.addSource(ids);
+    table.put(source, 0, 5, hashes, 0, fields());
+    table.put(source, 6, 6, hashes, 43, fields());
+    table.put(source, 13, 5, hashes, 86, fields());
+    table.releaseSource(source);
+    expect([7, 8, 9].map((i) => table.keyId(table.find(hashOf(i))))).toEqual(["key_a", "key_bb", "key_c"]);
+    expect(table.revoke("key_bb")).toBe(true);
+    expect(table.revoke("key_b")).toBe(false);
+    // The same ids again from another source replace the records (same hashes): no duplicates.
+    for (const [k, id] of ["key_a", "key_bb", "key_c"].entries()) put(table, id, hashes, k * 43, fields());
+    expect(table.size).toBe(3);
+    expect(table.revokedCount).toBe(0);
+  });
+
+  it("refuses an empty id", () => {
+    const table = new KeyTable();
+    expect(put(table, "", hashOf(1), 0, fields())).toBe(false);
   });
 
   it("forgets the oldest revocations beyond maxRevoked, and frees their records", () => {
     const table = new KeyTable(3, 16);
-    for (let i = 0; i < 10; i++) table.put(`key_${i}`, hashOf(i), 0, fields());
+    for (let i = 0; i < 10; i++) put(table, `key_${i}`, hashOf(i), 0, fields());
     for (let i = 0; i < 10; i++) table.revoke(`key_${i}`);
     expect(table.revokedCount).toBe(3);
     expect(table.size).toBe(0);
     for (let i = 0; i < 7; i++) expect(table.find(hashOf(i))).toBe(-1);
     for (let i = 7; i < 10; i++) expect(table.isRevoked(table.find(hashOf(i)))).toBe(true);
     // Freed records are reused; every remaining key is still found.
-    for (let i = 10; i < 20; i++) table.put(`key_${i}`, hashOf(i), 0, fields());
+    for (let i = 10; i < 20; i++) put(table, `key_${i}`, hashOf(i), 0, fields());
     for (let i = 10; i < 20; i++) expect(table.keyId(table.find(hashOf(i)))).toBe(`key_${i}`);
   });
 
@@ -120,7 +143,7 @@ describe("KeyTable", () => {
         if (known) known.revoked = true;
       } else {
         const hash = random(400);
-        table.put(id, hashOf(hash), 0, fields());
+        put(table, id, hashOf(hash), 0, fields());
         for (const [other, entry] of model) if (other !== id && entry.hash === hash) model.delete(other);
         model.set(id, { hash, revoked: false });
       }

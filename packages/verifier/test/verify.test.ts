@@ -47,7 +47,7 @@ describe("local verification of API keys", () => {
     const theirs = fakeKey({ principalId: "prn_b" });
     for (const k of [...mine, theirs]) ctx.replica.apply("key.issued", { key: wire(k) });
     const now = Date.now();
-    ctx.replica.apply("key.revoked", { principalId: "prn_a", count: 2, reason: "r", cause: "revocation.selector" });
+    ctx.replica.apply("key.revoked", { principalIds: ["prn_a"], count: 2, reason: "r", cause: "revocation.selector" });
     for (const k of mine) expect(verifyLocally(k.secret, {}, ctx, now)).toEqual({ ok: false, reason: "revoked" });
     expect(verifyLocally(theirs.secret, {}, ctx, now)).toMatchObject({ ok: true, keyId: theirs.id });
     expect(ctx.replica.keyCount).toBe(1);
@@ -58,8 +58,9 @@ describe("local verification of API keys", () => {
     ctx.replica.apply("principal.disabled", { principalId: "prn_a", revokedKeyCount: 1 });
     expect(verifyLocally(later.secret, {}, ctx, now)).toEqual({ ok: false, reason: "revoked" });
     // Unknown principals are a no-op; a malformed one re-syncs.
-    expect(() => ctx.replica.apply("key.revoked", { principalId: "prn_none" })).not.toThrow();
-    expect(() => ctx.replica.apply("key.revoked", { principalId: 7 })).toThrow();
+    expect(() => ctx.replica.apply("key.revoked", { principalIds: ["prn_none"] })).not.toThrow();
+    expect(() => ctx.replica.apply("key.revoked", { principalIds: [7] })).toThrow();
+    expect(() => ctx.replica.apply("key.revoked", { principalIds: "prn_a" })).toThrow();
   });
 
   it("applies key.updated and key.deprecated: narrowed scopes and a shorter expiry take effect", () => {

@@ -19,18 +19,18 @@ export function frame(event: string, data: string, id?: number): Buffer {
 const COMPACT_FROM_BYTES = 4096;
 
 /**
- * What verifiers need of a large principal-wide revocation: the principal, not the ids. A
- * verifier holds each key's principal and revokes every key of it that it has, which is the
+ * What verifiers need of a large principal-wide revocation: the principals, not the ids. A
+ * verifier holds each key's principal and revokes every key of them that it has, which is the
  * same set (its replica is the state just before this change). The stored entry keeps the ids
  * for everyone else (webhooks, audit).
  */
 function forVerifiers(type: string, stored: string): string {
   if (stored.length < COMPACT_FROM_BYTES) return stored;
   if (type === "key.revoked") {
-    const data = JSON.parse(stored) as { ids?: unknown[]; principalId?: unknown; reason?: unknown; cause?: unknown };
-    if (typeof data.principalId !== "string") return stored;
+    const data = JSON.parse(stored) as { ids?: unknown[]; principalIds?: unknown; reason?: unknown; cause?: unknown };
+    if (!Array.isArray(data.principalIds)) return stored;
     return JSON.stringify({
-      principalId: data.principalId,
+      principalIds: data.principalIds,
       count: data.ids?.length ?? 0,
       reason: data.reason,
       cause: data.cause,

@@ -134,19 +134,24 @@ export function createKeyLifecycleService(ctx: ServiceContext, keys: KeyService)
     if (selector.ids && selector.ids.length > MAX_SELECTOR_IDS) {
       throw validationFailed(`ids may list at most ${MAX_SELECTOR_IDS} keys per request`, { field: "ids" });
     }
-    // A selector naming only a principal takes every key it has: verifiers are told just that.
-    const wholePrincipal = Object.keys(selector).every(
-      (field) => field === "principalId" || selector[field as keyof KeySelector] === undefined,
-    )
-      ? selector.principalId
-      : undefined;
+    // A selector naming only a principal, or only an owner, takes every key of whole
+    // principals: verifiers are told which principals instead of every key id.
+    const only = (field: keyof KeySelector) =>
+      Object.keys(selector).every((f) => f === field || selector[f as keyof KeySelector] === undefined);
+    const wholePrincipals = async (unit: UnitOfWork): Promise<string[] | undefined> => {
+      if (selector.principalId !== undefined && only("principalId")) return [selector.principalId];
+      if (selector.owner === undefined || !only("owner")) return undefined;
+      const rows = await unit.trx.selectFrom("principals").select("id").where("owner", "=", selector.owner).execute();
+      return rows.map((r) => r.id);
+    };
     const revokeWith = (proof: StepUpProof | null) =>
       runUnitOfWork(db, clock, async (unit) => {
+        const principalIds = await wholePrincipals(unit);
         const revoked = await revokeKeysMatching(unit, (eb) => keyFilterExpression(eb, selector, unit.now), {
           actor: actor.id,
           reason,
           cause: "revocation.selector",
-          ...(wholePrincipal !== undefined ? { principalId: wholePrincipal } : {}),
+          ...(principalIds !== undefined ? { principalIds } : {}),
         });
         if (stepUp && proof === null && revoked.ids.length > stepUp.threshold) throw new SelectionGrewPastThreshold();
         await unit.appendAudit({

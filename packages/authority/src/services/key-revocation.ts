@@ -19,15 +19,16 @@ export type KeyFilter = (eb: ExpressionBuilder<Schema, "api_keys">) => Expressio
  * Revokes every not-yet-revoked key matching `filter` and appends one `key.revoked` event
  * listing them. Keys already revoked keep their original revocation record.
  *
- * `principalId`: say so when `filter` is exactly "every key of this principal". The event then
- * records it, and the feed sends verifiers that instead of the ids (a verifier holds each key's
+ * `principalIds`: say so when `filter` is exactly "every key of these principals" (a selector
+ * naming only a principal or only an owner; disabling a principal). The event then records
+ * them, and the feed sends verifiers those instead of the ids (a verifier holds each key's
  * principal, so it revokes exactly the same keys): revoking 100,000 keys costs each connection
  * a hundred bytes, not 2.7 MB to send and parse.
  */
 export async function revokeKeysMatching(
   unit: UnitOfWork,
   filter: KeyFilter,
-  revocation: { actor: string; reason: string; cause: string; principalId?: string },
+  revocation: { actor: string; reason: string; cause: string; principalIds?: string[] },
 ): Promise<RevokedKeys> {
   const rows = await unit.trx
     .updateTable("api_keys")
@@ -48,7 +49,7 @@ export async function revokeKeysMatching(
       ids,
       reason: revocation.reason,
       cause: revocation.cause,
-      ...(revocation.principalId !== undefined ? { principalId: revocation.principalId } : {}),
+      ...(revocation.principalIds !== undefined ? { principalIds: revocation.principalIds } : {}),
     },
   });
   return { ids, sequence };

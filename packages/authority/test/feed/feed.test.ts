@@ -55,21 +55,28 @@ describeEachStore("change feed and receipts", (kind) => {
     expect(fetched.body).toMatchObject({ id: receipt.id, complete: true });
   });
 
-  it("sends a large principal-wide revocation as the principal, and verifiers revoke exactly its keys", async () => {
+  it("sends large whole-principal revocations as the principals, and verifiers revoke exactly their keys", async () => {
     const authority = f.running.authority;
-    const principal = await authority.principals.create(
-      { name: "fleet", kind: "service", owner: "team-b", allowedScopes: ["orders:read"] },
-      f.system,
-    );
+    const issueMany = async (name: string, owner: string, count: number) => {
+      const principal = await authority.principals.create(
+        { name, kind: "service", owner, allowedScopes: ["orders:read"] },
+        f.system,
+      );
+      const secrets: string[] = [];
+      for (let i = 0; i < count; i++) {
+        secrets.push(
+          (await authority.keys.issue({ principalId: principal.id, scopes: ["orders:read"] }, f.system)).secret,
+        );
+      }
+      return { id: principal.id, secrets };
+    };
+    const fleet = await issueMany("fleet", "team-b", 200);
+    const teamC = [await issueMany("c-one", "team-c", 100), await issueMany("c-two", "team-c", 100)];
     const other = await f.key();
-    const keys: string[] = [];
-    for (let i = 0; i < 200; i++) {
-      keys.push((await authority.keys.issue({ principalId: principal.id, scopes: ["orders:read"] }, f.system)).secret);
-    }
     const verifier = await f.verifier();
-    expect(keys.every((secret) => verifier.verify(secret).ok)).toBe(true);
+    expect([...fleet.secrets, ...teamC.flatMap((p) => p.secrets)].every((s) => verifier.verify(s).ok)).toBe(true);
     // Issued after the verifier loaded its snapshot: it learns this one from the feed.
-    const late = await authority.keys.issue({ principalId: principal.id, scopes: ["orders:read"] }, f.system);
+    const late = await authority.keys.issue({ principalId: fleet.id, scopes: ["orders:read"] }, f.system);
     await eventually(() => verifier.verify(late.secret).ok);
 
     // Listen to the raw feed to see what goes over the wire.
@@ -87,24 +94,32 @@ describeEachStore("change feed and receipts", (kind) => {
     })().catch(() => undefined);
     await eventually(() => wire.includes("event: snapshot_end"));
 
-    // (The service directly: over HTTP, 201 keys is past the default step-up threshold.)
-    const answer = await authority.lifecycle.revokeBySelector(
-      { principalId: principal.id },
-      "principal compromised",
-      f.system,
+    // (The service directly: over HTTP, this many keys is past the default step-up threshold.)
+    const lifecycle = authority.lifecycle;
+    expect((await lifecycle.revokeBySelector({ principalId: fleet.id }, "compromised", f.system)).revoked).toBe(201);
+    expect((await lifecycle.revokeBySelector({ owner: "team-c" }, "team offboarded", f.system)).revoked).toBe(200);
+    await eventually(() =>
+      [...fleet.secrets, ...teamC.flatMap((p) => p.secrets)].every((s) => verifier.verify(s).ok === false),
     );
-    expect(answer.revoked).toBe(201);
-    await eventually(() => keys.every((secret) => verifier.verify(secret).ok === false));
     expect(verifier.verify(late.secret)).toEqual({ ok: false, reason: "revoked" });
     expect(verifier.verify(other.secret).ok).toBe(true);
 
-    await eventually(() => wire.includes('"cause":"revocation.selector"'));
+    await eventually(() => wire.includes('"reason":"team offboarded"'));
     await reader.cancel();
     await collecting;
-    const frame = wire.split("\n").find((line) => line.includes('"cause":"revocation.selector"')) as string;
-    const change = JSON.parse(frame.slice("data: ".length)) as { type: string; data: Record<string, unknown> };
-    expect(change).toMatchObject({ type: "key.revoked", data: { principalId: principal.id, count: 201 } });
-    expect(change.data.ids).toBeUndefined();
+    const sent = wire
+      .split("\n")
+      .filter((line) => line.startsWith("data: ") && line.includes('"type":"key.revoked"'))
+      .map((line) => JSON.parse(line.slice("data: ".length)) as { data: Record<string, unknown> });
+    expect(sent.map((change) => change.data)).toEqual([
+      { principalIds: [fleet.id], count: 201, reason: "compromised", cause: "revocation.selector" },
+      {
+        principalIds: expect.arrayContaining(teamC.map((p) => p.id)),
+        count: 200,
+        reason: "team offboarded",
+        cause: "revocation.selector",
+      },
+    ]);
     // The change log keeps every id for everyone else (webhooks, audit).
     const stored = await authority.database.db
       .selectFrom("change_log")
@@ -112,7 +127,7 @@ describeEachStore("change feed and receipts", (kind) => {
       .where("type", "=", "key.revoked")
       .orderBy("seq", "desc")
       .executeTakeFirstOrThrow();
-    expect((JSON.parse(stored.data) as { ids: string[] }).ids).toHaveLength(201);
+    expect((JSON.parse(stored.data) as { ids: string[] }).ids).toHaveLength(200);
   });
 
   it("lists connected verifiers with their applied sequence and lag", async () => {
