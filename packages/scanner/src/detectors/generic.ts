@@ -90,7 +90,12 @@ export const genericDetector: Detector = {
     for (let h = 0; h < hits.length; h++) {
       const hit = hits[h] as KeywordHit;
       if (hit.start < consumedUntil) continue;
-      const identEnd = scanIdentifier(codes, hit.start, 1);
+      // Every keyword is made of identifier characters: the identifier runs on from its end.
+      const identEnd = scanIdentifierFrom(
+        codes,
+        hit.start + hit.keyword.length,
+        Math.min(codes.length, hit.start + MAX_IDENTIFIER),
+      );
       consumedUntil = identEnd;
       // Most keyword hits are not assignments: rule them out before building any string.
       if (!followedByOperator(codes, identEnd)) continue;
@@ -135,10 +140,23 @@ function followedByOperator(codes: Codes, at: number): boolean {
   return op === 61 || op === 58;
 }
 
+/** 1 for the characters of an identifier as this detector reads one: letters, digits, `_`, `-`, `.`. */
+const IDENTIFIER_CHAR = new Uint8Array(65_536);
+for (let c = 0; c < 128; c++) {
+  if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46)
+    IDENTIFIER_CHAR[c] = 1;
+}
+
 /** False past either end of the text (`c` undefined). */
 function isIdentifierChar(c: number | undefined): boolean {
-  if (c === undefined) return false;
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45 || c === 46;
+  return c !== undefined && IDENTIFIER_CHAR[c] === 1;
+}
+
+/** The end of the run of identifier characters from `from`, stopping at `limit`. */
+function scanIdentifierFrom(codes: Codes, from: number, limit: number): number {
+  let i = from;
+  while (i < limit && IDENTIFIER_CHAR[codes[i] as number] === 1) i++;
+  return i;
 }
 
 function scanIdentifier(codes: Codes, from: number, direction: 1 | -1): number {
