@@ -272,7 +272,12 @@ export class KeyTable {
 
   /** Marks the key `id` revoked. False if it is not here or already revoked. */
   revoke(id: string): boolean {
-    const record = (this.byId[this.idSlot(id, 0, id.length, hashId(id, 0, id.length)) << 1] as number) - 1;
+    return this.revokeRange(id, 0, id.length);
+  }
+
+  /** Marks the key whose id is `text[start, start + length)` revoked. False if it is not here or already revoked. */
+  revokeRange(text: string, start: number, length: number): boolean {
+    const record = (this.byId[this.idSlot(text, start, length, hashId(text, start, length)) << 1] as number) - 1;
     if (record < 0 || this.isRevoked(record)) return false;
     this.revokeRecord(record);
     return true;

@@ -277,6 +277,17 @@ export class Replica {
     }
   }
 
+  /** Revokes the keys whose ids `list` names, separated by single spaces (no string per id). */
+  revokeIdList(list: unknown): void {
+    if (!isString(list)) fail("idList must be a string");
+    for (let start = 0; start < list.length; ) {
+      let end = list.indexOf(" ", start);
+      if (end === -1) end = list.length;
+      this.table.revokeRange(list, start, end - start);
+      start = end + 1;
+    }
+  }
+
   /** Revokes every key of the principal (one pass over the table's principal column). */
   revokePrincipal(principalId: unknown): void {
     if (!isString(principalId)) fail("principalId must be a string");
@@ -358,6 +369,7 @@ export class Replica {
       case "key.revoked":
         // Listed ids, or (large principal-wide revocations) the principals whose keys all go.
         if (d.ids !== undefined) this.revokeKeys(d.ids);
+        if (d.idList !== undefined) this.revokeIdList(d.idList);
         if (d.principalIds !== undefined) {
           if (!Array.isArray(d.principalIds)) fail("principalIds must be an array");
           for (const principalId of d.principalIds) this.revokePrincipal(principalId);

@@ -50,6 +50,12 @@ describe("local verification of API keys", () => {
     ctx.replica.apply("key.revoked", { principalIds: ["prn_a"], count: 2, reason: "r", cause: "revocation.selector" });
     for (const k of mine) expect(verifyLocally(k.secret, {}, ctx, now)).toEqual({ ok: false, reason: "revoked" });
     expect(verifyLocally(theirs.secret, {}, ctx, now)).toMatchObject({ ok: true, keyId: theirs.id });
+    // Ids as one space-separated list (large key-by-key revocations on the feed).
+    const listed = [fakeKey(), fakeKey(), fakeKey()];
+    for (const k of listed) ctx.replica.apply("key.issued", { key: wire(k) });
+    ctx.replica.apply("key.revoked", { idList: `${listed[0]?.id} ${listed[2]?.id} key_unknown`, count: 3 });
+    expect(listed.map((k) => verifyLocally(k.secret, {}, ctx, now).ok)).toEqual([false, true, false]);
+    ctx.replica.revokeKeys([listed[1]?.id]);
     expect(ctx.replica.keyCount).toBe(1);
     // A later key of the same principal is not touched by the earlier revocation.
     const later = fakeKey({ principalId: "prn_a" });
