@@ -43,7 +43,9 @@ export const KINDS = [
   ["stripe", () => `stripe.key = "sk_live_${r62(32)}"`],
   ["slack", () => `SLACK_BOT_TOKEN=xoxb-${1e11 + rnd(1e11)}-${1e12 + rnd(1e12)}-${r62(24)}`],
   ["database-url", () => `DATABASE_URL=postgres://app:${r62(20)}@db.internal:5432/app`],
-  ["generic", () => `    client_secret: "${r62(36)}",`],
+  // Digits inside the value: a random base62 string with none, or with digits only at its end,
+  // reads as a word or an identifier by the generic detector's rules (about 1 in 1,500 draws).
+  ["generic", () => `    client_secret: "${r62(12)}${rnd(10)}${r62(11)}${rnd(10)}${r62(12)}",`],
   [
     "jwt",
     () =>
