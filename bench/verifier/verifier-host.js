@@ -32,7 +32,9 @@ function poll(id, tokens, wantOk) {
       }
     }
     if (remaining === 0) process.send({ type: "done", id, at: last });
-    else setImmediate(tick);
+    // Every millisecond, not in a busy loop: four hosts spinning would take the two cores from
+    // the authority and the feed they are measuring. Figures are late by at most that 1 ms.
+    else setTimeout(tick, 1);
   };
   tick();
 }
