@@ -168,6 +168,22 @@ describe("git history", () => {
     expect(findings.map((f) => f.secret)).toEqual(tokens);
   });
 
+  it("reports the right lines of a hunk many chunks long", async () => {
+    initRepo(dir.path);
+    const lines = Array.from({ length: 400 }, (_, i) => `line ${i} ${"x".repeat(40)}`);
+    const planted = [3, 57, 58, 199, 398].map((at) => ({ at, token: tesseraToken() }));
+    for (const { at, token } of planted) lines[at] = `key ${token}`;
+    write("many.txt", `${lines.join("\n")}\n`);
+    commitAll(dir.path, "many lines");
+    const { findings } = await scan({
+      source: { kind: "git", repo: dir.path },
+      chunkSize: 512,
+      overlap: 256,
+      showSecrets: true,
+    });
+    expect(findings.map((f) => [f.line, f.column, f.secret])).toEqual(planted.map((p) => [p.at + 1, 5, p.token]));
+  });
+
   it("an empty repository has no commits and no findings", async () => {
     initRepo(dir.path);
     const result = await scan({ source: { kind: "git", repo: dir.path } });
