@@ -138,20 +138,15 @@ export function createKeyLifecycleService(ctx: ServiceContext, keys: KeyService)
     // principals: verifiers are told which principals instead of every key id.
     const only = (field: keyof KeySelector) =>
       Object.keys(selector).every((f) => f === field || selector[f as keyof KeySelector] === undefined);
-    const wholePrincipals = async (unit: UnitOfWork): Promise<string[] | undefined> => {
-      if (selector.principalId !== undefined && only("principalId")) return [selector.principalId];
-      if (selector.owner === undefined || !only("owner")) return undefined;
-      const rows = await unit.trx.selectFrom("principals").select("id").where("owner", "=", selector.owner).execute();
-      return rows.map((r) => r.id);
-    };
+    const wholePrincipals =
+      (selector.principalId !== undefined && only("principalId")) || (selector.owner !== undefined && only("owner"));
     const revokeWith = (proof: StepUpProof | null) =>
       runUnitOfWork(db, clock, async (unit) => {
-        const principalIds = await wholePrincipals(unit);
         const revoked = await revokeKeysMatching(unit, (eb) => keyFilterExpression(eb, selector, unit.now), {
           actor: actor.id,
           reason,
           cause: "revocation.selector",
-          ...(principalIds !== undefined ? { principalIds } : {}),
+          wholePrincipals,
         });
         if (stepUp && proof === null && revoked.ids.length > stepUp.threshold) throw new SelectionGrewPastThreshold();
         await unit.appendAudit({

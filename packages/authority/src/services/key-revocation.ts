@@ -3,7 +3,7 @@
  * principal disabling and leak reports, so that every path writes the same rows and the same
  * change-log event.
  */
-import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
+import { type Expression, type ExpressionBuilder, type SqlBool, SqliteAdapter } from "kysely";
 import type { Schema } from "../db/schema.js";
 import type { UnitOfWork } from "../db/transaction.js";
 
@@ -19,17 +19,26 @@ export type KeyFilter = (eb: ExpressionBuilder<Schema, "api_keys">) => Expressio
  * Revokes every not-yet-revoked key matching `filter` and appends one `key.revoked` event
  * listing them. Keys already revoked keep their original revocation record.
  *
- * `principalIds`: say so when `filter` is exactly "every key of these principals" (a selector
- * naming only a principal or only an owner; disabling a principal). The event then records
- * them, and the feed sends verifiers those instead of the ids (a verifier holds each key's
- * principal, so it revokes exactly the same keys): revoking 100,000 keys costs each connection
- * a hundred bytes, not 2.7 MB to send and parse.
+ * `wholePrincipals`: say so when `filter` takes every key of the principals it matches (a
+ * selector naming only a principal or only an owner; disabling a principal). The event then
+ * records those principals (the principals of the revoked rows), and the feed sends verifiers
+ * them instead of the ids: a verifier holds each key's principal and revokes every key of them
+ * that it has, the same keys, so revoking 100,000 keys costs each connection a hundred bytes,
+ * not 2.7 MB to send and parse.
+ *
+ * That needs the UPDATE to see every key issued before this change in the log: on PostgreSQL
+ * the change sequence is locked first (writers hold it until they commit), so a key issued
+ * concurrently is either seen and revoked here, or logged after this change (and not revoked
+ * by it anywhere). SQLite transactions take the write lock at their start already.
  */
 export async function revokeKeysMatching(
   unit: UnitOfWork,
   filter: KeyFilter,
-  revocation: { actor: string; reason: string; cause: string; principalIds?: string[] },
+  revocation: { actor: string; reason: string; cause: string; wholePrincipals?: boolean },
 ): Promise<RevokedKeys> {
+  if (revocation.wholePrincipals && !(unit.trx.getExecutor().adapter instanceof SqliteAdapter)) {
+    await unit.trx.selectFrom("sequences").select("value").where("name", "=", "change").forUpdate().execute();
+  }
   const rows = await unit.trx
     .updateTable("api_keys")
     .set({
@@ -39,7 +48,7 @@ export async function revokeKeysMatching(
       revoked_reason: revocation.reason,
     })
     .where((eb) => eb.and([eb("status", "!=", "revoked"), filter(eb)]))
-    .returning("id")
+    .returning(["id", "principal_id"])
     .execute();
   const ids = rows.map((r) => r.id);
   if (ids.length === 0) return { ids, sequence: null };
@@ -49,7 +58,7 @@ export async function revokeKeysMatching(
       ids,
       reason: revocation.reason,
       cause: revocation.cause,
-      ...(revocation.principalIds !== undefined ? { principalIds: revocation.principalIds } : {}),
+      ...(revocation.wholePrincipals ? { principalIds: [...new Set(rows.map((r) => r.principal_id))] } : {}),
     },
   });
   return { ids, sequence };

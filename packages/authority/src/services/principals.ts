@@ -130,7 +130,7 @@ export function createPrincipalService(ctx: ServiceContext) {
         actor: actor.id,
         reason: `principal disabled: ${reason}`,
         cause: "principal.disabled",
-        principalIds: [id],
+        wholePrincipals: true,
       });
       // OAuth access tokens are self-contained: a cutoff revokes every one issued so far, and
       // the principal's grant families (refresh tokens) are revoked with it.
