@@ -14,9 +14,13 @@
 /** The four lanes' hits as the loop left them, and where each lane's automaton stopped. */
 export interface WasmLanes {
   /** Memory as 32-bit integers, valid until the next call. */
-  readonly words: Int32Array;
-  /** Hits of lane `k`: `words[laneStart(k) + 2 * h]` is the end offset, `+ 1` the row (`state * 1024`). */
-  laneStart(lane: number): number;
+  words: Int32Array;
+  /**
+   * Hit `h` of lane `k` is at `words[hits + 2 * (k * perLane + h)]` (its end offset), followed
+   * by its row (`state * 1024`).
+   */
+  hits: number;
+  perLane: number;
   counts: [number, number, number, number];
   /** Rows (`state * 1024`) after each lane's last byte. */
   finalRows: [number, number, number, number];
@@ -70,12 +74,7 @@ export function createWasmScanLoop(table: Int32Array): WasmScanLoop | null {
   let words = new Int32Array(memory.buffer);
   let bytesView = new Uint8Array(memory.buffer);
   words.set(table, 0);
-  const lanes: WasmLanes = {
-    words,
-    laneStart: () => 0,
-    counts: [0, 0, 0, 0],
-    finalRows: [0, 0, 0, 0],
-  };
+  const lanes: WasmLanes = { words, hits: hitsStart >> 2, perLane: 0, counts: [0, 0, 0, 0], finalRows: [0, 0, 0, 0] };
   return {
     run(bytes, quarter, rows) {
       const data = hitsStart + 4 * quarter * 8;
@@ -88,15 +87,12 @@ export function createWasmScanLoop(table: Int32Array): WasmScanLoop | null {
       bytesView.set(bytes, data);
       scan4(data, quarter, 0, header, rows[0], rows[1], rows[2], rows[3]);
       const h = header >> 2;
-      lanes.counts = [words[h] as number, words[h + 1] as number, words[h + 2] as number, words[h + 3] as number];
-      lanes.finalRows = [
-        words[h + 4] as number,
-        words[h + 5] as number,
-        words[h + 6] as number,
-        words[h + 7] as number,
-      ];
-      (lanes as { words: Int32Array }).words = words;
-      lanes.laneStart = (lane) => (hitsStart >> 2) + lane * quarter * 2;
+      for (let k = 0; k < 4; k++) {
+        lanes.counts[k] = words[h + k] as number;
+        lanes.finalRows[k] = words[h + 4 + k] as number;
+      }
+      lanes.words = words;
+      lanes.perLane = quarter;
       return lanes;
     },
   };

@@ -189,7 +189,7 @@ export function createPrefilter(keywords: Iterable<string>): Prefilter {
         const words = run.words;
         for (let k = 0; k < 4; k++) {
           const lane = lanes[k] as Lane;
-          const base = run.laneStart(k);
+          const base = run.hits + 2 * k * run.perLane;
           const found = run.counts[k] as number;
           for (let h = 0; h < found; h++)
             lane.push(words[base + 2 * h] as number, (words[base + 2 * h + 1] as number) >> 2);
