@@ -31,6 +31,8 @@ export const HASH_LENGTH = 43;
 /** The digest's bytes, decoded here and read as eight 32-bit words through `WORDS`. */
 const BYTES = new Uint8Array(32);
 const WORDS = new Int32Array(BYTES.buffer);
+/** Whether WORDS reads bytes little-endian, so that words can be assembled with shifts instead. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * Decodes the 43-character base64url SHA-256 at `text[offset...]` into `out` (eight 32-bit
@@ -155,6 +157,28 @@ export class KeyTable {
   find(hash: string): number {
     if (hash.length !== HASH_LENGTH || !decodeHash(hash, 0, this.scratch)) return -1;
     return (this.byHash[this.hashSlot(this.scratch) << 1] as number) - 1;
+  }
+
+  /**
+   * The record of the token whose SHA-256 is `digest`, as 32 one-byte characters (the digest
+   * in `binary`, i.e. latin1), or -1. The verification path: no base64 to decode.
+   */
+  findDigest(digest: string): number {
+    if (digest.length !== 32) return -1;
+    const words = this.scratch;
+    if (LITTLE_ENDIAN) {
+      for (let w = 0, b = 0; w < 8; w++, b += 4) {
+        words[w] =
+          digest.charCodeAt(b) |
+          (digest.charCodeAt(b + 1) << 8) |
+          (digest.charCodeAt(b + 2) << 16) |
+          (digest.charCodeAt(b + 3) << 24);
+      }
+    } else {
+      for (let b = 0; b < 32; b++) BYTES[b] = digest.charCodeAt(b);
+      words.set(WORDS);
+    }
+    return (this.byHash[this.hashSlot(words) << 1] as number) - 1;
   }
 
   isRevoked(record: number): boolean {

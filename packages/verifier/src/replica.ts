@@ -4,7 +4,7 @@
  * applied strictly in sequence order by the feed client; the replica itself does no I/O.
  * @module
  */
-import { createPublicKey, type KeyObject } from "node:crypto";
+import { createPublicKey, hash, type KeyObject } from "node:crypto";
 import { HASH_LENGTH, type KeyFields, KeyTable } from "./key-table.js";
 import type { VerifiedCredential } from "./types.js";
 
@@ -130,7 +130,15 @@ export class Replica {
 
   /** The key whose token hashes to `hash` (base64url SHA-256), `"revoked"`, or undefined. */
   lookupKey(hash: string): KeyEntry | "revoked" | undefined {
-    const record = this.table.find(hash);
+    return this.lookupRecord(this.table.find(hash));
+  }
+
+  /** The key `token` is, `"revoked"`, or undefined: what verification asks, hashing included. */
+  lookupToken(token: string): KeyEntry | "revoked" | undefined {
+    return this.lookupRecord(this.table.findDigest(hash("sha256", token, "binary")));
+  }
+
+  private lookupRecord(record: number): KeyEntry | "revoked" | undefined {
     if (record < 0) return undefined;
     if (this.table.isRevoked(record)) return "revoked";
     const known = this.table.cachedValue(record) as KeyEntry | undefined;
@@ -140,19 +148,17 @@ export class Replica {
   private entry(record: number): KeyEntry {
     const t = this.table;
     const audienceIndex = t.audience(record);
-    const expiresAt = t.expiresAt(record);
-    const base = {
-      ok: true as const,
-      principalId: this.strings[t.principal(record)] as string,
-      scopes: this.scopeLists[t.scopes(record)] as readonly string[],
-      keyId: t.keyId(record),
-      kind: "api_key" as const,
-    };
+    const expiry = t.expiresAt(record);
+    const principalId = this.strings[t.principal(record)] as string;
+    const scopes = this.scopeLists[t.scopes(record)] as readonly string[];
+    const keyId = t.keyId(record);
+    const audience = audienceIndex < 0 ? null : (this.strings[audienceIndex] as string);
+    const expiresAt = expiry === 0 ? null : expiry;
+    // Object literals of two fixed shapes (no spread, nothing added later): verification reads
+    // these fields on every call, and a spread-built, then frozen, object read three times slower.
     const entry: KeyEntry = t.isDeprecated(record)
-      ? { ...base, deprecated: true, audience: null, expiresAt: null }
-      : { ...base, audience: null, expiresAt: null };
-    entry.audience = audienceIndex < 0 ? null : (this.strings[audienceIndex] as string);
-    entry.expiresAt = expiresAt === 0 ? null : expiresAt;
+      ? { ok: true, principalId, scopes, keyId, kind: "api_key", deprecated: true, audience, expiresAt }
+      : { ok: true, principalId, scopes, keyId, kind: "api_key", audience, expiresAt };
     Object.freeze(entry);
     t.cache(record, entry);
     return entry;

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { hashToken } from "../src/hash.js";
 import { decodeHash, type KeyFields, KeyTable } from "../src/key-table.js";
@@ -54,6 +54,12 @@ describe("KeyTable", () => {
     for (let i = 0; i < n; i++) expect(table.principal(table.find(hashOf(i)))).toBe(i);
     expect(table.find(hashOf(n))).toBe(-1);
     expect(table.find("not a hash")).toBe(-1);
+    // The verification path: the raw digest as 32 one-byte characters finds the same records.
+    for (let i = 0; i < 100; i++) {
+      expect(table.findDigest(createHash("sha256").update(`token-${i}`).digest("binary"))).toBe(table.find(hashOf(i)));
+    }
+    expect(table.findDigest(createHash("sha256").update("token-unknown").digest("binary"))).toBe(-1);
+    expect(table.findDigest("short")).toBe(-1);
 
     for (let i = 0; i < n; i += 2) expect(table.revoke(`key_${i}`)).toBe(true);
     expect(table.revoke("key_0")).toBe(false);
