@@ -21,7 +21,7 @@ import { createStore as createBenchStore, postgresAvailable } from "../lib/store
 
 const VERIFIERS = Number(process.env.BENCH_VERIFIERS ?? 100);
 const PER_PROCESS = 25;
-const REVOCATIONS = Number(process.env.BENCH_REVOCATIONS ?? 50);
+const REVOCATIONS = Number(process.env.BENCH_REVOCATIONS ?? 200);
 const SELECTOR_KEYS = Number(process.env.BENCH_SELECTOR_KEYS ?? 100_000);
 const MEMORY_KEYS = Number(process.env.BENCH_MEMORY_KEYS ?? 1_000_000);
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -207,34 +207,39 @@ async function localThroughput() {
     const m = jwts.length;
     const jwtFloor = new Map(jwts.map((t, i) => [hashToken(t), { id: i }]));
 
-    const best = { floor: 0, key: 0, jwt: 0, jwtFloor: 0, nocache: 0 };
-    // API keys first (interleaved with their floor), then access tokens (with theirs).
-    for (let round = 0; round < 8; round++) {
-      best.floor = Math.max(
-        best.floor,
+    // Each round measures the floor and ours back to back; the figure is the median of the
+    // rounds' ratios (a burst of load elsewhere hits one round's pair, not a best-of figure).
+    const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    const rounds = { floor: [], key: [], jwtFloor: [], jwt: [], nocache: [] };
+    for (let round = 0; round < 11; round++) {
+      rounds.floor.push(
         await rate((i) => floor.get(hash("sha256", secrets[i % n], "base64url")) !== undefined, 200_000),
       );
-      best.key = Math.max(best.key, await rate((i) => verifier.verify(secrets[i % n], options).ok, 200_000));
+      rounds.key.push(await rate((i) => verifier.verify(secrets[i % n], options).ok, 200_000));
     }
-    for (let round = 0; round < 6; round++) {
-      best.jwtFloor = Math.max(
-        best.jwtFloor,
+    for (let round = 0; round < 7; round++) {
+      rounds.jwtFloor.push(
         await rate((i) => jwtFloor.get(hash("sha256", jwts[i % m], "base64url")) !== undefined, 200_000),
       );
-      best.jwt = Math.max(best.jwt, await rate((i) => verifier.verify(jwts[i % m], options).ok, 200_000));
-      best.nocache = Math.max(best.nocache, await rate((i) => uncached.verify(jwts[i % m], options).ok, 3_000));
+      rounds.jwt.push(await rate((i) => verifier.verify(jwts[i % m], options).ok, 200_000));
+      rounds.nocache.push(await rate((i) => uncached.verify(jwts[i % m], options).ok, 3_000));
     }
-    row("floor: SHA-256 + Map.get (API key)", `${fmt(best.floor)}/s`, "baseline");
-    row("verify(API key)", `${fmt(best.key)}/s`, `${fmt((best.key / best.floor) * 100, 1)}% of floor (target >= 80%)`);
-    row("floor: SHA-256 + Map.get (JWT string)", `${fmt(best.jwtFloor)}/s`, "baseline");
+    const ratio = (ours, base) => median(ours.map((r, i) => r / base[i])) * 100;
+    row("floor: SHA-256 + Map.get (API key)", `${fmt(median(rounds.floor))}/s`, "baseline (median of 11 rounds)");
+    row(
+      "verify(API key)",
+      `${fmt(median(rounds.key))}/s`,
+      `${fmt(ratio(rounds.key, rounds.floor), 1)}% of floor, median of rounds (target >= 80%)`,
+    );
+    row("floor: SHA-256 + Map.get (JWT string)", `${fmt(median(rounds.jwtFloor))}/s`, "baseline (median of 7 rounds)");
     row(
       "verify(JWT access token), signature cached",
-      `${fmt(best.jwt)}/s`,
-      `${fmt((best.jwt / best.jwtFloor) * 100, 1)}% of floor (target >= 80%)`,
+      `${fmt(median(rounds.jwt))}/s`,
+      `${fmt(ratio(rounds.jwt, rounds.jwtFloor), 1)}% of floor, median of rounds (target >= 80%)`,
     );
     row(
       "verify(JWT access token), Ed25519 check every time",
-      `${fmt(best.nocache)}/s`,
+      `${fmt(median(rounds.nocache))}/s`,
       "(cache disabled: the cost a cache miss pays)",
     );
     await verifier.close();
@@ -436,9 +441,12 @@ const timer = setTimeout(() => {
 timer.unref();
 try {
   if (want("local")) await localThroughput();
-  if (want("fleet")) await fleet("sqlite");
-  if (want("fleet") && (await postgresAvailable())) await fleet("postgres");
-  else if (want("fleet")) console.log("\n(PostgreSQL not reachable: fleet figures on SQLite only)");
+  const stores = process.env.BENCH_VERIFIER_STORES?.split(",") ?? ["sqlite", "postgres"];
+  if (want("fleet") && stores.includes("sqlite")) await fleet("sqlite");
+  if (want("fleet") && stores.includes("postgres")) {
+    if (await postgresAvailable()) await fleet("postgres");
+    else console.log("\n(PostgreSQL not reachable: fleet figures on SQLite only)");
+  }
   if (want("memory")) await memory();
 } finally {
   for (const c of cleanups) await c();

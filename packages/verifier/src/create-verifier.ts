@@ -149,15 +149,23 @@ export function createVerifier(options: VerifierOptions): Verifier {
         });
   const pruneTimer = setInterval(() => feed.replica?.prune(Date.now() / 1000), 60_000);
   pruneTimer.unref();
+  // Wall-clock time as the monotonic clock plus an offset, re-read every second: one clock
+  // read per verification instead of two, and expiry still follows wall-clock adjustments.
+  let wallOffset = Date.now() - performance.now();
+  const clockTimer = setInterval(() => {
+    wallOffset = Date.now() - performance.now();
+  }, 1000);
+  clockTimer.unref();
   feed.start();
 
   function verify(token: unknown, verifyOptions?: VerifyOptions): VerifyResult {
     const replica = feed.replica;
-    if (replica === null || performance.now() - feed.freshAt > checked.stalenessMs) return rejection("stale");
+    const now = performance.now();
+    if (replica === null || now - feed.freshAt > checked.stalenessMs) return rejection("stale");
     ctx.replica = replica;
     ctx.issuer = options.issuer ?? feed.issuer;
     try {
-      return verifyLocally(token, verifyOptions, ctx, Date.now());
+      return verifyLocally(token, verifyOptions, ctx, now + wallOffset);
     } catch {
       return rejection("malformed");
     }
@@ -201,6 +209,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     },
     async close() {
       clearInterval(pruneTimer);
+      clearInterval(clockTimer);
       await feed.close();
       if (usage) {
         usage.stop();

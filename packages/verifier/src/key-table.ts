@@ -74,6 +74,16 @@ export function decodeHash(text: string, offset: number, out: Int32Array): boole
   return true;
 }
 
+/** The little-endian 32-bit word of the one-byte characters `text[at, at + 4)`. */
+function wordAt(text: string, at: number): number {
+  return (
+    text.charCodeAt(at) |
+    (text.charCodeAt(at + 1) << 8) |
+    (text.charCodeAt(at + 2) << 16) |
+    (text.charCodeAt(at + 3) << 24)
+  );
+}
+
 /** 32-bit hash of the key id `text[start, start + length)` (FNV-1a, then a finalizer so that nearby ids spread). */
 function hashId(text: string, start: number, length: number): number {
   let h = 0x811c9dc5;
@@ -165,20 +175,24 @@ export class KeyTable {
    */
   findDigest(digest: string): number {
     if (digest.length !== 32) return -1;
-    const words = this.scratch;
-    if (LITTLE_ENDIAN) {
-      for (let w = 0, b = 0; w < 8; w++, b += 4) {
-        words[w] =
-          digest.charCodeAt(b) |
-          (digest.charCodeAt(b + 1) << 8) |
-          (digest.charCodeAt(b + 2) << 16) |
-          (digest.charCodeAt(b + 3) << 24);
-      }
-    } else {
+    if (!LITTLE_ENDIAN) {
       for (let b = 0; b < 32; b++) BYTES[b] = digest.charCodeAt(b);
-      words.set(WORDS);
+      this.scratch.set(WORDS);
+      return (this.byHash[this.hashSlot(this.scratch) << 1] as number) - 1;
     }
-    return (this.byHash[this.hashSlot(words) << 1] as number) - 1;
+    // The first word is the tag and the probe start; the other seven are read only on a match.
+    const w0 = wordAt(digest, 0);
+    const index = this.byHash;
+    const all = this.words;
+    for (let slot = w0 & this.mask; ; slot = (slot + 1) & this.mask) {
+      const entry = index[slot << 1] as number;
+      if (entry === 0) return -1;
+      if (index[(slot << 1) + 1] !== w0) continue;
+      const base = (entry - 1) << 3;
+      let same = true;
+      for (let w = 1; w < 8 && same; w++) same = all[base + w] === wordAt(digest, w << 2);
+      if (same) return entry - 1;
+    }
   }
 
   isRevoked(record: number): boolean {
