@@ -7,6 +7,7 @@ import { createCampaignService } from "./campaigns/service.js";
 import { type Clock, systemClock } from "./clock.js";
 import { loadConfig, type TesseraConfig } from "./config.js";
 import { type Database, openDatabase } from "./db/database.js";
+import { onCommittedChanges } from "./db/transaction.js";
 import { notifyOnCommit } from "./feed/commit-notifier.js";
 import { createFeedService } from "./feed/service.js";
 import { createJobs } from "./jobs/index.js";
@@ -47,6 +48,8 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   feed.setOAuthStateLoader(loadOAuthReplicaState);
   // Services write through a database that wakes the change feed when a transaction commits.
   const ctx: ServiceContext = { db: notifyOnCommit(database.db, feed.notifyCommit), clock, config };
+  // Units of work hand their committed change-log rows to the feed directly.
+  onCommittedChanges(ctx.db, feed.offerCommitted);
 
   const principals = createPrincipalService(ctx);
   const keys = createKeyService(ctx);

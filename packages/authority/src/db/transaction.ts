@@ -45,6 +45,26 @@ export interface UnitOfWork {
   appendAudit(entry: AuditEntry): Promise<number>;
 }
 
+/** A change-log row as written, handed to whoever listens for commits on a database. */
+export interface CommittedChange {
+  seq: number;
+  at: number;
+  type: string;
+  /** The stored JSON text. */
+  data: string;
+}
+
+/**
+ * Listeners for the change-log rows of each committed unit of work, by the database object the
+ * unit ran on: the change feed broadcasts them from memory instead of reading them back (a read
+ * queued behind other queries was the slow tail of revocation propagation).
+ */
+const commitListeners = new WeakMap<object, (rows: CommittedChange[]) => void>();
+
+export function onCommittedChanges(db: object, listener: (rows: CommittedChange[]) => void): void {
+  commitListeners.set(db, listener);
+}
+
 /** Rows per multi-row change-log insert: 4 parameters each stays far below driver limits. */
 const CHANGE_INSERT_BATCH = 500;
 
@@ -68,7 +88,8 @@ export async function runUnitOfWork<T>(
   work: (unit: UnitOfWork) => Promise<T>,
 ): Promise<T> {
   const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
-  return db.transaction().execute(async (trx) => {
+  const written: CommittedChange[] = [];
+  const result = await db.transaction().execute(async (trx) => {
     if (sqlite) {
       // SQLite's BEGIN is deferred: a transaction that reads first and writes later fails with
       // SQLITE_BUSY (no waiting) when another process wrote in between. Writing first takes the
@@ -81,10 +102,9 @@ export async function runUnitOfWork<T>(
       now,
       async appendChange(entry) {
         const { seq } = await nextSequence(trx, "change");
-        await trx
-          .insertInto("change_log")
-          .values({ seq, at: now, type: entry.type, data: JSON.stringify(entry.data) })
-          .execute();
+        const row = { seq, at: now, type: entry.type, data: JSON.stringify(entry.data) };
+        await trx.insertInto("change_log").values(row).execute();
+        written.push(row);
         return seq;
       },
       async appendChanges(entries) {
@@ -100,6 +120,7 @@ export async function runUnitOfWork<T>(
             data: JSON.stringify(entry.data),
           }));
           await trx.insertInto("change_log").values(rows).execute();
+          written.push(...rows);
         }
         return seqs;
       },
@@ -128,4 +149,6 @@ export async function runUnitOfWork<T>(
     };
     return work(unit);
   });
+  if (written.length > 0) commitListeners.get(db)?.(written);
+  return result;
 }

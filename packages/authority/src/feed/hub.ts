@@ -72,6 +72,33 @@ export function createFeedHub(options: HubOptions) {
     }
   }
 
+  /**
+   * Broadcasts rows a local transaction has just committed, without reading them back, when
+   * they are exactly the next ones; otherwise (another writer's rows are still in flight, or a
+   * read is under way) leaves them to a read, which keeps the order.
+   */
+  function offer(rows: readonly ChangeLogTable[]): void {
+    if (running || rows.length === 0 || position < 0) {
+      void wake();
+      return;
+    }
+    for (let i = 0; i < rows.length; i++) {
+      if (Number((rows[i] as ChangeLogTable).seq) !== position + 1 + i) {
+        void wake();
+        return;
+      }
+    }
+    const sent: number[] = [];
+    for (const row of rows) {
+      const seq = Number(row.seq);
+      const bytes = changeFrame(row);
+      position = seq;
+      for (const connection of connections) send(connection, seq, bytes);
+      sent.push(seq);
+    }
+    options.onBroadcast?.(sent);
+  }
+
   /** Reads and broadcasts whatever committed since the last round. Coalesces concurrent wakes. */
   async function wake(): Promise<void> {
     if (started) await started;
@@ -114,6 +141,7 @@ export function createFeedHub(options: HubOptions) {
   return {
     start,
     wake,
+    offer,
     /** The last sequence broadcast: connections added now get every later change from the hub. */
     position: () => position,
     add(connection: FeedConnection): number {

@@ -10,6 +10,7 @@ import { Kysely, SqliteDialect } from "kysely";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/database.js";
 import type { Schema } from "../db/schema.js";
+import type { CommittedChange } from "../db/transaction.js";
 import { changeFrame, frame } from "./frames.js";
 import { createFeedHub, type FeedConnection } from "./hub.js";
 import { createPgListener } from "./pg-listener.js";
@@ -307,9 +308,17 @@ export function createFeedService(inputOptions: FeedServiceOptions) {
     /** See receipts.ts: usable by any revoke path, including `POST /oauth/revoke`. */
     awaitReceipt: (sequence: number, waitMs: number, actorId?: string) =>
       receiptService.awaitReceipt(sequence, waitMs, actorId),
-    /** Wakes this instance's feed: called after every local commit. */
+    /**
+     * Wakes this instance's feed: called after every local commit. Deferred by a turn, so that
+     * a unit of work's own rows (offerCommitted, just after) go out from memory first and this
+     * read finds nothing left; it still catches writes that came another way.
+     */
     notifyCommit(): void {
-      if (started && !closed) void hub.wake();
+      if (started && !closed) setImmediate(() => void hub.wake());
+    },
+    /** A local unit of work's committed change-log rows, broadcast without reading them back. */
+    offerCommitted(rows: readonly CommittedChange[]): void {
+      if (started && !closed) hub.offer(rows);
     },
     /** The OAuth service registers the loader of its replica state here (one line). */
     setOAuthStateLoader(loader: OAuthStateLoader): void {
