@@ -158,9 +158,27 @@ export function createVerifier(options: VerifierOptions): Verifier {
   clockTimer.unref();
   feed.start();
 
+  // A clock read costs about 70 ns, a whole verification about 1 µs: within one turn of the
+  // event loop a reading serves up to 256 verifications (a fraction of a millisecond); the
+  // next turn always reads the clock again.
+  let reading = 0;
+  let readingUses = 0;
+  const newTurn = () => {
+    readingUses = 0;
+  };
+  function monotonicNow(): number {
+    if (readingUses === 0) setImmediate(newTurn);
+    if (readingUses === 0 || readingUses >= 256) {
+      reading = performance.now();
+      readingUses = 0;
+    }
+    readingUses++;
+    return reading;
+  }
+
   function verify(token: unknown, verifyOptions?: VerifyOptions): VerifyResult {
     const replica = feed.replica;
-    const now = performance.now();
+    const now = monotonicNow();
     if (replica === null || now - feed.freshAt > checked.stalenessMs) return rejection("stale");
     ctx.replica = replica;
     ctx.issuer = options.issuer ?? feed.issuer;

@@ -46,6 +46,33 @@ export interface LocalVerifyContext {
   clockToleranceSeconds: number;
 }
 
+/** An API key (at most 64 characters, no dots): the hot path, kept small so that it inlines. */
+function verifyApiKey(
+  token: string,
+  options: VerifyOptions | undefined,
+  ctx: LocalVerifyContext,
+  nowMs: number,
+): VerifyResult {
+  // Hash first: a token found in the replica was issued, so it is well-formed. The checksum
+  // only decides, on a miss, between "malformed" and "unknown" (garbage is at most 64
+  // characters here, so hashing it costs what hashing a real key does).
+  const key = ctx.replica.lookupToken(token);
+  if (key === undefined || key === "revoked") {
+    if (parseToken(token, ctx.prefixes) === null) return REJECTIONS.malformed;
+    return key === "revoked" ? REJECTIONS.revoked : REJECTIONS.unknown;
+  }
+  if (ctx.prefixes !== undefined && parseToken(token, ctx.prefixes) === null) return REJECTIONS.malformed;
+  if (key.expiresAt !== null && nowMs >= key.expiresAt) return REJECTIONS.expired;
+  if (options !== undefined) {
+    const audience = options.audience;
+    if (audience !== undefined && key.audience !== null && key.audience !== audience) {
+      return REJECTIONS.audience_mismatch;
+    }
+    if (!hasScopes(key.scopes, options.scopes)) return REJECTIONS.scope_insufficient;
+  }
+  return key;
+}
+
 /** Verifies `token` against `ctx.replica` at `nowMs`. The caller has checked freshness. */
 export function verifyLocally(
   token: unknown,
@@ -54,26 +81,17 @@ export function verifyLocally(
   nowMs: number,
 ): VerifyResult {
   if (typeof token !== "string" || token.length === 0) return REJECTIONS.malformed;
-  if (token.length <= 64 && token.indexOf(".") === -1) {
-    // Hash first: a token found in the replica was issued, so it is well-formed. The checksum
-    // only decides, on a miss, between "malformed" and "unknown" (garbage is at most 64
-    // characters here, so hashing it costs what hashing a real key does).
-    const key = ctx.replica.lookupToken(token);
-    if (key === undefined || key === "revoked") {
-      if (parseToken(token, ctx.prefixes) === null) return REJECTIONS.malformed;
-      return key === "revoked" ? REJECTIONS.revoked : REJECTIONS.unknown;
-    }
-    if (ctx.prefixes !== undefined && parseToken(token, ctx.prefixes) === null) return REJECTIONS.malformed;
-    if (key.expiresAt !== null && nowMs >= key.expiresAt) return REJECTIONS.expired;
-    if (options !== undefined) {
-      const audience = options.audience;
-      if (audience !== undefined && key.audience !== null && key.audience !== audience) {
-        return REJECTIONS.audience_mismatch;
-      }
-      if (!hasScopes(key.scopes, options.scopes)) return REJECTIONS.scope_insufficient;
-    }
-    return key;
-  }
+  if (token.length <= 64 && token.indexOf(".") === -1) return verifyApiKey(token, options, ctx, nowMs);
+  return verifyJwt(token, options, ctx, nowMs);
+}
+
+/** A JWT access token: see jwt.ts. */
+function verifyJwt(
+  token: string,
+  options: VerifyOptions | undefined,
+  ctx: LocalVerifyContext,
+  nowMs: number,
+): VerifyResult {
   if (!looksLikeJwt(token)) return REJECTIONS.malformed;
   const checked = verifyAccessToken(token, {
     replica: ctx.replica,
