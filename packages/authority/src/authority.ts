@@ -8,7 +8,6 @@ import { type Clock, systemClock } from "./clock.js";
 import { loadConfig, type TesseraConfig } from "./config.js";
 import { type Database, openDatabase } from "./db/database.js";
 import { onCommittedChanges } from "./db/transaction.js";
-import { notifyOnCommit } from "./feed/commit-notifier.js";
 import { createFeedService } from "./feed/service.js";
 import { createJobs } from "./jobs/index.js";
 import { loadOAuthReplicaState } from "./oauth/replica-state.js";
@@ -46,10 +45,9 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     onError: (error) => process.emitWarning(`tessera feed: ${(error as Error)?.message ?? String(error)}`),
   });
   feed.setOAuthStateLoader(loadOAuthReplicaState);
-  // Services write through a database that wakes the change feed when a transaction commits.
-  const ctx: ServiceContext = { db: notifyOnCommit(database.db, feed.notifyCommit), clock, config };
-  // Units of work hand their committed change-log rows to the feed directly.
-  onCommittedChanges(ctx.db, feed.offerCommitted);
+  // Every unit of work hands its committed change-log rows to this instance's feed.
+  onCommittedChanges(database.db, feed.offerCommitted);
+  const ctx: ServiceContext = { db: database.db, clock, config };
 
   const principals = createPrincipalService(ctx);
   const keys = createKeyService(ctx);
@@ -62,13 +60,9 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   const bootstrap = createBootstrap(ctx, principals, keys);
   const tokenCounts = createTokenCounts(ctx);
   const leaks = createLeakService(ctx);
-  // Webhook bookkeeping writes no change-log entry: it need not wake the feed on commit.
-  const webhooks = createWebhookService(
-    { ...ctx, db: database.db },
-    {
-      onError: (error) => process.emitWarning(`tessera webhooks: ${(error as Error)?.message ?? String(error)}`),
-    },
-  );
+  const webhooks = createWebhookService(ctx, {
+    onError: (error) => process.emitWarning(`tessera webhooks: ${(error as Error)?.message ?? String(error)}`),
+  });
   const stepUp = createStepUpService(ctx);
   const campaigns = createCampaignService(ctx, { keys, usage, stepUp, webhooks });
   const principalUpdates = createPrincipalUpdater(ctx);

@@ -479,13 +479,6 @@ export class KeyTable {
     this.free.push(record);
   }
 
-  /** Makes room for `count` keys in all, so that loading them never grows the table. */
-  reserve(count: number): void {
-    let capacity = this.capacity;
-    while (capacity < count) capacity *= 2;
-    if (capacity > this.capacity) this.grow(capacity);
-  }
-
   /** Doubles the columns and rebuilds both indexes at twice the records' capacity. */
   private grow(capacity: number): void {
     const copy = <T extends Int32Array | Uint32Array | Uint16Array | Float64Array | Uint8Array>(from: T, to: T): T => {

@@ -1,8 +1,9 @@
 /**
  * The broadcaster of one authority instance: reads the change log after the last sequence it
  * sent, in order, encodes each change once and writes the same bytes to every connection.
- * Woken by local commits, by PostgreSQL NOTIFY from any instance, and by a once-a-second poll
- * (so a missed notification delays a change by a second at most, never loses it).
+ * Handed the rows of local commits (offer), woken by PostgreSQL NOTIFY from any instance, and
+ * polling once a second (so a missed notification delays a change by a second at most, never
+ * loses it).
  */
 import type { ChangeLogTable } from "../db/schema.js";
 import { changeFrame, heartbeatFrame } from "./frames.js";
@@ -55,19 +56,24 @@ export function createFeedHub(options: HubOptions) {
     if (connection.buffered() > options.maxBufferedBytes) connection.destroy("too far behind");
   }
 
+  /** Encodes each row once and writes it to every connection; `rows` follow `position`. */
+  function broadcast(rows: readonly ChangeLogTable[]): void {
+    const sent: number[] = [];
+    for (const row of rows) {
+      const seq = Number(row.seq);
+      const bytes = changeFrame(row);
+      position = seq;
+      for (const connection of connections) send(connection, seq, bytes);
+      sent.push(seq);
+    }
+    options.onBroadcast?.(sent);
+  }
+
   async function pump(): Promise<void> {
     for (;;) {
       const rows = await options.readChanges(position, PAGE);
       if (rows.length === 0) return;
-      const sent: number[] = [];
-      for (const row of rows) {
-        const seq = Number(row.seq);
-        const bytes = changeFrame(row);
-        position = seq;
-        for (const connection of connections) send(connection, seq, bytes);
-        sent.push(seq);
-      }
-      options.onBroadcast?.(sent);
+      broadcast(rows);
       if (rows.length < PAGE) return;
     }
   }
@@ -88,15 +94,7 @@ export function createFeedHub(options: HubOptions) {
         return;
       }
     }
-    const sent: number[] = [];
-    for (const row of rows) {
-      const seq = Number(row.seq);
-      const bytes = changeFrame(row);
-      position = seq;
-      for (const connection of connections) send(connection, seq, bytes);
-      sent.push(seq);
-    }
-    options.onBroadcast?.(sent);
+    broadcast(rows);
   }
 
   /** Reads and broadcasts whatever committed since the last round. Coalesces concurrent wakes. */

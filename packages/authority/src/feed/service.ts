@@ -309,14 +309,9 @@ export function createFeedService(inputOptions: FeedServiceOptions) {
     awaitReceipt: (sequence: number, waitMs: number, actorId?: string) =>
       receiptService.awaitReceipt(sequence, waitMs, actorId),
     /**
-     * Wakes this instance's feed: called after every local commit. Deferred by a turn, so that
-     * a unit of work's own rows (offerCommitted, just after) go out from memory first and this
-     * read finds nothing left; it still catches writes that came another way.
+     * A local unit of work's committed change-log rows (every change-log write is one), broadcast
+     * without reading them back; other instances' rows come through NOTIFY and the poll.
      */
-    notifyCommit(): void {
-      if (started && !closed) setImmediate(() => void hub.wake());
-    },
-    /** A local unit of work's committed change-log rows, broadcast without reading them back. */
     offerCommitted(rows: readonly CommittedChange[]): void {
       if (started && !closed) hub.offer(rows);
     },
