@@ -47,6 +47,9 @@ describeEachStore("change-log sequence under concurrent writers", (kind) => {
     const tail = (async () => {
       let last = 0;
       while (writing || last < instances * perWriter) {
+        // Read the flag before the query: a write that commits after the query's snapshot but
+        // before its answer arrives must not end the tail with that row unseen.
+        const writesDone = !writing;
         const rows = await reader
           .selectFrom("change_log")
           .select("seq")
@@ -59,7 +62,7 @@ describeEachStore("change-log sequence under concurrent writers", (kind) => {
           last = row.seq;
           seen.push(row.seq);
         }
-        if (!writing && rows.length === 0) break;
+        if (writesDone && rows.length === 0) break;
         await new Promise((r) => setTimeout(r, 1));
       }
     })();
