@@ -2,10 +2,13 @@
  * The feed client: keeps a replica in step with the authority's change feed (SSE over Node's
  * built-in fetch). Loads a snapshot, applies changes strictly in order, re-syncs from a fresh
  * snapshot on a gap or an event it cannot apply, resumes with Last-Event-ID after a dropped
- * connection, and acks its applied sequence (batched) so the authority can write receipts.
+ * connection, and acks its applied sequence (batched) so the authority can write receipts:
+ * on one long-lived ack stream (ack-channel.ts), or by a POST per ack when the stream does not
+ * get through.
  * @module
  */
 import { performance } from "node:perf_hooks";
+import { AckChannel } from "./ack-channel.js";
 import { MalformedChangeError, Replica } from "./replica.js";
 import { createSseParser, type SseEvent } from "./sse.js";
 
@@ -17,6 +20,10 @@ export interface FeedClientOptions {
   stalenessMs: number;
   /** Delay before an ack is sent, so that changes applied together are acked once. */
   ackDelayMs?: number;
+  /** How long an ack on the ack stream may wait for its confirmation (default 2000 ms). */
+  ackConfirmTimeoutMs?: number;
+  /** After an ack stream that never confirmed anything, how long acks go by POST (default 30 s). */
+  ackStreamRetryMs?: number;
   onError(error: Error): void;
   /** Called after a snapshot replaced the replica (caches keyed on the old one must go). */
   onReplica?(replica: Replica): void;
@@ -51,6 +58,9 @@ export class FeedClient {
   private ackTimer: NodeJS.Timeout | undefined;
   private ackInFlight = false;
   private acked = -1;
+  private ackChannel: AckChannel | null = null;
+  /** performance.now() before which acks go by POST (the last stream confirmed nothing). */
+  private ackStreamAfter = 0;
   private readonly readyWaiters: Array<() => void> = [];
   private readonly base: string;
   private running: Promise<void> | undefined;
@@ -219,6 +229,37 @@ export class FeedClient {
   }
 
   private async sendAck(): Promise<void> {
+    if (this.applied <= this.acked) return;
+    if (performance.now() >= this.ackStreamAfter) {
+      this.ackChannel ??= this.openAckChannel();
+      this.ackChannel.send(this.applied);
+      return;
+    }
+    await this.postAck();
+  }
+
+  private openAckChannel(): AckChannel {
+    const channel: AckChannel = new AckChannel({
+      base: this.base,
+      credential: this.options.credential,
+      instance: this.options.instance,
+      confirmTimeoutMs: this.options.ackConfirmTimeoutMs ?? 2000,
+      onConfirmed: (sequence) => {
+        this.acked = Math.max(this.acked, sequence);
+      },
+      onClosed: (worked) => {
+        if (this.ackChannel === channel) this.ackChannel = null;
+        if (this.closed) return;
+        // A stream that never confirmed does not get through (refused, or buffered on the
+        // way): POST for a while. One that worked was cut (a restart): open another at once.
+        if (!worked) this.ackStreamAfter = performance.now() + (this.options.ackStreamRetryMs ?? 30_000);
+        if (this.applied > this.acked) this.scheduleAck(worked ? 100 : 0);
+      },
+    });
+    return channel;
+  }
+
+  private async postAck(): Promise<void> {
     if (this.ackInFlight) return;
     const sequence = this.applied;
     if (sequence <= this.acked) return;
@@ -244,6 +285,7 @@ export class FeedClient {
   async close(): Promise<void> {
     this.closed = true;
     if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackChannel?.close();
     this.abort?.abort();
     await this.running?.catch(() => undefined);
   }

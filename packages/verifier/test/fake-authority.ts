@@ -85,7 +85,14 @@ export interface FakeAuthority {
   state: { sequence: number; keys: FakeKey[]; oauth: Record<string, unknown> };
   /** Each feed request's Last-Event-ID (null when it asked for a snapshot). */
   feedRequests: Array<string | null>;
+  /** Every ack received, by stream or by POST. */
   acks: number[];
+  /** Acks received by POST /v1/verifiers/acks. */
+  postedAcks: number[];
+  /** How the ack stream behaves: confirms ("ok"), is not there (404), or swallows acks unconfirmed ("silent", like a buffering proxy). */
+  ackStream: "ok" | "absent" | "silent";
+  /** Ack streams opened. */
+  ackStreams: number;
   usage: Array<{ entries: Array<Record<string, unknown>>; dropped: number }>;
   usageStatus: number;
   introspection: Record<string, unknown> | null;
@@ -104,6 +111,7 @@ export interface FakeAuthority {
 
 export async function startFakeAuthority(): Promise<FakeAuthority> {
   const open = new Set<ServerResponse>();
+  const ackStreamsOpen = new Set<ServerResponse>();
   let timer: NodeJS.Timeout | undefined;
   const fake: FakeAuthority = {
     url: "",
@@ -114,6 +122,9 @@ export async function startFakeAuthority(): Promise<FakeAuthority> {
     },
     feedRequests: [],
     acks: [],
+    postedAcks: [],
+    ackStream: "ok",
+    ackStreams: 0,
     usage: [],
     usageStatus: 204,
     introspection: null,
@@ -133,8 +144,9 @@ export async function startFakeAuthority(): Promise<FakeAuthority> {
       fake.raw(`event: heartbeat\ndata: ${JSON.stringify({ head: fake.state.sequence, at: Date.now() })}\n\n`);
     },
     cut() {
-      for (const res of open) res.destroy();
+      for (const res of [...open, ...ackStreamsOpen]) res.destroy();
       open.clear();
+      ackStreamsOpen.clear();
     },
     connections: () => open.size,
     async close() {
@@ -195,9 +207,29 @@ export async function startFakeAuthority(): Promise<FakeAuthority> {
       }
       return;
     }
+    if (path === "/v1/verifiers/acks/stream" && fake.ackStream !== "absent") {
+      fake.ackStreams++;
+      res.writeHead(200, { "content-type": "text/plain" });
+      ackStreamsOpen.add(res);
+      res.on("close", () => ackStreamsOpen.delete(res));
+      req.setEncoding("latin1");
+      let pending = "";
+      req.on("data", (chunk: string) => {
+        if (fake.ackStream === "silent") return;
+        pending += chunk;
+        const lines = pending.split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) fake.acks.push(Number(line));
+        if (lines.length > 0) res.write(`ok ${Math.max(...fake.acks)}\n`);
+      });
+      return;
+    }
     if (path === "/v1/verifiers/acks") {
       const { acks } = (await body(req)) as { acks: Array<{ sequence: number }> };
-      for (const ack of acks) fake.acks.push(ack.sequence);
+      for (const ack of acks) {
+        fake.acks.push(ack.sequence);
+        fake.postedAcks.push(ack.sequence);
+      }
       res.writeHead(204).end();
       return;
     }

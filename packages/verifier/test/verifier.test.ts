@@ -62,6 +62,48 @@ describe("createVerifier against a scripted authority", () => {
     await until(() => authority.acks.includes(3));
   });
 
+  it("acks on one long-lived stream, not with a request per ack", async () => {
+    authority.state = { ...authority.state, sequence: 1, keys: [fakeKey()] };
+    const verifier = make();
+    await verifier.ready();
+    for (let i = 0; i < 5; i++) {
+      authority.change("key.issued", { key: wire(fakeKey()) });
+      await until(() => authority.acks.includes(2 + i));
+    }
+    expect(authority.ackStreams).toBe(1);
+    expect(authority.postedAcks).toEqual([]);
+    // Cut (an authority restart): the next acks go on a new stream.
+    authority.cut();
+    await until(() => authority.connections() === 1);
+    authority.change("key.issued", { key: wire(fakeKey()) });
+    await until(() => authority.acks.includes(7));
+    expect(authority.ackStreams).toBe(2);
+    expect(authority.postedAcks).toEqual([]);
+  });
+
+  it("acks by POST when the authority has no ack stream", async () => {
+    authority.ackStream = "absent";
+    authority.state = { ...authority.state, sequence: 4, keys: [fakeKey()] };
+    const verifier = make();
+    await verifier.ready();
+    await until(() => authority.postedAcks.includes(4));
+    authority.change("key.issued", { key: wire(fakeKey()) });
+    await until(() => authority.postedAcks.includes(5));
+  });
+
+  it("acks by POST when the stream takes acks but never confirms them (a buffering proxy)", async () => {
+    authority.ackStream = "silent";
+    authority.state = { ...authority.state, sequence: 4, keys: [fakeKey()] };
+    const verifier = make();
+    await verifier.ready();
+    // Unconfirmed after the 2 s deadline: the same ack again, by POST.
+    await until(() => authority.postedAcks.includes(4), 5000);
+    expect(authority.acks).toEqual([4]);
+    authority.change("key.issued", { key: wire(fakeKey()) });
+    await until(() => authority.postedAcks.includes(5));
+    expect(authority.ackStreams).toBe(1);
+  });
+
   it("re-syncs from a fresh snapshot on a gap and on a malformed event", async () => {
     const key = fakeKey();
     authority.state = { ...authority.state, sequence: 5, keys: [key] };

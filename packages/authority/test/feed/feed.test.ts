@@ -135,6 +135,53 @@ describeEachStore("change feed and receipts", (kind) => {
     expect((JSON.parse(stored.data) as { ids: string[] }).ids).toHaveLength(200);
   });
 
+  it("takes acks on the ack stream: receipts confirm with no request per ack", async () => {
+    const verifier = await f.verifier();
+    for (let i = 0; i < 3; i++) {
+      const issued = await f.key();
+      await eventually(() => verifier.verify(issued.secret).ok);
+      const answer = await f.request<{ receipt: { verifiers: { confirmed: number; total: number } } }>(
+        "POST",
+        `/v1/keys/${issued.id}/revoke?wait=10s`,
+        { reason: "leaked" },
+      );
+      expect(answer.body.receipt.verifiers).toEqual({ confirmed: 1, total: 1 });
+    }
+    const metrics = await fetch(`${f.running.url}/metrics`).then((r) => r.text());
+    expect(metrics).not.toContain('route="/v1/verifiers/acks"');
+  });
+
+  it("answers the ack stream line by line, and ends it at a line that is not a sequence", async () => {
+    const { request } = await import("node:http");
+    const url = `${f.running.url}/v1/verifiers/acks/stream?instance=abcdefgh12`;
+    const req = request(url, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${f.adminKey}`,
+        "content-type": "application/x-tessera-acks",
+        "transfer-encoding": "chunked",
+      },
+    });
+    const lines: string[] = [];
+    const ended = new Promise<void>((resolve) => {
+      req.on("response", (res) => {
+        expect(res.statusCode).toBe(200);
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => lines.push(...chunk.split("\n").filter((l) => l !== "")));
+        res.on("end", resolve);
+        res.on("close", resolve);
+      });
+    });
+    req.on("error", () => {});
+    req.write("3\n");
+    await eventually(() => lines.includes("ok 3"));
+    req.write("7\n5\n");
+    await eventually(() => lines.includes("ok 7"));
+    req.write("seven\n");
+    await ended;
+    expect(lines).toEqual(["ok 3", "ok 7", "error each line must be a sequence number"]);
+  });
+
   it("lists connected verifiers with their applied sequence and lag", async () => {
     const verifier = await f.verifier({ name: "checkout-1" });
     await f.key();

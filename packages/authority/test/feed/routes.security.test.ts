@@ -15,6 +15,7 @@ const ROUTES = [
     scope: "feed:read",
     body: { acks: [{ verifierId: "abcdefgh12", sequence: 1 }] },
   },
+  { method: "POST", url: "/v1/verifiers/acks/stream?instance=abcdefgh12", scope: "feed:read", body: "1\n" },
   {
     method: "POST",
     url: "/v1/verifiers/usage",
@@ -57,6 +58,8 @@ describeEachStore("feed endpoints: security and input", (kind) => {
       ["GET", "/v1/feed?name=bad%20name&instance=abcdefgh12"],
       ["GET", "/v1/feed?name=a&instance=x"],
       ["GET", "/v1/feed?name=a&instance=abcdefgh12&staleness=-5"],
+      ["POST", "/v1/verifiers/acks/stream?instance=x"],
+      ["POST", "/v1/verifiers/acks/stream"],
       ["POST", "/v1/verifiers/acks", { acks: [] }],
       ["POST", "/v1/verifiers/acks", { acks: [{ verifierId: "abcdefgh12", sequence: -1 }] }],
       ["POST", "/v1/verifiers/acks", { acks: [{ verifierId: "abcdefgh12", sequence: 1, extra: 1 }] }],

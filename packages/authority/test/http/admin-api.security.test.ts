@@ -60,6 +60,11 @@ const CASES: Record<string, RouteCase> = {
   "GET /v1/feed": { method: "GET", url: () => "/v1/feed?name=matrix" },
   "GET /v1/verifiers": { method: "GET", url: () => "/v1/verifiers" },
   "POST /v1/verifiers/acks": { method: "POST", url: () => "/v1/verifiers/acks", body: { acks: [] } },
+  "POST /v1/verifiers/acks/stream": {
+    method: "POST",
+    url: () => "/v1/verifiers/acks/stream?instance=abcdefgh12",
+    body: "1\n",
+  },
   "POST /v1/verifiers/usage": { method: "POST", url: () => "/v1/verifiers/usage", body: {} },
   "GET /v1/receipts/:id": { method: "GET", url: () => "/v1/receipts/rct_doesnotexist" },
   "GET /v1/signing-keys": { method: "GET", url: () => "/v1/signing-keys" },

@@ -43,6 +43,7 @@ import { activateTotpRoute } from "./totp.activate.js";
 import { enrolTotpRoute } from "./totp.enrol.js";
 import { removeTotpRoute } from "./totp.remove.js";
 import { totpStatusRoute } from "./totp.status.js";
+import { verifierAckStreamRoute } from "./verifiers.ack-stream.js";
 import { verifierAcksRoute } from "./verifiers.acks.js";
 import { listVerifiersRoute } from "./verifiers.list.js";
 import { verifierUsageRoute } from "./verifiers.usage.js";
@@ -102,6 +103,7 @@ export const routes: RouteModule[] = [
   reportLeaksRoute,
   feedRoute,
   verifierAcksRoute,
+  verifierAckStreamRoute,
   verifierUsageRoute,
   listVerifiersRoute,
   showReceiptRoute,
