@@ -64,10 +64,12 @@ async function start(kind, seed) {
 
 /**
  * Creates principal `name` and `count` active keys for it directly in the database, before the
- * authority starts (benchmark fixtures, not API calls). Returns the principal id and `samples`
- * of the secrets, spread over the keys.
+ * authority starts (benchmark fixtures, not API calls). `shape(j)` may give key j its own
+ * creation time (`createdAt`, default now) and scopes (default bench:read); `samples` secrets
+ * are kept, spread over the keys for which `sample(j)` holds (default all).
  */
-async function seedKeys(kind, url, name, count, samples = 0, owner = "bench") {
+async function seedKeys(kind, url, name, count, options = {}) {
+  const { samples = 0, owner = "bench", shape = () => ({}), sample = () => true } = options;
   const created = Date.now();
   const principalId = `prn_${name}`;
   const kept = [];
@@ -81,7 +83,7 @@ async function seedKeys(kind, url, name, count, samples = 0, owner = "bench") {
       kind: "service",
       owner,
       status: "active",
-      allowed_scopes: '["bench:read"]',
+      allowed_scopes: '["bench:read","bench:write"]',
       metadata: "{}",
       created_at: created,
       updated_at: created,
@@ -92,18 +94,28 @@ async function seedKeys(kind, url, name, count, samples = 0, owner = "bench") {
     .execute();
   const key = (j) => {
     const secret = generateToken("tsk", rng);
-    if (j % every === 0 || j === count - 1) kept.push(secret);
-    return [`key_${name}${j.toString(36).padStart(7, "0")}`, principalId, hashToken(secret), displayStart(secret)];
+    if (sample(j) && (j % every < 2 || j >= count - 2) && kept.length < samples) kept.push(secret);
+    const { createdAt = created, scopes = '["bench:read"]' } = shape(j);
+    return {
+      id: `key_${name}${j.toString(36).padStart(7, "0")}`,
+      hash: hashToken(secret),
+      start: displayStart(secret),
+      createdAt,
+      scopes,
+    };
   };
   if (kind === "sqlite") {
     await database.close();
     const raw = new Database(url);
     const insert = raw.prepare(
       `insert into api_keys (id, principal_id, key_hash, start, scopes, description, metadata, status, created_at, created_by, expires_at)
-       values (?, ?, ?, ?, '["bench:read"]', '', '{}', 'active', ?, 'bench', ?)`,
+       values (?, ?, ?, ?, ?, '', '{}', 'active', ?, 'bench', ?)`,
     );
     raw.transaction(() => {
-      for (let j = 0; j < count; j++) insert.run(...key(j), created, created + 86_400_000);
+      for (let j = 0; j < count; j++) {
+        const k = key(j);
+        insert.run(k.id, principalId, k.hash, k.start, k.scopes, k.createdAt, created + 86_400_000);
+      }
     })();
     raw.close();
     return { principalId, samples: kept };
@@ -112,18 +124,18 @@ async function seedKeys(kind, url, name, count, samples = 0, owner = "bench") {
     for (let i = 0; i < count; i += 1000) {
       const rows = [];
       for (let j = i; j < Math.min(count, i + 1000); j++) {
-        const [id, principal_id, key_hash, start] = key(j);
+        const k = key(j);
         rows.push({
-          id,
-          principal_id,
-          key_hash,
-          start,
-          scopes: '["bench:read"]',
+          id: k.id,
+          principal_id: principalId,
+          key_hash: k.hash,
+          start: k.start,
+          scopes: k.scopes,
           audience: null,
           description: "",
           metadata: "{}",
           status: "active",
-          created_at: created,
+          created_at: k.createdAt,
           created_by: "bench",
           expires_at: created + 86_400_000,
           revoked_at: null,
@@ -285,17 +297,31 @@ async function fleet(kind) {
     `\npropagation and revoke-by-selector [${kind}], ${VERIFIERS} verifiers in ${Math.ceil(VERIFIERS / PER_PROCESS)} processes`,
   );
   let t = performance.now();
-  // Two sets of SELECTOR_KEYS keys: one principal's (revoked by {principalId}: the feed sends
-  // the principal) and another's (revoked by {principalId, createdBefore}: the feed lists every id).
+  // Three principals' keys, one revocation of SELECTOR_KEYS keys each:
+  // - whole: every key of a principal ({principalId}): one range of key ordinals on the wire;
+  // - window: a principal's keys created before a breach, a tenth more created after it
+  //   survive ({principalId, createdBefore}): the survivors bound the range;
+  // - scattered: every other key of a principal, by scope ({principalId, scope}): no compact
+  //   ranges exist, so the feed lists every id (the fallback, the worst case).
+  const breach = Date.now() - 60_000;
+  const windowKeys = SELECTOR_KEYS + SELECTOR_KEYS / 10;
   const env = await start(kind, async (url) => ({
-    whole: await seedKeys(kind, url, "bulk", SELECTOR_KEYS, 20),
-    listed: await seedKeys(kind, url, "listed", SELECTOR_KEYS, 20, "team-listed"),
+    whole: await seedKeys(kind, url, "bulk", SELECTOR_KEYS, { samples: 20 }),
+    window: await seedKeys(kind, url, "window", windowKeys, {
+      samples: 20,
+      owner: "team-window",
+      shape: (j) => ({ createdAt: j < SELECTOR_KEYS ? breach - 60_000 : breach + 1000 }),
+      sample: (j) => j < SELECTOR_KEYS,
+    }),
+    scattered: await seedKeys(kind, url, "scattered", 2 * SELECTOR_KEYS, {
+      samples: 20,
+      owner: "team-scattered",
+      shape: (j) => ({ scopes: j % 2 === 1 ? '["bench:write"]' : '["bench:read"]' }),
+      sample: (j) => j % 2 === 1,
+    }),
   }));
-  row(
-    `seeded 2 x ${fmt(SELECTOR_KEYS)} keys (direct inserts before start)`,
-    `${fmt(performance.now() - t)} ms`,
-    "(fixture)",
-  );
+  const perVerifier = SELECTOR_KEYS + windowKeys + 2 * SELECTOR_KEYS;
+  row(`seeded ${fmt(perVerifier)} keys (direct inserts before start)`, `${fmt(performance.now() - t)} ms`, "(fixture)");
   const hosts = [];
   try {
     const { authority, url } = env.running;
@@ -307,7 +333,7 @@ async function fleet(kind) {
     hosts.push(...spawnHosts(url, env.root, VERIFIERS));
     const ready = await Promise.all(hosts.map((h) => h.when("ready")));
     row(
-      `${VERIFIERS} verifiers ready (each loads ${fmt(2 * SELECTOR_KEYS)} keys)`,
+      `${VERIFIERS} verifiers ready (each loads ${fmt(perVerifier)} keys)`,
       `${fmt(performance.now() - t)} ms`,
       `slowest process ${fmt(Math.max(...ready.map((r) => r.ms)))} ms`,
     );
@@ -381,12 +407,15 @@ async function fleet(kind) {
       );
     };
     await bySelector({ principalId: env.seeded.whole.principalId }, env.seeded.whole.samples, "{principalId}");
-    // Keys of a principal issued before a moment (a compromise window): not whole principals,
-    // so the feed lists every id.
     await bySelector(
-      { principalId: env.seeded.listed.principalId, createdBefore: new Date(Date.now() + 60_000).toISOString() },
-      env.seeded.listed.samples,
-      "{principalId, createdBefore} (ids listed)",
+      { principalId: env.seeded.window.principalId, createdBefore: new Date(breach).toISOString() },
+      env.seeded.window.samples,
+      "{principalId, createdBefore}",
+    );
+    await bySelector(
+      { principalId: env.seeded.scattered.principalId, scope: "bench:write" },
+      env.seeded.scattered.samples,
+      "{principalId, scope} (every other key: ids listed)",
     );
   } finally {
     for (const h of hosts) h.send({ type: "close" });

@@ -31,6 +31,8 @@ export interface SigningKeyEntry {
 /** A key record as the feed sends it in change events. */
 export interface KeyRecordWire {
   id: string;
+  /** Unique per key: large revocations name ranges of ordinals. */
+  ordinal: number;
   hash: string;
   principalId: string;
   scopes: string[];
@@ -62,6 +64,8 @@ export interface KeyChunkWire {
   e: number[];
   /** Positions (in key order) of the deprecated keys (absent: none). */
   d?: number[];
+  /** Per key: its ordinal minus the ordinal of the key before it (the first: its ordinal). */
+  o: number[];
 }
 
 export interface SigningKeyWire {
@@ -116,7 +120,14 @@ export class Replica {
   private readonly scopeLists: Array<readonly string[]> = [];
   private readonly scopeIndex = new Map<string, number>();
   /** Reused for every put: no allocation per key. */
-  private readonly fields: KeyFields = { principal: 0, scopes: 0, audience: -1, expiresAt: 0, deprecated: false };
+  private readonly fields: KeyFields = {
+    principal: 0,
+    scopes: 0,
+    audience: -1,
+    expiresAt: 0,
+    deprecated: false,
+    ordinal: 0,
+  };
 
   /** `maxRevoked`: how many revoked keys are remembered as revoked (the oldest are forgotten). */
   constructor(options: { maxRevoked?: number } = {}) {
@@ -197,9 +208,10 @@ export class Replica {
       !isString(c.h) ||
       !Array.isArray(c.pi) ||
       !Array.isArray(c.si) ||
-      !Array.isArray(c.e)
+      !Array.isArray(c.e) ||
+      !Array.isArray(c.o)
     ) {
-      fail("keys chunk must be { p, s, i, h, pi, si, e }");
+      fail("keys chunk must be { p, s, i, h, pi, si, e, o }");
     }
     let n = c.i === "" ? 0 : 1;
     for (let at = c.i.indexOf(" "); at !== -1; at = c.i.indexOf(" ", at + 1)) n++;
@@ -208,6 +220,7 @@ export class Replica {
       c.pi.length !== n ||
       c.si.length !== n ||
       c.e.length !== n ||
+      c.o.length !== n ||
       (c.a !== undefined && (!Array.isArray(c.a) || c.a.length !== n)) ||
       (c.d !== undefined && !Array.isArray(c.d))
     ) {
@@ -219,9 +232,13 @@ export class Replica {
     // The ids stay in the chunk's string: each key points at its own.
     const source = this.table.addSource(c.i);
     try {
+      let ordinal = 0;
       for (let k = 0, start = 0; k < n; k++) {
         const end = k === n - 1 ? c.i.length : c.i.indexOf(" ", start);
-        this.putChunkKey(c, k, source, start, end - start, strings, scopeLists, deprecated);
+        const delta = c.o[k];
+        if (typeof delta !== "number" || !Number.isSafeInteger(delta)) fail("key ordinals must be integers");
+        ordinal = k === 0 ? delta : ordinal + delta;
+        this.putChunkKey(c, k, source, start, end - start, strings, scopeLists, deprecated, ordinal);
         start = end + 1;
       }
     } finally {
@@ -238,6 +255,7 @@ export class Replica {
     strings: number[],
     scopeLists: number[],
     deprecated: Set<number>,
+    ordinal: number,
   ): void {
     const principal = strings[c.pi[k] as number];
     const scopes = scopeLists[c.si[k] as number];
@@ -253,6 +271,7 @@ export class Replica {
     fields.audience = audience;
     fields.expiresAt = expiresAt;
     fields.deprecated = deprecated.has(k);
+    fields.ordinal = ordinal;
     if (!this.table.put(source, idStart, idLength, c.h, k * HASH_LENGTH, fields)) {
       fail("key needs an id and a base64url SHA-256 hash");
     }
@@ -263,12 +282,14 @@ export class Replica {
     const r = record as KeyRecordWire;
     if (!isString(r.id) || !isString(r.hash) || r.hash.length !== HASH_LENGTH) fail("key record: id, hash");
     if (!(r.audience === null || isString(r.audience)) || !isTime(r.expiresAt)) fail("key record: audience, expiresAt");
+    if (!Number.isSafeInteger(r.ordinal)) fail("key record: ordinal");
     const fields = this.fields;
     fields.principal = this.intern(r.principalId);
     fields.scopes = this.scopes(r.scopes);
     fields.audience = r.audience === null ? -1 : this.intern(r.audience);
     fields.expiresAt = r.expiresAt ?? 0;
     fields.deprecated = r.deprecated === true;
+    fields.ordinal = r.ordinal;
     const source = this.table.addSource(r.id);
     const stored = this.table.put(source, 0, r.id.length, r.hash, 0, fields);
     this.table.releaseSource(source);
@@ -299,6 +320,32 @@ export class Replica {
     if (!isString(principalId)) fail("principalId must be a string");
     const index = this.stringIndex.get(principalId);
     if (index !== undefined) this.table.revokeWhere(index);
+  }
+
+  /**
+   * Revokes, per principal, the keys whose ordinal lies in one of its ranges:
+   * `{ [principalId]: [lo0, hi0, lo1, hi1, ...] }`, ascending, inclusive (one pass over the table).
+   */
+  revokeRuns(runs: unknown): void {
+    if (typeof runs !== "object" || runs === null || Array.isArray(runs)) fail("runs must be an object");
+    const rangesOf: Array<Float64Array | undefined> = [];
+    for (const [principalId, list] of Object.entries(runs)) {
+      if (!Array.isArray(list) || list.length === 0 || list.length % 2 !== 0) {
+        fail("runs must map principals to [lo, hi, ...] pairs");
+      }
+      const ranges = Float64Array.from(list as number[]);
+      for (let i = 0; i < ranges.length; i++) {
+        const value = ranges[i] as number;
+        // NaN (not a number in the list) fails here too.
+        if (!Number.isSafeInteger(value) || (i > 0 && !(value >= (ranges[i - 1] as number) + (i % 2 === 0 ? 1 : 0)))) {
+          fail("runs must be ascending, non-overlapping integer ranges");
+        }
+      }
+      const index = this.stringIndex.get(principalId);
+      // A principal this replica has never seen holds no key here.
+      if (index !== undefined) rangesOf[index] = ranges;
+    }
+    if (rangesOf.length > 0) this.table.revokeRanges(rangesOf);
   }
 
   setOAuthState(state: unknown): void {
@@ -373,13 +420,14 @@ export class Replica {
         this.addKey(d.key);
         return;
       case "key.revoked":
-        // Listed ids, or (large principal-wide revocations) the principals whose keys all go.
+        // Listed ids, or (large revocations) ranges of key ordinals per principal. An event
+        // with none of these is a form this replica does not know: re-sync rather than guess.
+        if (d.ids === undefined && d.idList === undefined && d.runs === undefined) {
+          fail("key.revoked names no keys in a form this verifier knows");
+        }
         if (d.ids !== undefined) this.revokeKeys(d.ids);
         if (d.idList !== undefined) this.revokeIdList(d.idList);
-        if (d.principalIds !== undefined) {
-          if (!Array.isArray(d.principalIds)) fail("principalIds must be an array");
-          for (const principalId of d.principalIds) this.revokePrincipal(principalId);
-        }
+        if (d.runs !== undefined) this.revokeRuns(d.runs);
         return;
       case "key.rotated":
         this.addKey(d.previous);

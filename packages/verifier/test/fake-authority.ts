@@ -13,6 +13,7 @@ export const ISSUER = "http://authority.test";
 
 export interface FakeKey {
   id: string;
+  ordinal: number;
   secret: string;
   hash: string;
   principalId: string;
@@ -27,6 +28,7 @@ export function fakeKey(overrides: Partial<Omit<FakeKey, "secret" | "hash">> = {
   const secret = generateToken("tsk", (n) => new Uint8Array(randomBytes(n)));
   return {
     id: `key_${++ids}`,
+    ordinal: ids,
     secret,
     hash: hashToken(secret),
     principalId: "prn_1",
@@ -40,6 +42,7 @@ export function fakeKey(overrides: Partial<Omit<FakeKey, "secret" | "hash">> = {
 
 export const wire = (k: FakeKey) => ({
   id: k.id,
+  ordinal: k.ordinal,
   hash: k.hash,
   principalId: k.principalId,
   scopes: k.scopes,
@@ -199,6 +202,7 @@ export async function startFakeAuthority(): Promise<FakeAuthority> {
           a: s.keys.map((k) => (k.audience === null ? -1 : strings.indexOf(k.audience))),
           e: s.keys.map((k) => k.expiresAt ?? 0),
           d: s.keys.flatMap((k, i) => (k.deprecated ? [i] : [])),
+          o: s.keys.map((k, i) => (i === 0 ? k.ordinal : k.ordinal - (s.keys[i - 1] as FakeKey).ordinal)),
         };
         res.write(`event: keys\ndata: ${JSON.stringify(chunk)}\n\n`);
         res.write(

@@ -9,6 +9,7 @@ const fields = (over: Partial<KeyFields> = {}): KeyFields => ({
   audience: -1,
   expiresAt: 0,
   deprecated: false,
+  ordinal: 0,
   ...over,
 });
 const hashOf = (i: number) => hashToken(`token-${i}`);
@@ -130,6 +131,51 @@ describe("KeyTable", () => {
     // Freed records are reused; every remaining key is still found.
     for (let i = 10; i < 20; i++) put(table, `key_${i}`, hashOf(i), 0, fields());
     for (let i = 10; i < 20; i++) expect(table.keyId(table.find(hashOf(i)))).toBe(`key_${i}`);
+  });
+
+  it("revokes by ranges of ordinals per principal exactly the keys a brute-force check picks", () => {
+    let seed = 7;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    for (let round = 0; round < 20; round++) {
+      const table = new KeyTable(1_000_000, 16);
+      const keys = Array.from({ length: 2000 }, (_, i) => ({
+        id: `key_${round}_${i}`,
+        principal: Math.floor(random() * 5),
+        ordinal: 1000 + i * 3 + Math.floor(random() * 3),
+      }));
+      keys.forEach((k, i) => {
+        put(table, k.id, hashOf(round * 10_000 + i), 0, fields(k));
+      });
+      // Random ascending ranges for principals 0..3 (4 keeps all its keys).
+      const rangesOf: Array<Float64Array | undefined> = [];
+      for (let p = 0; p < 4; p++) {
+        const flat: number[] = [];
+        for (let at = 900 + Math.floor(random() * 300); at < 8000; at += 2 + Math.floor(random() * 600)) {
+          const hi = at + Math.floor(random() * 400);
+          flat.push(at, hi);
+          at = hi;
+        }
+        rangesOf[p] = Float64Array.from(flat);
+      }
+      const inside = (k: (typeof keys)[number]) => {
+        const r = rangesOf[k.principal];
+        if (!r) return false;
+        for (let i = 0; i < r.length; i += 2)
+          if (k.ordinal >= (r[i] as number) && k.ordinal <= (r[i + 1] as number)) return true;
+        return false;
+      };
+      const expected = keys.filter(inside).length;
+      expect(table.revokeRanges(rangesOf)).toBe(expected);
+      keys.forEach((k, i) => {
+        expect(table.isRevoked(table.find(hashOf(round * 10_000 + i)))).toBe(inside(k));
+      });
+      expect(table.size).toBe(keys.length - expected);
+      // Applying them again changes nothing.
+      expect(table.revokeRanges(rangesOf)).toBe(0);
+    }
   });
 
   it("keeps both indexes consistent through random puts, revocations and replacements", () => {

@@ -41,32 +41,57 @@ describe("local verification of API keys", () => {
     expect(verifyLocally(key.secret, {}, ctx, now)).toEqual({ ok: false, reason: "revoked" });
   });
 
-  it("revokes every key of a principal from a principal-wide key.revoked or principal.disabled", () => {
+  it("revokes by ranges of key ordinals per principal, by id list, and every key of a disabled principal", () => {
     const ctx = context();
-    const mine = [fakeKey({ principalId: "prn_a" }), fakeKey({ principalId: "prn_a", deprecated: true })];
-    const theirs = fakeKey({ principalId: "prn_b" });
-    for (const k of [...mine, theirs]) ctx.replica.apply("key.issued", { key: wire(k) });
+    // prn_a's keys with ordinals 1..6 (made in order), prn_b's interleaved.
+    const a = Array.from({ length: 6 }, (_, i) =>
+      fakeKey({ principalId: "prn_a", ordinal: 101 + i, deprecated: i === 1 }),
+    );
+    const b = [fakeKey({ principalId: "prn_b", ordinal: 102 }), fakeKey({ principalId: "prn_b", ordinal: 150 })];
+    for (const k of [...a, ...b]) ctx.replica.apply("key.issued", { key: wire(k) });
     const now = Date.now();
-    ctx.replica.apply("key.revoked", { principalIds: ["prn_a"], count: 2, reason: "r", cause: "revocation.selector" });
-    for (const k of mine) expect(verifyLocally(k.secret, {}, ctx, now)).toEqual({ ok: false, reason: "revoked" });
-    expect(verifyLocally(theirs.secret, {}, ctx, now)).toMatchObject({ ok: true, keyId: theirs.id });
+    const ok = (keys: Array<{ secret: string }>) => keys.map((k) => verifyLocally(k.secret, {}, ctx, now).ok);
+    // prn_a's 101-102 and 104-110 (103 survives); the range names only prn_a's keys.
+    ctx.replica.apply("key.revoked", { runs: { prn_a: [101, 102, 104, 110] }, count: 5, reason: "r", cause: "c" });
+    expect(ok(a)).toEqual([false, false, true, false, false, false]);
+    expect(verifyLocally(a[0]?.secret as string, {}, ctx, now)).toEqual({ ok: false, reason: "revoked" });
+    expect(ok(b)).toEqual([true, true]);
+    // Principals this replica never saw are a no-op.
+    expect(() => ctx.replica.apply("key.revoked", { runs: { prn_none: [1, 5] }, count: 0 })).not.toThrow();
+    expect(ok(b)).toEqual([true, true]);
     // Ids as one space-separated list (large key-by-key revocations on the feed).
     const listed = [fakeKey(), fakeKey(), fakeKey()];
     for (const k of listed) ctx.replica.apply("key.issued", { key: wire(k) });
     ctx.replica.apply("key.revoked", { idList: `${listed[0]?.id} ${listed[2]?.id} key_unknown`, count: 3 });
-    expect(listed.map((k) => verifyLocally(k.secret, {}, ctx, now).ok)).toEqual([false, true, false]);
-    ctx.replica.revokeKeys([listed[1]?.id]);
-    expect(ctx.replica.keyCount).toBe(1);
-    // A later key of the same principal is not touched by the earlier revocation.
-    const later = fakeKey({ principalId: "prn_a" });
-    ctx.replica.apply("key.issued", { key: wire(later) });
-    expect(verifyLocally(later.secret, {}, ctx, now)).toMatchObject({ ok: true });
+    expect(ok(listed)).toEqual([false, true, false]);
+    // A disabled principal loses every key it still has here.
     ctx.replica.apply("principal.disabled", { principalId: "prn_a", revokedKeyCount: 1 });
-    expect(verifyLocally(later.secret, {}, ctx, now)).toEqual({ ok: false, reason: "revoked" });
-    // Unknown principals are a no-op; a malformed one re-syncs.
-    expect(() => ctx.replica.apply("key.revoked", { principalIds: ["prn_none"] })).not.toThrow();
-    expect(() => ctx.replica.apply("key.revoked", { principalIds: [7] })).toThrow();
-    expect(() => ctx.replica.apply("key.revoked", { principalIds: "prn_a" })).toThrow();
+    expect(ok(a)).toEqual([false, false, false, false, false, false]);
+    expect(ok(b)).toEqual([true, true]);
+  });
+
+  it("re-syncs on ranges it cannot trust, before changing anything", () => {
+    const ctx = context();
+    const k = fakeKey({ principalId: "prn_a", ordinal: 5 });
+    ctx.replica.apply("key.issued", { key: wire(k) });
+    for (const runs of [
+      "prn_a",
+      [1, 9],
+      { prn_a: [1] },
+      { prn_a: [] },
+      { prn_a: [9, 1] },
+      { prn_a: [1, 5, 5, 9] },
+      { prn_a: [1, 9], prn_b: ["x", 4] },
+      { prn_a: [1.5, 9] },
+    ]) {
+      expect(() => ctx.replica.apply("key.revoked", { runs, count: 1 }), JSON.stringify(runs)).toThrow();
+      expect(verifyLocally(k.secret, {}, ctx, Date.now()).ok, JSON.stringify(runs)).toBe(true);
+    }
+    // A key record or a snapshot chunk without ordinals is not applied either.
+    const { ordinal: _, ...withoutOrdinal } = wire(fakeKey());
+    expect(() => ctx.replica.apply("key.issued", { key: withoutOrdinal })).toThrow(/ordinal/);
+    // And a revocation in no form this verifier knows.
+    expect(() => ctx.replica.apply("key.revoked", { principalIds: ["prn_a"] })).toThrow();
   });
 
   it("applies key.updated and key.deprecated: narrowed scopes and a shorter expiry take effect", () => {

@@ -17,6 +17,7 @@ import { notFound, TesseraError, validationFailed } from "../errors.js";
 import type { ServiceContext } from "../services/context.js";
 import { revokeKeysMatching } from "../services/key-revocation.js";
 import { deprecateForRotation, restoreRotated, rolledBackEvents, rotatedEvents } from "../services/key-rotation.js";
+import { insertKeyRows } from "../services/key-rows.js";
 import type { KeyService } from "../services/keys.js";
 import { pageNewestFirst, pageSize } from "../services/pagination.js";
 import type { UsageRecorder } from "../services/usage.js";
@@ -374,10 +375,10 @@ export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
         );
       }
       for (const batch of chunks(replacements, KEY_INSERT_BATCH)) {
-        await unit.trx
-          .insertInto("api_keys")
-          .values(batch.map((r) => r.row))
-          .execute();
+        await insertKeyRows(
+          unit.trx,
+          batch.map((r) => r.row),
+        );
         await unit.trx
           .insertInto("campaign_keys")
           .values(

@@ -65,6 +65,11 @@ export interface ApiKeysTable {
   expiry_warned_at?: number | null;
   /** When the key.expired event was sent (once per key). */
   expiry_noticed_at?: number | null;
+  /**
+   * Unique, assigned by the database on insert, never changed (migration 0009): verifiers
+   * are told large revocations as ranges of ordinals. Absent only on a row not yet inserted.
+   */
+  ordinal?: number;
 }
 
 /** Leases of scheduled jobs: one instance runs a job at a time, and not twice per interval. */

@@ -67,6 +67,8 @@ export function toKeyView(row: ApiKeysTable, now: number): KeyView {
  */
 export interface KeyReplicaRecord {
   id: string;
+  /** The key's ordinal (unique, never reused): large revocations name ranges of them. */
+  ordinal: number;
   hash: string;
   principalId: string;
   scopes: string[];
@@ -76,8 +78,11 @@ export interface KeyReplicaRecord {
 }
 
 export function toReplicaRecord(row: ApiKeysTable): KeyReplicaRecord {
+  // A record without its ordinal would leave verifiers unable to apply range revocations to it.
+  if (typeof row.ordinal !== "number") throw new Error(`key ${row.id}: a replica record needs the key's ordinal`);
   return {
     id: row.id,
+    ordinal: row.ordinal,
     hash: row.key_hash,
     principalId: row.principal_id,
     scopes: JSON.parse(row.scopes) as string[],

@@ -19,28 +19,22 @@ export function frame(event: string, data: string, id?: number): Buffer {
 const COMPACT_FROM_BYTES = 4096;
 
 /**
- * What verifiers need of a large revocation. Whole principals: the principals, not the ids (a
- * verifier holds each key's principal and revokes every key of them that it has, which is the
- * same set: its replica is the state just before this change). Otherwise the ids, compactly.
- * The stored entry keeps the ids as an array for everyone else (webhooks, audit).
+ * What verifiers need of a large revocation: the ranges of key ordinals per principal when the
+ * revocation recorded them (see services/key-revocation.ts), otherwise the ids compactly. The
+ * stored entry keeps the ids as an array for everyone else (webhooks, audit).
  */
 function forVerifiers(type: string, stored: string): string {
   if (stored.length < COMPACT_FROM_BYTES) return stored;
   if (type === "key.revoked") {
-    const data = JSON.parse(stored) as { ids?: unknown[]; principalIds?: unknown; reason?: unknown; cause?: unknown };
-    if (!Array.isArray(data.principalIds)) {
-      // Key by key: the ids as one space-separated string, which a verifier parses as one
-      // string and walks, instead of an array of 100,000 strings to allocate and collect.
-      const ids = data.ids ?? [];
-      if (!ids.every((id) => typeof id === "string" && !id.includes(" "))) return stored;
-      return JSON.stringify({ idList: ids.join(" "), count: ids.length, reason: data.reason, cause: data.cause });
+    const data = JSON.parse(stored) as { ids?: unknown[]; runs?: unknown; reason?: unknown; cause?: unknown };
+    if (data.runs !== undefined) {
+      return JSON.stringify({ runs: data.runs, count: data.ids?.length ?? 0, reason: data.reason, cause: data.cause });
     }
-    return JSON.stringify({
-      principalIds: data.principalIds,
-      count: data.ids?.length ?? 0,
-      reason: data.reason,
-      cause: data.cause,
-    });
+    // Key by key: the ids as one space-separated string, which a verifier parses as one
+    // string and walks, instead of an array of 100,000 strings to allocate and collect.
+    const ids = data.ids ?? [];
+    if (!ids.every((id) => typeof id === "string" && !id.includes(" "))) return stored;
+    return JSON.stringify({ idList: ids.join(" "), count: ids.length, reason: data.reason, cause: data.cause });
   }
   if (type === "principal.disabled") {
     // Its keys were revoked by the `key.revoked` entry just before, principal-wide.

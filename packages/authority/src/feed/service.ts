@@ -223,8 +223,26 @@ export function createFeedService(inputOptions: FeedServiceOptions) {
     return started;
   }
 
+  /**
+   * Replicas built from changes up to this sequence predate the current record format (key
+   * ordinals, migration 0009) and must be rebuilt from a snapshot. Fixed once migrated.
+   */
+  let floor: Promise<number> | undefined;
+  const readFloor = () =>
+    (floor ??= db
+      .selectFrom("sequences")
+      .select("value")
+      .where("name", "=", "feed_floor")
+      .executeTakeFirst()
+      .then((row) => Number(row?.value ?? 0))
+      .catch((error: unknown) => {
+        floor = undefined;
+        throw error;
+      }));
+
   async function needsSnapshot(lastEventId: number | null): Promise<boolean> {
     if (lastEventId === null) return true;
+    if (lastEventId <= (await readFloor())) return true;
     const head = await readHead();
     if (lastEventId > head || head - lastEventId > MAX_CATCH_UP) return true;
     if (lastEventId === head) return false;

@@ -17,8 +17,8 @@ import type { OAuthStateLoader } from "./replica-state.js";
 
 const PAGE = 10_000;
 
-/** id, key_hash, principal_id, scopes (JSON text), audience, expires_at, status */
-type KeyRow = [string, string, string, string, string | null, number | null, string, ...unknown[]];
+/** id, key_hash, principal_id, scopes (JSON text), audience, expires_at, status, ordinal */
+type KeyRow = [string, string, string, string, string | null, number | null, string, number];
 
 /** Length of a token hash (base64url SHA-256). */
 const HASH_LENGTH = 43;
@@ -39,6 +39,8 @@ interface ChunkColumns {
   expiries: string;
   /** Positions of the deprecated keys. */
   deprecated: number[];
+  /** Each key's ordinal. */
+  ordinals: number[];
 }
 
 function countOf(text: string, separator: string): number {
@@ -58,6 +60,8 @@ function encodeColumns(c: ChunkColumns): string {
     c.ids.includes("\\") ||
     c.principalIds.length !== c.count ||
     c.scopeTexts.length !== c.count ||
+    c.ordinals.length !== c.count ||
+    !c.ordinals.every(Number.isSafeInteger) ||
     countOf(c.expiries, ",") !== c.count
   ) {
     throw new Error("a snapshot chunk's columns do not line up: refusing to send it");
@@ -79,12 +83,15 @@ function encodeColumns(c: ChunkColumns): string {
     scopeIndexes[k] = index(scopes, c.scopeTexts[k] as string);
   }
   const audiences = c.audiences?.map((audience) => (audience === null ? -1 : index(strings, audience)));
+  // Ordinals as differences from the key before (the first as it is): keys come in ordinal
+  // order or nearly, so most are "1", a tenth of the bytes of the ordinals themselves.
+  const ordinalDeltas = c.ordinals.map((ordinal, k) => (k === 0 ? ordinal : ordinal - (c.ordinals[k - 1] as number)));
   // Scope lists are stored as JSON text already.
   return `{"p":${JSON.stringify([...strings.keys()])},"s":[${[...scopes.keys()].join(",")}],"i":"${c.ids}","h":"${
     c.hashes
   }","pi":[${principals.join(",")}],"si":[${scopeIndexes.join(",")}],${audiences ? `"a":[${audiences.join(",")}],` : ""}"e":[${
     c.expiries
-  }]${c.deprecated.length > 0 ? `,"d":[${c.deprecated.join(",")}]` : ""}}`;
+  }],"o":[${ordinalDeltas.join(",")}]${c.deprecated.length > 0 ? `,"d":[${c.deprecated.join(",")}]` : ""}}`;
 }
 
 export function encodeKeyChunk(rows: KeyRow[]): string {
@@ -101,12 +108,13 @@ export function encodeKeyChunk(rows: KeyRow[]): string {
     audiences: rows.some((r) => r[4] !== null) ? rows.map((r) => r[4]) : null,
     expiries: rows.map((r) => (r[5] === null ? 0 : Number(r[5]))).join(","),
     deprecated,
+    ordinals: rows.map((r) => r[7]),
   });
 }
 
 type Write = (bytes: Buffer) => Promise<void>;
 
-/** PostgreSQL (and any Kysely database): one REPEATABLE READ transaction, keyset pages by id. */
+/** PostgreSQL (and any Kysely database): one REPEATABLE READ transaction, keyset pages by ordinal. */
 export async function writeSnapshot(
   db: Kysely<Schema>,
   loadOAuthState: OAuthStateLoader,
@@ -125,15 +133,15 @@ export async function writeSnapshot(
       const sequence = Number(head.value);
       await write(frame("snapshot", JSON.stringify({ sequence, oauth: await loadOAuthState(trx, nowMs) })));
       let keyCount = 0;
-      let after = "";
+      let after = 0;
       for (;;) {
         const rows = await trx
           .selectFrom("api_keys")
-          .select(["id", "key_hash", "principal_id", "scopes", "audience", "expires_at", "status"])
+          .select(["id", "key_hash", "principal_id", "scopes", "audience", "expires_at", "status", "ordinal"])
           .where("status", "in", ["active", "deprecated"])
           .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", nowMs)]))
-          .where("id", ">", after)
-          .orderBy("id")
+          .where("ordinal", ">", after)
+          .orderBy("ordinal")
           .limit(PAGE)
           .execute();
         if (rows.length === 0) break;
@@ -141,12 +149,21 @@ export async function writeSnapshot(
           frame(
             "keys",
             encodeKeyChunk(
-              rows.map((r) => [r.id, r.key_hash, r.principal_id, r.scopes, r.audience, r.expires_at, r.status]),
+              rows.map((r) => [
+                r.id,
+                r.key_hash,
+                r.principal_id,
+                r.scopes,
+                r.audience,
+                r.expires_at,
+                r.status,
+                r.ordinal as number,
+              ]),
             ),
           ),
         );
         keyCount += rows.length;
-        after = (rows[rows.length - 1] as (typeof rows)[0]).id;
+        after = (rows[rows.length - 1] as (typeof rows)[0]).ordinal as number;
         if (rows.length < PAGE) break;
       }
       await write(frame("snapshot_end", JSON.stringify({ sequence, keyCount }), sequence));
@@ -179,8 +196,9 @@ export async function writeSnapshotSqlite(
          group_concat(principal_id, ' ') as principals, group_concat(scopes, char(10)) as scopes,
          case when count(audience) = 0 then null else json_group_array(audience) end as audiences,
          group_concat(coalesce(expires_at, 0), ',') as expiries,
-         group_concat(iif(status = 'deprecated', 1, 0), '') as deprecated
-       from (select rowid, id, key_hash, principal_id, scopes, audience, expires_at, status from api_keys
+         group_concat(iif(status = 'deprecated', 1, 0), '') as deprecated,
+         group_concat(ordinal, ',') as ordinals
+       from (select rowid, id, key_hash, principal_id, scopes, audience, expires_at, status, ordinal from api_keys
              where rowid > ? and status in ('active', 'deprecated') and (expires_at is null or expires_at > ?)
              order by rowid limit ?)`,
     );
@@ -197,6 +215,7 @@ export async function writeSnapshotSqlite(
         audiences: string | null;
         expiries: string;
         deprecated: string;
+        ordinals: string;
       };
       if (r.n === 0 || r.last === null) break;
       const deprecated: number[] = [];
@@ -213,6 +232,7 @@ export async function writeSnapshotSqlite(
             audiences: r.audiences === null ? null : (JSON.parse(r.audiences) as Array<string | null>),
             expiries: r.expiries,
             deprecated,
+            ordinals: r.ordinals.split(",").map(Number),
           }),
         ),
       );

@@ -14,6 +14,7 @@ import type { ServiceContext } from "./context.js";
 import { type KeySelector, keyFilterExpression, selectorIsEmpty } from "./key-query.js";
 import { revokeKeysMatching } from "./key-revocation.js";
 import { deprecateForRotation, restoreRotated, rotatedEvents } from "./key-rotation.js";
+import { insertKeyRows } from "./key-rows.js";
 import type { KeyService } from "./keys.js";
 
 export interface RevokeResult {
@@ -216,7 +217,7 @@ export function createKeyLifecycleService(ctx: ServiceContext, keys: KeyService)
         expiresAt: keys.expiryFor(unit.now, input.expiresInMs, { scopes, principalKind: principal.kind }),
         replaces: old.id,
       });
-      await unit.trx.insertInto("api_keys").values(row).execute();
+      await insertKeyRows(unit.trx, [row]);
       const graceUntil = unit.now + graceMs;
       const [previous] = await deprecateForRotation(unit, [{ oldId: id, newId: row.id }], graceUntil);
       if (!previous) throw new TesseraError("key_not_active", `key ${id} is no longer active`);

@@ -14,6 +14,7 @@ import { notFound, TesseraError, validationFailed } from "../errors.js";
 import { newId, secureRandomBytes } from "../ids.js";
 import type { ServiceContext } from "./context.js";
 import { type KeyInventoryFilter, keyFilterExpression } from "./key-query.js";
+import { insertKeyRows } from "./key-rows.js";
 import { type Page, pageNewestFirst } from "./pagination.js";
 
 export interface IssueKeyInput {
@@ -139,7 +140,7 @@ export function createKeyService(ctx: ServiceContext) {
         scopes,
         expiresAt: expiryFor(unit.now, input.expiresInMs, { scopes, principalKind: principal.kind }),
       });
-      await unit.trx.insertInto("api_keys").values(row).execute();
+      await insertKeyRows(unit.trx, [row]);
       const sequence = await unit.appendChange({ type: "key.issued", data: { key: toReplicaRecord(row) } });
       await unit.appendAudit({
         actor: actor.id,

@@ -55,29 +55,41 @@ describeEachStore("change feed and receipts", (kind) => {
     expect(fetched.body).toMatchObject({ id: receipt.id, complete: true });
   });
 
-  it("sends large revocations compactly (whole principals as the principals), and verifiers revoke exactly those keys", async () => {
+  it("sends large revocations compactly (ranges of key ordinals, or one id list), and verifiers revoke exactly those keys", async () => {
     const authority = f.running.authority;
-    const issueMany = async (name: string, owner: string, count: number) => {
-      const principal = await authority.principals.create(
-        { name, kind: "service", owner, allowedScopes: ["orders:read"] },
+    const newPrincipal = (name: string, owner: string) =>
+      authority.principals.create(
+        { name, kind: "service", owner, allowedScopes: ["orders:read", "orders:write"] },
         f.system,
       );
+    const issue = async (principalId: string, count: number, scopes = (_i: number) => ["orders:read"]) => {
       const secrets: string[] = [];
       for (let i = 0; i < count; i++) {
-        secrets.push(
-          (await authority.keys.issue({ principalId: principal.id, scopes: ["orders:read"] }, f.system)).secret,
-        );
+        secrets.push((await authority.keys.issue({ principalId, scopes: scopes(i) }, f.system)).secret);
       }
-      return { id: principal.id, secrets };
+      return secrets;
     };
-    const fleet = await issueMany("fleet", "team-b", 200);
-    const teamC = [await issueMany("c-one", "team-c", 100), await issueMany("c-two", "team-c", 100)];
-    const windowed = await issueMany("windowed", "team-d", 200);
+    const fleet = await newPrincipal("fleet", "team-b");
+    const fleetKeys = await issue(fleet.id, 200);
+    const teamC = [await newPrincipal("c-one", "team-c"), await newPrincipal("c-two", "team-c")];
+    const teamCKeys = [...(await issue(teamC[0]?.id as string, 100)), ...(await issue(teamC[1]?.id as string, 100))];
+    // A breach window: 150 keys before it, 50 after (spared).
+    const windowed = await newPrincipal("windowed", "team-d");
+    const beforeBreach = await issue(windowed.id, 150);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const breach = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const afterBreach = await issue(windowed.id, 50);
+    // Every other key holds orders:write: revoking those is no range, so the ids go (160 ids:
+    // past the size from which the feed sends them as one list).
+    const scattered = await newPrincipal("scattered", "team-e");
+    const scatteredKeys = await issue(scattered.id, 320, (i) => [i % 2 === 0 ? "orders:read" : "orders:write"]);
     const other = await f.key();
     const verifier = await f.verifier();
-    const all = [...fleet.secrets, ...teamC.flatMap((p) => p.secrets), ...windowed.secrets];
-    expect(all.every((s) => verifier.verify(s).ok)).toBe(true);
-    // Issued after the verifier loaded its snapshot: it learns this one from the feed.
+    const doomed = [...fleetKeys, ...teamCKeys, ...beforeBreach, ...scatteredKeys.filter((_, i) => i % 2 === 1)];
+    const spared = [...afterBreach, ...scatteredKeys.filter((_, i) => i % 2 === 0), other.secret];
+    expect([...doomed, ...spared].every((s) => verifier.verify(s).ok)).toBe(true);
+    // Issued after the verifier loaded its snapshot: it learns this one (and its ordinal) from the feed.
     const late = await authority.keys.issue({ principalId: fleet.id, scopes: ["orders:read"] }, f.system);
     await eventually(() => verifier.verify(late.secret).ok);
 
@@ -100,39 +112,79 @@ describeEachStore("change feed and receipts", (kind) => {
     const lifecycle = authority.lifecycle;
     expect((await lifecycle.revokeBySelector({ principalId: fleet.id }, "compromised", f.system)).revoked).toBe(201);
     expect((await lifecycle.revokeBySelector({ owner: "team-c" }, "team offboarded", f.system)).revoked).toBe(200);
-    // Not whole principals: the keys are listed.
-    const window = { principalId: windowed.id, createdBefore: Date.now() + 60_000 };
-    expect((await lifecycle.revokeBySelector(window, "breach window", f.system)).revoked).toBe(200);
-    await eventually(() => all.every((s) => verifier.verify(s).ok === false));
+    const window = { principalId: windowed.id, createdBefore: breach };
+    expect((await lifecycle.revokeBySelector(window, "breach window", f.system)).revoked).toBe(150);
+    const writers = { principalId: scattered.id, scope: "orders:write" };
+    expect((await lifecycle.revokeBySelector(writers, "write keys leaked", f.system)).revoked).toBe(160);
+    await eventually(() => doomed.every((s) => verifier.verify(s).ok === false));
     expect(verifier.verify(late.secret)).toEqual({ ok: false, reason: "revoked" });
-    expect(verifier.verify(other.secret).ok).toBe(true);
+    for (const secret of spared) expect(verifier.verify(secret).ok).toBe(true);
 
-    await eventually(() => wire.includes('"reason":"breach window"'));
+    await eventually(() => wire.includes('"reason":"write keys leaked"'));
     await reader.cancel();
     await collecting;
     const sent = wire
       .split("\n")
       .filter((line) => line.startsWith("data: ") && line.includes('"type":"key.revoked"'))
       .map((line) => JSON.parse(line.slice("data: ".length)) as { data: Record<string, unknown> });
+    const range = expect.arrayContaining([expect.any(Number)]);
     expect(sent.map((change) => change.data)).toEqual([
-      { principalIds: [fleet.id], count: 201, reason: "compromised", cause: "revocation.selector" },
+      { runs: { [fleet.id]: range }, count: 201, reason: "compromised", cause: "revocation.selector" },
       {
-        principalIds: expect.arrayContaining(teamC.map((p) => p.id)),
+        runs: { [teamC[0]?.id as string]: range, [teamC[1]?.id as string]: range },
         count: 200,
         reason: "team offboarded",
         cause: "revocation.selector",
       },
-      { idList: expect.any(String), count: 200, reason: "breach window", cause: "revocation.selector" },
+      { runs: { [windowed.id]: range }, count: 150, reason: "breach window", cause: "revocation.selector" },
+      { idList: expect.any(String), count: 160, reason: "write keys leaked", cause: "revocation.selector" },
     ]);
-    expect(String(sent[2]?.data.idList).split(" ")).toHaveLength(200);
+    // One range per principal here: each principal's keys were issued in a row.
+    for (const change of sent.slice(0, 3)) {
+      for (const ranges of Object.values(change.data.runs as Record<string, number[]>)) expect(ranges).toHaveLength(2);
+    }
+    expect(String(sent[3]?.data.idList).split(" ")).toHaveLength(160);
     // The change log keeps every id for everyone else (webhooks, audit).
     const stored = await authority.database.db
       .selectFrom("change_log")
       .select("data")
       .where("type", "=", "key.revoked")
       .orderBy("seq", "desc")
-      .executeTakeFirstOrThrow();
-    expect((JSON.parse(stored.data) as { ids: string[] }).ids).toHaveLength(200);
+      .limit(2)
+      .execute();
+    expect(stored.map((row) => (JSON.parse(row.data) as { ids: string[] }).ids.length)).toEqual([160, 150]);
+  });
+
+  it("sends a snapshot, not a resume, to a client whose replica predates the feed floor", async () => {
+    await f.key();
+    const db = f.running.authority.database.db;
+    const headNow = async () =>
+      Number(
+        (await db.selectFrom("sequences").select("value").where("name", "=", "change").executeTakeFirstOrThrow()).value,
+      );
+    // As migration 0009 leaves it on a database that had changes: replicas up to here are old.
+    const floor = await headNow();
+    await db.updateTable("sequences").set({ value: floor }).where("name", "=", "feed_floor").execute();
+    await f.key();
+    const head = await headNow();
+    const firstEvent = async (lastEventId: number, instance: string) => {
+      const response = await fetch(`${f.running.url}/v1/feed?name=floor&instance=${instance}`, {
+        headers: {
+          authorization: `Bearer ${f.adminKey}`,
+          accept: "text/event-stream",
+          "last-event-id": String(lastEventId),
+        },
+      });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      let text = "";
+      // The hello, then either a snapshot or (resuming at the head) the first heartbeat.
+      while (!/event: (snapshot|heartbeat)/.test(text))
+        text += Buffer.from((await reader.read()).value ?? []).toString();
+      await reader.cancel();
+      return text.match(/event: (snapshot|heartbeat)/)?.[1];
+    };
+    expect(await firstEvent(head, "floor-resume-1")).toBe("heartbeat");
+    expect(await firstEvent(floor, "floor-resume-2")).toBe("snapshot");
   });
 
   it("takes acks on the ack stream: receipts confirm with no request per ack", async () => {

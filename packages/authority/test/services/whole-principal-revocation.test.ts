@@ -1,14 +1,17 @@
 /**
- * A revocation that takes whole principals is sent to verifiers as those principals, so it must
- * revoke exactly the keys logged before it: a key issued by a transaction that took an earlier
- * change sequence but had not committed when the revocation started must be revoked too.
+ * Large revocations are told to verifiers as ranges of key ordinals per principal. The ranges
+ * must describe the revocation exactly: every revoked key inside one, no key of that principal
+ * left unrevoked inside any; and they must agree with what verifiers hold just before the
+ * change, also when another transaction logged a key of the principal just before it.
  */
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { runUnitOfWork } from "../../src/db/transaction.js";
+import { ordinalRuns } from "../../src/domain/ordinal-runs.js";
+import { RUNS_FROM_KEYS } from "../../src/services/key-revocation.js";
 import { createHarness, type Harness } from "../harness.js";
 import { describeEachStore } from "../stores.js";
 
-describeEachStore("whole-principal revocation", (kind) => {
+describeEachStore("range revocation", (kind) => {
   let h: Harness;
   beforeEach(async () => {
     h = await createHarness(kind);
@@ -17,9 +20,46 @@ describeEachStore("whole-principal revocation", (kind) => {
     await h.close();
   });
 
-  it("records the principals, and waits for a key issued earlier in the log but not yet committed", async () => {
+  const issue = async (principalId: string, count: number, scopes = ["orders:read"]) => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) ids.push((await h.authority.keys.issue({ principalId, scopes }, h.system)).key.id);
+    return ids;
+  };
+  const lastRevocation = async () => {
+    const change = await h.authority.database.db
+      .selectFrom("change_log")
+      .select("data")
+      .where("type", "=", "key.revoked")
+      .orderBy("seq", "desc")
+      .executeTakeFirstOrThrow();
+    return JSON.parse(change.data) as { ids: string[]; runs?: Record<string, number[]> };
+  };
+  const ordinals = async (principalId: string) =>
+    h.authority.database.db
+      .selectFrom("api_keys")
+      .select(["id", "ordinal", "status"])
+      .where("principal_id", "=", principalId)
+      .execute();
+  const inside = (runs: number[], ordinal: number) => {
+    for (let i = 0; i < runs.length; i += 2)
+      if (ordinal >= (runs[i] as number) && ordinal <= (runs[i + 1] as number)) return true;
+    return false;
+  };
+
+  it("gives every key a unique ordinal, issued or rotated", async () => {
     const principalId = await h.principal({ scopes: ["orders:read"] });
-    const first = await h.authority.keys.issue({ principalId, scopes: ["orders:read"] }, h.system);
+    const [first] = await issue(principalId, 3);
+    const rotated = await h.authority.lifecycle.rotate(first as string, {}, h.system);
+    const rows = await ordinals(principalId);
+    expect(rows).toHaveLength(4);
+    expect(rows.map((r) => r.id)).toContain(rotated.replacement.id);
+    expect(new Set(rows.map((r) => r.ordinal)).size).toBe(4);
+    expect(rows.every((r) => Number.isSafeInteger(r.ordinal) && (r.ordinal as number) > 0)).toBe(true);
+  });
+
+  it("records a whole principal as one range, including a key logged earlier but not yet committed", async () => {
+    const principalId = await h.principal({ scopes: ["orders:read"] });
+    const issued = await issue(principalId, RUNS_FROM_KEYS);
     const db = h.authority.database.db;
 
     // A writer that logs a key of the principal, then holds its transaction open.
@@ -70,37 +110,84 @@ describeEachStore("whole-principal revocation", (kind) => {
     await writer;
     const result = await revoking;
 
-    expect(result.revoked).toBe(2);
-    expect([...result.ids].sort()).toEqual([first.key.id, "key_slowwriter000000000"].sort());
-    const change = await db
-      .selectFrom("change_log")
-      .select("data")
-      .where("type", "=", "key.revoked")
-      .orderBy("seq", "desc")
-      .executeTakeFirstOrThrow();
-    expect(JSON.parse(change.data)).toMatchObject({ principalIds: [principalId], cause: "revocation.selector" });
-    const left = await db
-      .selectFrom("api_keys")
-      .select("id")
-      .where("principal_id", "=", principalId)
-      .where("status", "!=", "revoked")
-      .execute();
-    expect(left).toEqual([]);
+    expect(result.revoked).toBe(RUNS_FROM_KEYS + 1);
+    const rows = await ordinals(principalId);
+    expect(rows.every((r) => r.status === "revoked")).toBe(true);
+    const all = rows.map((r) => r.ordinal as number);
+    const change = await lastRevocation();
+    expect(change.ids).toHaveLength(RUNS_FROM_KEYS + 1);
+    expect(change.ids).toEqual(expect.arrayContaining([...issued, "key_slowwriter000000000"]));
+    expect(change.runs).toEqual({ [principalId]: [Math.min(...all), Math.max(...all)] });
   });
 
-  it("records no principals for a selector that takes only some of a principal's keys", async () => {
+  it("records ranges that spare the principal's keys outside the selection", async () => {
     const principalId = await h.principal({ scopes: ["orders:read"] });
-    await h.authority.keys.issue({ principalId, scopes: ["orders:read"] }, h.system);
-    await h.authority.lifecycle.revokeBySelector(
-      { principalId, createdBefore: h.clock.now() + 1 },
-      "breach window",
+    const before = await issue(principalId, 120);
+    h.clock.advance(1000);
+    const breach = h.clock.now();
+    h.clock.advance(1000);
+    const after = await issue(principalId, 30);
+    // An earlier key outside the window too: its ordinal lies between the selected ones.
+    h.clock.set(breach - 5000);
+    const stray = await issue(principalId, 1);
+    h.clock.set(breach + 5000);
+    const more = await issue(principalId, 30);
+    const rest = await h.authority.lifecycle.revokeBySelector(
+      { principalId, createdBefore: breach },
+      "before the breach",
       h.system,
     );
-    const change = await h.authority.database.db
-      .selectFrom("change_log")
-      .select("data")
-      .where("type", "=", "key.revoked")
-      .executeTakeFirstOrThrow();
-    expect(JSON.parse(change.data).principalIds).toBeUndefined();
+    expect(rest.revoked).toBe(121);
+    const { runs } = await lastRevocation();
+    const ranges = runs?.[principalId] as number[];
+    // The keys before the breach, then the stray one after the survivors issued between.
+    expect(ranges).toHaveLength(4);
+    for (const row of await ordinals(principalId)) {
+      const wasRevokedNow = [...before, ...stray].includes(row.id);
+      expect(inside(ranges, row.ordinal as number), row.id).toBe(wasRevokedNow);
+    }
+    expect([...after, ...more]).toHaveLength(60);
   });
+
+  it("lists the ids instead when ranges would not be compact (every other key)", async () => {
+    const principalId = await h.principal({ scopes: ["orders:read", "orders:write"] });
+    for (let i = 0; i < 110; i++) await issue(principalId, 1, [i % 2 === 0 ? "orders:read" : "orders:write"]);
+    const result = await h.authority.lifecycle.revokeBySelector(
+      { principalId, scope: "orders:write" },
+      "write keys leaked",
+      h.system,
+    );
+    expect(result.revoked).toBe(55);
+    const many = await h.principal({ scopes: ["orders:read", "orders:write"] });
+    for (let i = 0; i < 2 * RUNS_FROM_KEYS; i++) await issue(many, 1, [i % 2 === 0 ? "orders:read" : "orders:write"]);
+    const scattered = await h.authority.lifecycle.revokeBySelector(
+      { principalId: many, scope: "orders:write" },
+      "write keys leaked",
+      h.system,
+    );
+    expect(scattered.revoked).toBe(RUNS_FROM_KEYS);
+    const change = await lastRevocation();
+    expect(change.ids).toHaveLength(RUNS_FROM_KEYS);
+    expect(change.runs).toBeUndefined();
+  });
+});
+
+it("ordinalRuns: maximal ranges around the survivors", () => {
+  expect(ordinalRuns([5, 1, 2, 3], [])).toEqual([1, 5]);
+  expect(ordinalRuns([1, 2, 4, 5, 9], [3, 7])).toEqual([1, 2, 4, 5, 9, 9]);
+  expect(ordinalRuns([10, 20], [1, 2, 30])).toEqual([10, 20]);
+  expect(ordinalRuns([], [1])).toEqual([]);
+  expect(ordinalRuns([4], [4])).toEqual([4, 4]);
+  // Random lists against a brute-force check.
+  for (let round = 0; round < 50; round++) {
+    const all = Array.from({ length: 200 }, (_, i) => i * 2 + (round % 2));
+    const revoked = all.filter(() => Math.random() < 0.7);
+    const survivors = all.filter((o) => !revoked.includes(o) && Math.random() < 0.5);
+    const runs = ordinalRuns(revoked, survivors);
+    for (const o of revoked)
+      expect(runs.some((_, i) => i % 2 === 0 && o >= (runs[i] as number) && o <= (runs[i + 1] as number))).toBe(true);
+    for (const o of survivors)
+      expect(runs.some((_, i) => i % 2 === 0 && o >= (runs[i] as number) && o <= (runs[i + 1] as number))).toBe(false);
+    for (let i = 2; i < runs.length; i += 2) expect(runs[i] as number).toBeGreaterThan(runs[i - 1] as number);
+  }
 });
