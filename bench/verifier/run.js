@@ -4,9 +4,9 @@
 //     (SHA-256 of the token plus one Map.get) in the same process;
 //   - propagation to 100 verifiers hosted by 4 child processes over loopback: p50/p99 from the
 //     revoke request's HTTP answer to the last verifier rejecting;
-//   - revoke-by-selector of 100,000 keys until every verifier rejects them, twice: by principal
-//     (the feed sends verifiers the principal) and by principal and creation time (the feed
-//     lists the 100,000 ids);
+//   - revoke-by-selector of 100,000 keys until every verifier rejects them, three times: a whole
+//     principal and a principal's keys created before a breach (the feed sends verifiers ranges
+//     of key ordinals), and every other key of a principal by scope (the feed lists the ids);
 //   - one verifier holding 1,000,000 keys: time to ready and memory.
 // SQLite always; PostgreSQL too when TESSERA_BENCH_POSTGRES_URL (or the test URL) is reachable.
 // Loopback only, bounded, cleans up its temp files and child processes.
