@@ -373,6 +373,25 @@ export class KeyTable {
     return count;
   }
 
+  /**
+   * Marks revoked every live key whose ordinal `o` has its bit set in `bits`: bit `o - from`
+   * (byte `(o - from) >> 3`, least significant bit first). Returns how many. One pass.
+   */
+  revokeOrdinalBits(from: number, bits: Uint8Array): number {
+    let count = 0;
+    const flags = this.flags;
+    const ordinals = this.ordinals;
+    const span = bits.length * 8;
+    for (let record = 0; record < this.used; record++) {
+      if (!((flags[record] as number) & LIVE)) continue;
+      const k = (ordinals[record] as number) - from;
+      if (!(k >= 0 && k < span) || ((bits[k >>> 3] as number) & (1 << (k & 7))) === 0) continue;
+      this.revokeRecord(record);
+      count++;
+    }
+    return count;
+  }
+
   private revokeRecord(record: number): void {
     this.flags[record] = REVOKED;
     this.cached[record] = undefined;

@@ -94,6 +94,8 @@ function fail(message: string): never {
 
 const isString = (v: unknown): v is string => typeof v === "string";
 const isTime = (v: unknown): v is number | null => v === null || (typeof v === "number" && Number.isFinite(v));
+/** Standard base64 with padding (RFC 4648 section 4). */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function algsFor(jwk: Record<string, unknown>): Set<string> {
   if (jwk.kty === "OKP" && jwk.crv === "Ed25519") return new Set(["EdDSA", "Ed25519"]);
@@ -348,6 +350,21 @@ export class Replica {
     if (rangesOf.length > 0) this.table.revokeRanges(rangesOf);
   }
 
+  /**
+   * Revokes the keys whose ordinals a bitmap names: `{ from, bits }`, bit k of the base64
+   * `bits` (byte k >> 3, least significant bit first) for ordinal `from + k` (one pass over the
+   * table).
+   */
+  revokeOrdinalBitmap(bitmap: unknown): void {
+    if (typeof bitmap !== "object" || bitmap === null) fail("ordinalBitmap must be an object");
+    const { from, bits } = bitmap as { from?: unknown; bits?: unknown };
+    if (!Number.isSafeInteger(from)) fail("ordinalBitmap.from must be an integer");
+    // Buffer.from skips characters that are not base64: check the alphabet first, so that a
+    // damaged event re-syncs instead of revoking the wrong keys.
+    if (!isString(bits) || bits.length % 4 !== 0 || !BASE64.test(bits)) fail("ordinalBitmap.bits must be base64");
+    this.table.revokeOrdinalBits(from as number, Buffer.from(bits, "base64"));
+  }
+
   setOAuthState(state: unknown): void {
     if (typeof state !== "object" || state === null) fail("oauth state must be an object");
     const s = state as Partial<OAuthStateWire>;
@@ -420,14 +437,16 @@ export class Replica {
         this.addKey(d.key);
         return;
       case "key.revoked":
-        // Listed ids, or (large revocations) ranges of key ordinals per principal. An event
+        // Listed ids, or (large revocations) ranges of key ordinals per principal or a bitmap
+        // of ordinals. An event
         // with none of these is a form this replica does not know: re-sync rather than guess.
-        if (d.ids === undefined && d.idList === undefined && d.runs === undefined) {
+        if (d.ids === undefined && d.idList === undefined && d.runs === undefined && d.ordinalBitmap === undefined) {
           fail("key.revoked names no keys in a form this verifier knows");
         }
         if (d.ids !== undefined) this.revokeKeys(d.ids);
         if (d.idList !== undefined) this.revokeIdList(d.idList);
         if (d.runs !== undefined) this.revokeRuns(d.runs);
+        if (d.ordinalBitmap !== undefined) this.revokeOrdinalBitmap(d.ordinalBitmap);
         return;
       case "key.rotated":
         this.addKey(d.previous);

@@ -178,6 +178,34 @@ describe("KeyTable", () => {
     }
   });
 
+  it("revokes by a bitmap of ordinals exactly the keys whose bits are set", () => {
+    let seed = 11;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    for (let round = 0; round < 10; round++) {
+      const table = new KeyTable(1_000_000, 16);
+      const ordinals = Array.from({ length: 3000 }, (_, i) => 500 + i * 2 + Math.floor(random() * 2));
+      ordinals.forEach((ordinal, i) => {
+        put(table, `key_${round}_${i}`, hashOf(round * 10_000 + i), 0, fields({ ordinal }));
+      });
+      // Bits over part of the span only: keys below `from` and past the end stay live.
+      const from = 1500 + Math.floor(random() * 100);
+      const bits = new Uint8Array(400);
+      for (let b = 0; b < bits.length; b++) bits[b] = Math.floor(random() * 256);
+      const marked = (o: number) =>
+        o >= from && o - from < bits.length * 8 && ((bits[(o - from) >> 3] as number) & (1 << ((o - from) & 7))) !== 0;
+      const expected = ordinals.filter(marked).length;
+      expect(expected).toBeGreaterThan(100);
+      expect(table.revokeOrdinalBits(from, bits)).toBe(expected);
+      ordinals.forEach((ordinal, i) => {
+        expect(table.isRevoked(table.find(hashOf(round * 10_000 + i)))).toBe(marked(ordinal));
+      });
+      expect(table.revokeOrdinalBits(from, bits)).toBe(0);
+    }
+  });
+
   it("keeps both indexes consistent through random puts, revocations and replacements", () => {
     // Small table, many collisions and removals: exercises the backward-shift deletion.
     const table = new KeyTable(50, 16);

@@ -94,6 +94,37 @@ describe("local verification of API keys", () => {
     expect(() => ctx.replica.apply("key.revoked", { principalIds: ["prn_a"] })).toThrow();
   });
 
+  it("revokes by a bitmap of key ordinals, and re-syncs on a bitmap it cannot trust", () => {
+    const ctx = context();
+    // Ordinals 200..209, whatever the principals.
+    const keys = Array.from({ length: 10 }, (_, i) =>
+      fakeKey({ principalId: i % 2 ? "prn_a" : "prn_b", ordinal: 200 + i }),
+    );
+    for (const k of keys) ctx.replica.apply("key.issued", { key: wire(k) });
+    const now = Date.now();
+    const ok = () => keys.map((k) => verifyLocally(k.secret, {}, ctx, now).ok);
+    for (const ordinalBitmap of [
+      "AQ==",
+      { from: 201 },
+      { from: "201", bits: "AQ==" },
+      { from: 201.5, bits: "AQ==" },
+      { from: 201, bits: "A Q==" },
+      { from: 201, bits: "AQ=" },
+      { from: 201, bits: "A*==" },
+    ]) {
+      expect(
+        () => ctx.replica.apply("key.revoked", { ordinalBitmap, count: 1 }),
+        JSON.stringify(ordinalBitmap),
+      ).toThrow();
+    }
+    expect(ok().every(Boolean)).toBe(true);
+    // Bits from 202: 0b00100101 (202, 204, 207) and 0b00000001 (210, which no key has).
+    const bits = Buffer.from([0b00100101, 0b00000001]).toString("base64");
+    ctx.replica.apply("key.revoked", { ordinalBitmap: { from: 202, bits }, count: 3, reason: "r", cause: "c" });
+    expect(ok()).toEqual([true, true, false, true, false, true, true, false, true, true]);
+    expect(verifyLocally(keys[2]?.secret as string, {}, ctx, now)).toEqual({ ok: false, reason: "revoked" });
+  });
+
   it("applies key.updated and key.deprecated: narrowed scopes and a shorter expiry take effect", () => {
     const ctx = context();
     const key = fakeKey({ scopes: ["orders:read", "orders:write"] });

@@ -19,16 +19,27 @@ export function frame(event: string, data: string, id?: number): Buffer {
 const COMPACT_FROM_BYTES = 4096;
 
 /**
- * What verifiers need of a large revocation: the ranges of key ordinals per principal when the
- * revocation recorded them (see services/key-revocation.ts), otherwise the ids compactly. The
- * stored entry keeps the ids as an array for everyone else (webhooks, audit).
+ * What verifiers need of a large revocation: the compact form the revocation recorded (ranges
+ * of key ordinals per principal, or a bitmap of ordinals: services/compact-revocation.ts),
+ * otherwise the ids as one list. The stored entry keeps the ids as an array for everyone else
+ * (webhooks, audit).
  */
 function forVerifiers(type: string, stored: string): string {
   if (stored.length < COMPACT_FROM_BYTES) return stored;
   if (type === "key.revoked") {
-    const data = JSON.parse(stored) as { ids?: unknown[]; runs?: unknown; reason?: unknown; cause?: unknown };
+    const data = JSON.parse(stored) as {
+      ids?: unknown[];
+      runs?: unknown;
+      ordinalBitmap?: unknown;
+      reason?: unknown;
+      cause?: unknown;
+    };
+    const count = data.ids?.length ?? 0;
     if (data.runs !== undefined) {
-      return JSON.stringify({ runs: data.runs, count: data.ids?.length ?? 0, reason: data.reason, cause: data.cause });
+      return JSON.stringify({ runs: data.runs, count, reason: data.reason, cause: data.cause });
+    }
+    if (data.ordinalBitmap !== undefined) {
+      return JSON.stringify({ ordinalBitmap: data.ordinalBitmap, count, reason: data.reason, cause: data.cause });
     }
     // Key by key: the ids as one space-separated string, which a verifier parses as one
     // string and walks, instead of an array of 100,000 strings to allocate and collect.

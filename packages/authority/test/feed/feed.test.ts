@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
+import { skipKeyOrdinals } from "../ordinals.js";
 import { describeEachStore } from "../stores.js";
 import { createFeedFixture, eventually, type FeedFixture } from "./fixture.js";
 
@@ -55,16 +56,18 @@ describeEachStore("change feed and receipts", (kind) => {
     expect(fetched.body).toMatchObject({ id: receipt.id, complete: true });
   });
 
-  it("sends large revocations compactly (ranges of key ordinals, or one id list), and verifiers revoke exactly those keys", async () => {
+  it("sends large revocations compactly (ranges of key ordinals, a bitmap of them, or one id list), and verifiers revoke exactly those keys", async () => {
     const authority = f.running.authority;
     const newPrincipal = (name: string, owner: string) =>
       authority.principals.create(
         { name, kind: "service", owner, allowedScopes: ["orders:read", "orders:write"] },
         f.system,
       );
-    const issue = async (principalId: string, count: number, scopes = (_i: number) => ["orders:read"]) => {
+    // `gap`: other principals' keys' worth of ordinals skipped before each key (sparse ordinals).
+    const issue = async (principalId: string, count: number, scopes = (_i: number) => ["orders:read"], gap = 0) => {
       const secrets: string[] = [];
       for (let i = 0; i < count; i++) {
+        if (gap > 0) await skipKeyOrdinals(authority.database.db, kind, gap);
         secrets.push((await authority.keys.issue({ principalId, scopes: scopes(i) }, f.system)).secret);
       }
       return secrets;
@@ -73,21 +76,28 @@ describeEachStore("change feed and receipts", (kind) => {
     const fleetKeys = await issue(fleet.id, 200);
     const teamC = [await newPrincipal("c-one", "team-c"), await newPrincipal("c-two", "team-c")];
     const teamCKeys = [...(await issue(teamC[0]?.id as string, 100)), ...(await issue(teamC[1]?.id as string, 100))];
-    // A breach window: 150 keys before it, 50 after (spared).
+    // A breach window: 150 keys before it, 50 after (spared), other keys issued in between (so
+    // that the ordinals are sparse and ranges, not a bitmap, describe it).
     const windowed = await newPrincipal("windowed", "team-d");
-    const beforeBreach = await issue(windowed.id, 150);
+    const beforeBreach = await issue(windowed.id, 150, undefined, 100);
     await new Promise((resolve) => setTimeout(resolve, 5));
     const breach = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const afterBreach = await issue(windowed.id, 50);
-    // Every other key holds orders:write: revoking those is no range, so the ids go (160 ids:
-    // past the size from which the feed sends them as one list).
-    const scattered = await newPrincipal("scattered", "team-e");
-    const scatteredKeys = await issue(scattered.id, 320, (i) => [i % 2 === 0 ? "orders:read" : "orders:write"]);
+    const afterBreach = await issue(windowed.id, 50, undefined, 100);
+    // Every other key holds orders:write: revoking those is no range. Issued in a row: a bitmap.
+    const alternate = (i: number) => [i % 2 === 0 ? "orders:read" : "orders:write"];
+    const dense = await newPrincipal("dense", "team-e");
+    const denseKeys = await issue(dense.id, 320, alternate);
+    // The same among other keys: the ids go, as one list (160 ids: past the size from which the
+    // feed sends them so).
+    const scattered = await newPrincipal("scattered", "team-f");
+    const scatteredKeys = await issue(scattered.id, 320, alternate, 100);
+    const odd = (keys: string[]) => keys.filter((_, i) => i % 2 === 1);
+    const even = (keys: string[]) => keys.filter((_, i) => i % 2 === 0);
     const other = await f.key();
     const verifier = await f.verifier();
-    const doomed = [...fleetKeys, ...teamCKeys, ...beforeBreach, ...scatteredKeys.filter((_, i) => i % 2 === 1)];
-    const spared = [...afterBreach, ...scatteredKeys.filter((_, i) => i % 2 === 0), other.secret];
+    const doomed = [...fleetKeys, ...teamCKeys, ...beforeBreach, ...odd(denseKeys), ...odd(scatteredKeys)];
+    const spared = [...afterBreach, ...even(denseKeys), ...even(scatteredKeys), other.secret];
     expect([...doomed, ...spared].every((s) => verifier.verify(s).ok)).toBe(true);
     // Issued after the verifier loaded its snapshot: it learns this one (and its ordinal) from the feed.
     const late = await authority.keys.issue({ principalId: fleet.id, scopes: ["orders:read"] }, f.system);
@@ -114,6 +124,8 @@ describeEachStore("change feed and receipts", (kind) => {
     expect((await lifecycle.revokeBySelector({ owner: "team-c" }, "team offboarded", f.system)).revoked).toBe(200);
     const window = { principalId: windowed.id, createdBefore: breach };
     expect((await lifecycle.revokeBySelector(window, "breach window", f.system)).revoked).toBe(150);
+    const denseWriters = { principalId: dense.id, scope: "orders:write" };
+    expect((await lifecycle.revokeBySelector(denseWriters, "dense write keys", f.system)).revoked).toBe(160);
     const writers = { principalId: scattered.id, scope: "orders:write" };
     expect((await lifecycle.revokeBySelector(writers, "write keys leaked", f.system)).revoked).toBe(160);
     await eventually(() => doomed.every((s) => verifier.verify(s).ok === false));
@@ -137,13 +149,19 @@ describeEachStore("change feed and receipts", (kind) => {
         cause: "revocation.selector",
       },
       { runs: { [windowed.id]: range }, count: 150, reason: "breach window", cause: "revocation.selector" },
+      {
+        ordinalBitmap: { from: expect.any(Number), bits: expect.any(String) },
+        count: 160,
+        reason: "dense write keys",
+        cause: "revocation.selector",
+      },
       { idList: expect.any(String), count: 160, reason: "write keys leaked", cause: "revocation.selector" },
     ]);
-    // One range per principal here: each principal's keys were issued in a row.
+    // One range per principal here: each principal's keys were issued in a row (among others).
     for (const change of sent.slice(0, 3)) {
       for (const ranges of Object.values(change.data.runs as Record<string, number[]>)) expect(ranges).toHaveLength(2);
     }
-    expect(String(sent[3]?.data.idList).split(" ")).toHaveLength(160);
+    expect(String(sent[4]?.data.idList).split(" ")).toHaveLength(160);
     // The change log keeps every id for everyone else (webhooks, audit).
     const stored = await authority.database.db
       .selectFrom("change_log")
@@ -152,7 +170,7 @@ describeEachStore("change feed and receipts", (kind) => {
       .orderBy("seq", "desc")
       .limit(2)
       .execute();
-    expect(stored.map((row) => (JSON.parse(row.data) as { ids: string[] }).ids.length)).toEqual([160, 150]);
+    expect(stored.map((row) => (JSON.parse(row.data) as { ids: string[] }).ids.length)).toEqual([160, 160]);
   });
 
   it("sends a snapshot, not a resume, to a client whose replica predates the feed floor", async () => {

@@ -13,12 +13,14 @@ import { campaignsMigration } from "./0006_campaigns.js";
 import { expiryMigration } from "./0007_expiry.js";
 import { revocationSpeedMigration } from "./0008_revocation_speed.js";
 import { keyOrdinalsMigration } from "./0009_key_ordinals.js";
+import { revocationHeadroomMigration } from "./0010_revocation_headroom.js";
 
 const migrations: Record<string, Migration> = {
   "0001_core": coreMigration,
   "0007_expiry": expiryMigration,
   "0008_revocation_speed": revocationSpeedMigration,
   "0009_key_ordinals": keyOrdinalsMigration,
+  "0010_revocation_headroom": revocationHeadroomMigration,
   "0002_verifiers": verifiersMigration,
   "0003_oauth": oauthMigration,
   "0004_stepup": stepUpMigration,

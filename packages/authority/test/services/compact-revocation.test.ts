@@ -1,17 +1,19 @@
 /**
- * Large revocations are told to verifiers as ranges of key ordinals per principal. The ranges
- * must describe the revocation exactly: every revoked key inside one, no key of that principal
- * left unrevoked inside any; and they must agree with what verifiers hold just before the
- * change, also when another transaction logged a key of the principal just before it.
+ * Large revocations are told to verifiers as ranges of key ordinals per principal or as a
+ * bitmap of ordinals. Either must describe the revocation exactly: every revoked key inside,
+ * no key left unrevoked inside; and agree with what verifiers hold just before the change,
+ * also when another transaction logged a key of the principal just before it.
  */
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { runUnitOfWork } from "../../src/db/transaction.js";
+import { ordinalBitmap } from "../../src/domain/ordinal-bitmap.js";
 import { ordinalRuns } from "../../src/domain/ordinal-runs.js";
-import { RUNS_FROM_KEYS } from "../../src/services/key-revocation.js";
+import { COMPACT_FROM_KEYS } from "../../src/services/compact-revocation.js";
 import { createHarness, type Harness } from "../harness.js";
+import { skipKeyOrdinals } from "../ordinals.js";
 import { describeEachStore } from "../stores.js";
 
-describeEachStore("range revocation", (kind) => {
+describeEachStore("compact revocation forms", (kind) => {
   let h: Harness;
   beforeEach(async () => {
     h = await createHarness(kind);
@@ -32,7 +34,26 @@ describeEachStore("range revocation", (kind) => {
       .where("type", "=", "key.revoked")
       .orderBy("seq", "desc")
       .executeTakeFirstOrThrow();
-    return JSON.parse(change.data) as { ids: string[]; runs?: Record<string, number[]> };
+    return JSON.parse(change.data) as {
+      ids: string[];
+      runs?: Record<string, number[]>;
+      ordinalBitmap?: { from: number; bits: string };
+    };
+  };
+  const skipOrdinals = (n: number) => skipKeyOrdinals(h.authority.database.db, kind, n);
+  /** Issues `count` keys with `gap` other keys' worth of ordinals skipped before each. */
+  const issueSpread = async (
+    principalId: string,
+    count: number,
+    gap: number,
+    scopes = (_i: number) => ["orders:read"],
+  ) => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      await skipOrdinals(gap);
+      ids.push(...(await issue(principalId, 1, scopes(i))));
+    }
+    return ids;
   };
   const ordinals = async (principalId: string) =>
     h.authority.database.db
@@ -59,7 +80,7 @@ describeEachStore("range revocation", (kind) => {
 
   it("records a whole principal as one range, including a key logged earlier but not yet committed", async () => {
     const principalId = await h.principal({ scopes: ["orders:read"] });
-    const issued = await issue(principalId, RUNS_FROM_KEYS);
+    const issued = await issue(principalId, COMPACT_FROM_KEYS);
     const db = h.authority.database.db;
 
     // A writer that logs a key of the principal, then holds its transaction open.
@@ -110,35 +131,37 @@ describeEachStore("range revocation", (kind) => {
     await writer;
     const result = await revoking;
 
-    expect(result.revoked).toBe(RUNS_FROM_KEYS + 1);
+    expect(result.revoked).toBe(COMPACT_FROM_KEYS + 1);
     const rows = await ordinals(principalId);
     expect(rows.every((r) => r.status === "revoked")).toBe(true);
     const all = rows.map((r) => r.ordinal as number);
     const change = await lastRevocation();
-    expect(change.ids).toHaveLength(RUNS_FROM_KEYS + 1);
+    expect(change.ids).toHaveLength(COMPACT_FROM_KEYS + 1);
     expect(change.ids).toEqual(expect.arrayContaining([...issued, "key_slowwriter000000000"]));
     expect(change.runs).toEqual({ [principalId]: [Math.min(...all), Math.max(...all)] });
   });
 
   it("records ranges that spare the principal's keys outside the selection", async () => {
     const principalId = await h.principal({ scopes: ["orders:read"] });
-    const before = await issue(principalId, 120);
+    // Other principals' keys issued in between (gaps in the ordinals): a bitmap would be sparse.
+    const before = await issueSpread(principalId, 120, 100);
     h.clock.advance(1000);
     const breach = h.clock.now();
     h.clock.advance(1000);
-    const after = await issue(principalId, 30);
+    const after = await issueSpread(principalId, 30, 100);
     // An earlier key outside the window too: its ordinal lies between the selected ones.
     h.clock.set(breach - 5000);
     const stray = await issue(principalId, 1);
     h.clock.set(breach + 5000);
-    const more = await issue(principalId, 30);
+    const more = await issueSpread(principalId, 30, 100);
     const rest = await h.authority.lifecycle.revokeBySelector(
       { principalId, createdBefore: breach },
       "before the breach",
       h.system,
     );
     expect(rest.revoked).toBe(121);
-    const { runs } = await lastRevocation();
+    const { runs, ordinalBitmap } = await lastRevocation();
+    expect(ordinalBitmap).toBeUndefined();
     const ranges = runs?.[principalId] as number[];
     // The keys before the breach, then the stray one after the survivors issued between.
     expect(ranges).toHaveLength(4);
@@ -149,26 +172,50 @@ describeEachStore("range revocation", (kind) => {
     expect([...after, ...more]).toHaveLength(60);
   });
 
-  it("lists the ids instead when ranges would not be compact (every other key)", async () => {
+  it("records a bitmap of ordinals for a selection scattered among keys issued in a row", async () => {
     const principalId = await h.principal({ scopes: ["orders:read", "orders:write"] });
-    for (let i = 0; i < 110; i++) await issue(principalId, 1, [i % 2 === 0 ? "orders:read" : "orders:write"]);
+    const ids = [];
+    for (let i = 0; i < 2 * COMPACT_FROM_KEYS + 10; i++) {
+      ids.push(...(await issue(principalId, 1, [i % 2 === 0 ? "orders:read" : "orders:write"])));
+    }
     const result = await h.authority.lifecycle.revokeBySelector(
       { principalId, scope: "orders:write" },
       "write keys leaked",
       h.system,
     );
-    expect(result.revoked).toBe(55);
-    const many = await h.principal({ scopes: ["orders:read", "orders:write"] });
-    for (let i = 0; i < 2 * RUNS_FROM_KEYS; i++) await issue(many, 1, [i % 2 === 0 ? "orders:read" : "orders:write"]);
+    expect(result.revoked).toBe(COMPACT_FROM_KEYS + 5);
+    const change = await lastRevocation();
+    expect(change.runs).toBeUndefined();
+    const bitmap = change.ordinalBitmap as { from: number; bits: string };
+    const bytes = Buffer.from(bitmap.bits, "base64");
+    const marked = (ordinal: number) => {
+      const k = ordinal - bitmap.from;
+      return k >= 0 && k < bytes.length * 8 && ((bytes[k >> 3] as number) & (1 << (k & 7))) !== 0;
+    };
+    for (const row of await ordinals(principalId)) {
+      expect(marked(row.ordinal as number), row.id).toBe(ids.indexOf(row.id) % 2 === 1);
+    }
+  });
+
+  it("lists the ids alone when neither ranges nor a bitmap would be compact", async () => {
+    const principalId = await h.principal({ scopes: ["orders:read", "orders:write"] });
+    // Every other key, and other principals' keys issued in between.
+    await issueSpread(principalId, 2 * COMPACT_FROM_KEYS, 100, (i) => [i % 2 === 0 ? "orders:read" : "orders:write"]);
     const scattered = await h.authority.lifecycle.revokeBySelector(
-      { principalId: many, scope: "orders:write" },
+      { principalId, scope: "orders:write" },
       "write keys leaked",
       h.system,
     );
-    expect(scattered.revoked).toBe(RUNS_FROM_KEYS);
+    expect(scattered.revoked).toBe(COMPACT_FROM_KEYS);
     const change = await lastRevocation();
-    expect(change.ids).toHaveLength(RUNS_FROM_KEYS);
+    expect(change.ids).toHaveLength(COMPACT_FROM_KEYS);
     expect(change.runs).toBeUndefined();
+    expect(change.ordinalBitmap).toBeUndefined();
+    // Below the size from which a revocation is described compactly at all: ids only.
+    const few = await h.principal({ scopes: ["orders:read"] });
+    await issue(few, 10);
+    await h.authority.lifecycle.revokeBySelector({ principalId: few }, "small", h.system);
+    expect(Object.keys(await lastRevocation()).sort()).toEqual(["cause", "ids", "reason"]);
   });
 });
 
@@ -190,4 +237,15 @@ it("ordinalRuns: maximal ranges around the survivors", () => {
       expect(runs.some((_, i) => i % 2 === 0 && o >= (runs[i] as number) && o <= (runs[i + 1] as number))).toBe(false);
     for (let i = 2; i < runs.length; i += 2) expect(runs[i] as number).toBeGreaterThan(runs[i - 1] as number);
   }
+});
+
+it("ordinalBitmap: bits over the span, least significant first; none when sparse", () => {
+  expect(ordinalBitmap([10, 12, 17, 18], 64)).toEqual({
+    from: 10,
+    bits: Buffer.from([0b10000101, 0b1]).toString("base64"),
+  });
+  expect(ordinalBitmap([], 64)).toBeNull();
+  // 2 keys over 1,000 ordinals: more than 64 per key.
+  expect(ordinalBitmap([1, 1000], 64)).toBeNull();
+  expect(ordinalBitmap([1, 128], 64)).toEqual({ from: 1, bits: expect.any(String) });
 });

@@ -1,0 +1,108 @@
+/**
+ * How verifiers can apply a large revocation without looking up each id: the forms a
+ * `key.revoked` entry may carry beside its ids (docs/events.md), cheapest to find first.
+ *
+ * - `runs`, per principal ascending inclusive ranges of key ordinals holding every key revoked
+ *   here and none of that principal's keys left unrevoked. For whole principals the ranges are
+ *   one per principal with no query; otherwise the survivors are read (bounded) and the ranges
+ *   cut around them. A verifier applies them in one pass over its table, checking each live
+ *   key's principal and ordinal. Compact when a principal's keys were issued in stretches.
+ * - `ordinalBitmap`, the revoked ordinals as bits over their span (domain/ordinal-bitmap.ts):
+ *   no query, exact whatever the principals, compact when the revoked keys are dense among
+ *   all keys' ordinals (a selection scattered inside a principal whose keys came in a row).
+ *
+ * When neither is compact the entry carries only the ids, which the feed sends as one list.
+ */
+import type { UnitOfWork } from "../db/transaction.js";
+import { type OrdinalBitmap, ordinalBitmap } from "../domain/ordinal-bitmap.js";
+import { ordinalRuns } from "../domain/ordinal-runs.js";
+
+/** From this many keys on, a revocation is also described compactly (smaller ones: the ids are short). */
+export const COMPACT_FROM_KEYS = 100;
+/** Surviving keys read per revoked key at most: beyond that the ranges would be fragmented anyway. */
+const MAX_SURVIVORS_PER_KEY = 4;
+/** Ranges replace the ids only when a range holds at least this many revoked keys on average. */
+const MIN_KEYS_PER_RUN = 4;
+/** Principals per survivors query. */
+const PRINCIPAL_BATCH = 500;
+
+/**
+ * A bitmap is used when it spans at most this many ordinals per revoked key: 64 bits are 8
+ * bytes (11 in base64) per key, against about 27 for an id in the list.
+ */
+const BITMAP_MAX_SPAN_PER_KEY = 64;
+
+export interface CompactRevocation {
+  runs?: Record<string, number[]>;
+  ordinalBitmap?: OrdinalBitmap;
+}
+
+/** The compact form of a revocation of `rows` (the keys just revoked), or none. */
+export async function compactRevocation(
+  unit: UnitOfWork,
+  rows: ReadonlyArray<{ principal_id: string; ordinal?: number }>,
+  wholePrincipals: boolean,
+): Promise<CompactRevocation> {
+  if (rows.length < COMPACT_FROM_KEYS) return {};
+  const ordinals: number[] = [];
+  for (const row of rows) {
+    if (typeof row.ordinal !== "number") return {};
+    ordinals.push(row.ordinal);
+  }
+  if (wholePrincipals) {
+    const runs = await survivorRuns(unit, rows, true);
+    if (runs) return { runs };
+  }
+  const bitmap = ordinalBitmap(ordinals, BITMAP_MAX_SPAN_PER_KEY);
+  if (bitmap) return { ordinalBitmap: bitmap };
+  if (!wholePrincipals) {
+    const runs = await survivorRuns(unit, rows, false);
+    if (runs) return { runs };
+  }
+  return {};
+}
+
+/** Per principal, the ranges of ordinals of this revocation; null when they would not be compact. */
+async function survivorRuns(
+  unit: UnitOfWork,
+  rows: ReadonlyArray<{ principal_id: string; ordinal?: number }>,
+  wholePrincipals: boolean,
+): Promise<Record<string, number[]> | null> {
+  const revoked = new Map<string, number[]>();
+  for (const row of rows) {
+    if (typeof row.ordinal !== "number") return null;
+    push(revoked, row.principal_id, row.ordinal);
+  }
+  const survivors = new Map<string, number[]>();
+  if (!wholePrincipals) {
+    const cap = rows.length * MAX_SURVIVORS_PER_KEY;
+    let read = 0;
+    const principals = [...revoked.keys()];
+    for (let start = 0; start < principals.length; start += PRINCIPAL_BATCH) {
+      const found = await unit.trx
+        .selectFrom("api_keys")
+        .select(["principal_id", "ordinal"])
+        .where("principal_id", "in", principals.slice(start, start + PRINCIPAL_BATCH))
+        .where("status", "!=", "revoked")
+        .limit(cap - read + 1)
+        .execute();
+      read += found.length;
+      if (read > cap) return null;
+      for (const row of found) push(survivors, row.principal_id, row.ordinal as number);
+    }
+  }
+  const runs: Record<string, number[]> = {};
+  let count = 0;
+  for (const [principal, ordinals] of revoked) {
+    const ranges = ordinalRuns(ordinals, survivors.get(principal) ?? []);
+    runs[principal] = ranges;
+    count += ranges.length / 2;
+  }
+  return count * MIN_KEYS_PER_RUN <= rows.length ? runs : null;
+}
+
+function push(lists: Map<string, number[]>, key: string, value: number): void {
+  const list = lists.get(key);
+  if (list) list.push(value);
+  else lists.set(key, [value]);
+}
