@@ -4,9 +4,10 @@
 //     (SHA-256 of the token plus one Map.get) in the same process;
 //   - propagation to 100 verifiers hosted by 4 child processes over loopback: p50/p99 from the
 //     revoke request's HTTP answer to the last verifier rejecting;
-//   - revoke-by-selector of 100,000 keys until every verifier rejects them, three times: a whole
-//     principal and a principal's keys created before a breach (the feed sends verifiers ranges
-//     of key ordinals), and every other key of a principal by scope (the feed lists the ids);
+//   - revoke-by-selector of 100,000 keys until every verifier rejects them, once per form the
+//     feed sends it in: ranges of key ordinals (a whole principal; a principal's keys created
+//     before a breach), a bitmap of ordinals (every other key of a principal, by scope), and
+//     the ids listed (the same among many other keys: the worst case);
 //   - one verifier holding 1,000,000 keys: time to ready and memory.
 // SQLite always; PostgreSQL too when TESSERA_BENCH_POSTGRES_URL (or the test URL) is reachable.
 // Loopback only, bounded, cleans up its temp files and child processes.
@@ -15,6 +16,7 @@ import { hash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
+import { sql } from "kysely";
 import { loadConfig, openDatabase, startAuthority } from "../../packages/authority/dist/index.js";
 import { createVerifier, displayStart, generateToken, hashToken } from "../../packages/verifier/dist/index.js";
 import { createStore as createBenchStore, postgresAvailable } from "../lib/stores.js";
@@ -65,14 +67,17 @@ async function start(kind, seed) {
 /**
  * Creates principal `name` and `count` active keys for it directly in the database, before the
  * authority starts (benchmark fixtures, not API calls). `shape(j)` may give key j its own
- * creation time (`createdAt`, default now) and scopes (default bench:read); `samples` secrets
- * are kept, spread over the keys for which `sample(j)` holds (default all).
+ * creation time (`createdAt`, default now), scopes (default bench:read) and ordinal (default:
+ * the next one, as issuance gives); `samples` secrets are kept, spread over the keys for which
+ * `sample(j)` holds (default all), and as many `alsoSamples` of the keys for which
+ * `alsoSample(j)` holds (default none).
  */
 async function seedKeys(kind, url, name, count, options = {}) {
-  const { samples = 0, owner = "bench", shape = () => ({}), sample = () => true } = options;
+  const { samples = 0, owner = "bench", shape = () => ({}), sample = () => true, alsoSample = () => false } = options;
   const created = Date.now();
   const principalId = `prn_${name}`;
   const kept = [];
+  const alsoKept = [];
   const every = samples > 0 ? Math.max(1, Math.floor(count / samples)) : Number.POSITIVE_INFINITY;
   const database = await openDatabase(url); // applies migrations
   await database.db
@@ -94,31 +99,40 @@ async function seedKeys(kind, url, name, count, options = {}) {
     .execute();
   const key = (j) => {
     const secret = generateToken("tsk", rng);
-    if (sample(j) && (j % every < 2 || j >= count - 2) && kept.length < samples) kept.push(secret);
-    const { createdAt = created, scopes = '["bench:read"]' } = shape(j);
+    const spread = j % every < 2 || j >= count - 2;
+    if (sample(j) && spread && kept.length < samples) kept.push(secret);
+    if (alsoSample(j) && spread && alsoKept.length < samples) alsoKept.push(secret);
+    const { createdAt = created, scopes = '["bench:read"]', ordinal = null } = shape(j);
     return {
       id: `key_${name}${j.toString(36).padStart(7, "0")}`,
       hash: hashToken(secret),
       start: displayStart(secret),
       createdAt,
       scopes,
+      ordinal,
     };
   };
   if (kind === "sqlite") {
     await database.close();
     const raw = new Database(url);
     const insert = raw.prepare(
-      `insert into api_keys (id, principal_id, key_hash, start, scopes, description, metadata, status, created_at, created_by, expires_at)
-       values (?, ?, ?, ?, ?, '', '{}', 'active', ?, 'bench', ?)`,
+      `insert into api_keys (id, principal_id, key_hash, start, scopes, description, metadata, status, created_at, created_by, expires_at, ordinal)
+       values (?, ?, ?, ?, ?, '', '{}', 'active', ?, 'bench', ?, ?)`,
     );
     raw.transaction(() => {
       for (let j = 0; j < count; j++) {
         const k = key(j);
-        insert.run(k.id, principalId, k.hash, k.start, k.scopes, k.createdAt, created + 86_400_000);
+        insert.run(k.id, principalId, k.hash, k.start, k.scopes, k.createdAt, created + 86_400_000, k.ordinal);
       }
     })();
+    // Keys issued later must get ordinals past the ones given here.
+    raw
+      .prepare(
+        "update sequences set value = max(value, (select coalesce(max(ordinal), 0) from api_keys)) where name = 'key_ordinal'",
+      )
+      .run();
     raw.close();
-    return { principalId, samples: kept };
+    return { principalId, samples: kept, alsoSamples: alsoKept };
   }
   await database.db.transaction().execute(async (trx) => {
     for (let i = 0; i < count; i += 1000) {
@@ -146,13 +160,15 @@ async function seedKeys(kind, url, name, count, options = {}) {
           grace_until: null,
           expires_at_before_rotation: null,
           last_used_at: null,
+          ...(k.ordinal === null ? {} : { ordinal: k.ordinal }),
         });
       }
       await trx.insertInto("api_keys").values(rows).execute();
     }
+    await sql`select setval('api_key_ordinals', (select max(ordinal) from api_keys))`.execute(trx);
   });
   await database.close();
-  return { principalId, samples: kept };
+  return { principalId, samples: kept, alsoSamples: alsoKept };
 }
 
 /** Best rate (operations per second) of `fn` over several rounds, interleaved with `other` by the caller. */
@@ -297,30 +313,48 @@ async function fleet(kind) {
     `\npropagation and revoke-by-selector [${kind}], ${VERIFIERS} verifiers in ${Math.ceil(VERIFIERS / PER_PROCESS)} processes`,
   );
   let t = performance.now();
-  // Three principals' keys, one revocation of SELECTOR_KEYS keys each:
-  // - whole: every key of a principal ({principalId}): one range of key ordinals on the wire;
-  // - window: a principal's keys created before a breach, a tenth more created after it
-  //   survive ({principalId, createdBefore}): the survivors bound the range;
-  // - scattered: every other key of a principal, by scope ({principalId, scope}): no compact
-  //   ranges exist, so the feed lists every id (the fallback, the worst case).
+  // Four principals' keys, one revocation of SELECTOR_KEYS keys each, one per wire form:
+  // - whole: every key of a principal ({principalId}): one range of key ordinals;
+  // - window: a principal's keys created before a breach, a tenth more created after it survive
+  //   ({principalId, createdBefore}); the keys were issued among a hundred times as many other
+  //   keys (their ordinals are a hundred apart), so the survivors bound ranges;
+  // - dense: every other key of a principal, by scope and creation time ({principalId, scope,
+  //   createdAfter}), keys issued in a row: a bitmap of ordinals;
+  // - then the rest of that principal's keys by scope alone ({principalId, scope}): the scope
+  //   matched (verifiers check it on their replicas);
+  // - sparse: like dense, among a hundred times as many other keys: no compact form applies,
+  //   so the feed lists every id (the fallback, the worst case).
+  // Ordinals given to the spread-out keys lie far above the ones issuance hands out.
+  const SPREAD = 100;
   const breach = Date.now() - 60_000;
   const windowKeys = SELECTOR_KEYS + SELECTOR_KEYS / 10;
+  const alternate = (j) => ({ scopes: j % 2 === 1 ? '["bench:write"]' : '["bench:read"]' });
   const env = await start(kind, async (url) => ({
     whole: await seedKeys(kind, url, "bulk", SELECTOR_KEYS, { samples: 20 }),
     window: await seedKeys(kind, url, "window", windowKeys, {
       samples: 20,
       owner: "team-window",
-      shape: (j) => ({ createdAt: j < SELECTOR_KEYS ? breach - 60_000 : breach + 1000 }),
+      shape: (j) => ({
+        createdAt: j < SELECTOR_KEYS ? breach - 60_000 : breach + 1000,
+        ordinal: 1e9 + j * SPREAD,
+      }),
       sample: (j) => j < SELECTOR_KEYS,
     }),
-    scattered: await seedKeys(kind, url, "scattered", 2 * SELECTOR_KEYS, {
+    dense: await seedKeys(kind, url, "dense", 2 * SELECTOR_KEYS, {
       samples: 20,
-      owner: "team-scattered",
-      shape: (j) => ({ scopes: j % 2 === 1 ? '["bench:write"]' : '["bench:read"]' }),
+      owner: "team-dense",
+      shape: alternate,
+      sample: (j) => j % 2 === 1,
+      alsoSample: (j) => j % 2 === 0,
+    }),
+    sparse: await seedKeys(kind, url, "sparse", 2 * SELECTOR_KEYS, {
+      samples: 20,
+      owner: "team-sparse",
+      shape: (j) => ({ ...alternate(j), ordinal: 2e9 + j * SPREAD }),
       sample: (j) => j % 2 === 1,
     }),
   }));
-  const perVerifier = SELECTOR_KEYS + windowKeys + 2 * SELECTOR_KEYS;
+  const perVerifier = SELECTOR_KEYS + windowKeys + 4 * SELECTOR_KEYS;
   row(`seeded ${fmt(perVerifier)} keys (direct inserts before start)`, `${fmt(performance.now() - t)} ms`, "(fixture)");
   const hosts = [];
   try {
@@ -395,27 +429,39 @@ async function fleet(kind) {
       if (result.revoked !== SELECTOR_KEYS)
         throw new Error(`selector revoked ${result.revoked}: ${JSON.stringify(result).slice(0, 300)}`);
       const last = Math.max(...(await Promise.all(done)).map((d) => d.at));
-      row(
-        `revoke ${fmt(SELECTOR_KEYS)} keys ${label}: HTTP answer`,
-        `${fmt(answered - started)} ms`,
-        "(durable, committed)",
-      );
-      row(
-        `revoke ${fmt(SELECTOR_KEYS)} keys ${label}: request -> all ${VERIFIERS} reject`,
-        `${fmt(last - started)} ms`,
-        "target < 2,000 ms",
-      );
+      // Which form the revocation went to verifiers in, read back from the change log.
+      const stored = await authority.database.db
+        .selectFrom("change_log")
+        .select("data")
+        .where("type", "=", "key.revoked")
+        .orderBy("seq", "desc")
+        .executeTakeFirstOrThrow();
+      const data = JSON.parse(stored.data);
+      const form = data.runs ? "ranges" : data.ordinalBitmap ? "bitmap" : "ids listed";
+      console.log(`  revoke ${fmt(SELECTOR_KEYS)} keys by ${label} (on the wire: ${form})`);
+      row("  HTTP answer", `${fmt(answered - started)} ms`, "(durable, committed)");
+      row(`  request -> all ${VERIFIERS} verifiers reject`, `${fmt(last - started)} ms`, "target < 2,000 ms");
     };
     await bySelector({ principalId: env.seeded.whole.principalId }, env.seeded.whole.samples, "{principalId}");
     await bySelector(
       { principalId: env.seeded.window.principalId, createdBefore: new Date(breach).toISOString() },
       env.seeded.window.samples,
-      "{principalId, createdBefore}",
+      "{principalId, createdBefore}, keys issued among others",
     );
     await bySelector(
-      { principalId: env.seeded.scattered.principalId, scope: "bench:write" },
-      env.seeded.scattered.samples,
-      "{principalId, scope} (every other key: ids listed)",
+      { principalId: env.seeded.dense.principalId, scope: "bench:write", createdAfter: new Date(0).toISOString() },
+      env.seeded.dense.samples,
+      "{principalId, scope, createdAfter}, every other key, issued in a row",
+    );
+    await bySelector(
+      { principalId: env.seeded.dense.principalId, scope: "bench:read" },
+      env.seeded.dense.alsoSamples,
+      "{principalId, scope}, the other half",
+    );
+    await bySelector(
+      { principalId: env.seeded.sparse.principalId, scope: "bench:write", createdAfter: new Date(0).toISOString() },
+      env.seeded.sparse.samples,
+      "{principalId, scope, createdAfter}, every other key, issued among others",
     );
   } finally {
     for (const h of hosts) h.send({ type: "close" });
@@ -464,9 +510,9 @@ process.on("SIGINT", () => process.exit(130));
 const only = process.env.BENCH_VERIFIER_ONLY?.split(",");
 const want = (name) => !only || only.includes(name);
 const timer = setTimeout(() => {
-  console.error("verifier bench exceeded 10 minutes: stopping");
+  console.error("verifier bench exceeded 15 minutes: stopping");
   process.exit(1);
-}, 600_000);
+}, 900_000);
 timer.unref();
 try {
   if (want("local")) await localThroughput();

@@ -354,6 +354,25 @@ export class KeyTable {
   }
 
   /**
+   * Marks revoked every live key whose scope list (the index `put` was given) is flagged in
+   * `scopeLists`, of `principal` only unless it is -1; returns how many. One pass.
+   */
+  revokeWhereScopes(principal: number, scopeLists: Uint8Array): number {
+    let count = 0;
+    const flags = this.flags;
+    const principals = this.principals;
+    const scopes = this.scopeIndexes;
+    for (let record = 0; record < this.used; record++) {
+      if (!((flags[record] as number) & LIVE)) continue;
+      if (principal !== -1 && principals[record] !== principal) continue;
+      if (scopeLists[scopes[record] as number] !== 1) continue;
+      this.revokeRecord(record);
+      count++;
+    }
+    return count;
+  }
+
+  /**
    * Marks revoked every live key whose principal has ranges in `rangesOf` (indexed by principal,
    * `[lo0, hi0, lo1, hi1, ...]` ascending and inclusive, undefined for none) and whose ordinal
    * falls in one of them; returns how many. One pass over the table.

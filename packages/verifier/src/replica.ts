@@ -351,6 +351,30 @@ export class Replica {
   }
 
   /**
+   * Revokes every key holding `scope`, of `principalId` when given (one pass over the table):
+   * the condition a `{ scope, principalId? }` selector revoked by in the authority.
+   */
+  revokeScopeMatch(match: unknown): void {
+    if (typeof match !== "object" || match === null) fail("scopeMatch must be an object");
+    const { scope, principalId } = match as { scope?: unknown; principalId?: unknown };
+    if (!isString(scope) || !(principalId === undefined || isString(principalId))) {
+      fail("scopeMatch must be { scope, principalId? } with strings");
+    }
+    let principal = -1;
+    if (principalId !== undefined) {
+      const index = this.stringIndex.get(principalId);
+      // A principal this replica has never seen holds no key here.
+      if (index === undefined) return;
+      principal = index;
+    }
+    const holding = new Uint8Array(this.scopeLists.length);
+    this.scopeLists.forEach((list, index) => {
+      if (list.includes(scope)) holding[index] = 1;
+    });
+    this.table.revokeWhereScopes(principal, holding);
+  }
+
+  /**
    * Revokes the keys whose ordinals a bitmap names: `{ from, bits }`, bit k of the base64
    * `bits` (byte k >> 3, least significant bit first) for ordinal `from + k` (one pass over the
    * table).
@@ -437,16 +461,23 @@ export class Replica {
         this.addKey(d.key);
         return;
       case "key.revoked":
-        // Listed ids, or (large revocations) ranges of key ordinals per principal or a bitmap
-        // of ordinals. An event
+        // Listed ids, or (large revocations) ranges of key ordinals per principal, the scope
+        // matched, or a bitmap of ordinals. An event
         // with none of these is a form this replica does not know: re-sync rather than guess.
-        if (d.ids === undefined && d.idList === undefined && d.runs === undefined && d.ordinalBitmap === undefined) {
+        if (
+          d.ids === undefined &&
+          d.idList === undefined &&
+          d.runs === undefined &&
+          d.ordinalBitmap === undefined &&
+          d.scopeMatch === undefined
+        ) {
           fail("key.revoked names no keys in a form this verifier knows");
         }
         if (d.ids !== undefined) this.revokeKeys(d.ids);
         if (d.idList !== undefined) this.revokeIdList(d.idList);
         if (d.runs !== undefined) this.revokeRuns(d.runs);
         if (d.ordinalBitmap !== undefined) this.revokeOrdinalBitmap(d.ordinalBitmap);
+        if (d.scopeMatch !== undefined) this.revokeScopeMatch(d.scopeMatch);
         return;
       case "key.rotated":
         this.addKey(d.previous);

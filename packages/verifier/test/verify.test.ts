@@ -125,6 +125,35 @@ describe("local verification of API keys", () => {
     expect(verifyLocally(keys[2]?.secret as string, {}, ctx, now)).toEqual({ ok: false, reason: "revoked" });
   });
 
+  it("revokes by the scope a selector matched, of one principal or of all, and re-syncs on a malformed one", () => {
+    const ctx = context();
+    const keys = [
+      fakeKey({ principalId: "prn_a", scopes: ["orders:write", "orders:read"] }),
+      fakeKey({ principalId: "prn_a", scopes: ["orders:read"] }),
+      fakeKey({ principalId: "prn_b", scopes: ["orders:write"] }),
+      fakeKey({ principalId: "prn_b", scopes: ["billing:write"] }),
+      fakeKey({ principalId: "prn_c", scopes: ["orders:write"] }),
+    ];
+    for (const k of keys) ctx.replica.apply("key.issued", { key: wire(k) });
+    const now = Date.now();
+    const ok = () => keys.map((k) => verifyLocally(k.secret, {}, ctx, now).ok);
+    for (const scopeMatch of ["orders:write", { principalId: "prn_a" }, { scope: 7 }, { scope: "x", principalId: 1 }]) {
+      expect(() => ctx.replica.apply("key.revoked", { scopeMatch, count: 1 }), JSON.stringify(scopeMatch)).toThrow();
+    }
+    expect(ok().every(Boolean)).toBe(true);
+    // Unknown principal: nothing here.
+    ctx.replica.apply("key.revoked", { scopeMatch: { scope: "orders:write", principalId: "prn_none" }, count: 0 });
+    expect(ok().every(Boolean)).toBe(true);
+    ctx.replica.apply("key.revoked", { scopeMatch: { scope: "orders:write", principalId: "prn_a" }, count: 1 });
+    expect(ok()).toEqual([false, true, true, true, true]);
+    // A scope held as a prefix of another ("orders:wr") matches nothing: whole scopes only.
+    ctx.replica.apply("key.revoked", { scopeMatch: { scope: "orders:wr" }, count: 0 });
+    expect(ok()).toEqual([false, true, true, true, true]);
+    ctx.replica.apply("key.revoked", { scopeMatch: { scope: "orders:write" }, count: 2 });
+    expect(ok()).toEqual([false, true, false, true, false]);
+    expect(verifyLocally(keys[2]?.secret as string, {}, ctx, now)).toEqual({ ok: false, reason: "revoked" });
+  });
+
   it("applies key.updated and key.deprecated: narrowed scopes and a shorter expiry take effect", () => {
     const ctx = context();
     const key = fakeKey({ scopes: ["orders:read", "orders:write"] });

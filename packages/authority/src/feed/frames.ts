@@ -20,9 +20,9 @@ const COMPACT_FROM_BYTES = 4096;
 
 /**
  * What verifiers need of a large revocation: the compact form the revocation recorded (ranges
- * of key ordinals per principal, or a bitmap of ordinals: services/compact-revocation.ts),
- * otherwise the ids as one list. The stored entry keeps the ids as an array for everyone else
- * (webhooks, audit).
+ * of key ordinals per principal, the scope it matched, or a bitmap of ordinals: see
+ * services/compact-revocation.ts), otherwise the ids as one list. The stored entry keeps the
+ * ids as an array for everyone else (webhooks, audit).
  */
 function forVerifiers(type: string, stored: string): string {
   if (stored.length < COMPACT_FROM_BYTES) return stored;
@@ -31,12 +31,16 @@ function forVerifiers(type: string, stored: string): string {
       ids?: unknown[];
       runs?: unknown;
       ordinalBitmap?: unknown;
+      scopeMatch?: unknown;
       reason?: unknown;
       cause?: unknown;
     };
     const count = data.ids?.length ?? 0;
     if (data.runs !== undefined) {
       return JSON.stringify({ runs: data.runs, count, reason: data.reason, cause: data.cause });
+    }
+    if (data.scopeMatch !== undefined) {
+      return JSON.stringify({ scopeMatch: data.scopeMatch, count, reason: data.reason, cause: data.cause });
     }
     if (data.ordinalBitmap !== undefined) {
       return JSON.stringify({ ordinalBitmap: data.ordinalBitmap, count, reason: data.reason, cause: data.cause });

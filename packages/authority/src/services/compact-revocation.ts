@@ -7,11 +7,16 @@
  *   one per principal with no query; otherwise the survivors are read (bounded) and the ranges
  *   cut around them. A verifier applies them in one pass over its table, checking each live
  *   key's principal and ordinal. Compact when a principal's keys were issued in stretches.
+ * - `scopeMatch`, `{ scope, principalId? }`, when the selector was only that: every key holding
+ *   the scope (of the principal). Verifiers hold each key's principal and current scopes, and
+ *   their replica is the state just before this change, so the same condition revokes the same
+ *   keys there, in one pass, with no query here and a few bytes on the wire, however the keys
+ *   are spread among others.
  * - `ordinalBitmap`, the revoked ordinals as bits over their span (domain/ordinal-bitmap.ts):
  *   no query, exact whatever the principals, compact when the revoked keys are dense among
  *   all keys' ordinals (a selection scattered inside a principal whose keys came in a row).
  *
- * When neither is compact the entry carries only the ids, which the feed sends as one list.
+ * When none is compact the entry carries only the ids, which the feed sends as one list.
  */
 import type { UnitOfWork } from "../db/transaction.js";
 import { type OrdinalBitmap, ordinalBitmap } from "../domain/ordinal-bitmap.js";
@@ -32,8 +37,15 @@ const PRINCIPAL_BATCH = 500;
  */
 const BITMAP_MAX_SPAN_PER_KEY = 64;
 
+/** Every key holding `scope`, of `principalId` when given. */
+export interface ScopeMatch {
+  scope: string;
+  principalId?: string;
+}
+
 export interface CompactRevocation {
   runs?: Record<string, number[]>;
+  scopeMatch?: ScopeMatch;
   ordinalBitmap?: OrdinalBitmap;
 }
 
@@ -41,8 +53,9 @@ export interface CompactRevocation {
 export async function compactRevocation(
   unit: UnitOfWork,
   rows: ReadonlyArray<{ principal_id: string; ordinal?: number }>,
-  wholePrincipals: boolean,
+  selection: { wholePrincipals: boolean; scopeMatch?: ScopeMatch | undefined },
 ): Promise<CompactRevocation> {
+  const { wholePrincipals, scopeMatch } = selection;
   if (rows.length < COMPACT_FROM_KEYS) return {};
   const ordinals: number[] = [];
   for (const row of rows) {
@@ -53,6 +66,7 @@ export async function compactRevocation(
     const runs = await survivorRuns(unit, rows, true);
     if (runs) return { runs };
   }
+  if (scopeMatch) return { scopeMatch };
   const bitmap = ordinalBitmap(ordinals, BITMAP_MAX_SPAN_PER_KEY);
   if (bitmap) return { ordinalBitmap: bitmap };
   if (!wholePrincipals) {

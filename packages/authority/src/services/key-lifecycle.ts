@@ -136,11 +136,22 @@ export function createKeyLifecycleService(ctx: ServiceContext, keys: KeyService)
       throw validationFailed(`ids may list at most ${MAX_SELECTOR_IDS} keys per request`, { field: "ids" });
     }
     // A selector naming only a principal, or only an owner, takes every key of whole
-    // principals: verifiers are told which principals instead of every key id.
+    // principals: verifiers are told ranges of key ordinals instead of every key id.
     const only = (field: keyof KeySelector) =>
       Object.keys(selector).every((f) => f === field || selector[f as keyof KeySelector] === undefined);
     const wholePrincipals =
       (selector.principalId !== undefined && only("principalId")) || (selector.owner !== undefined && only("owner"));
+    // Only a scope (and a principal): verifiers can apply the condition itself.
+    const scopeOnly = Object.keys(selector).every(
+      (f) => f === "scope" || f === "principalId" || selector[f as keyof KeySelector] === undefined,
+    );
+    const scopeMatch =
+      selector.scope !== undefined && scopeOnly
+        ? {
+            scope: selector.scope,
+            ...(selector.principalId !== undefined ? { principalId: selector.principalId } : {}),
+          }
+        : undefined;
     const revokeWith = (proof: StepUpProof | null) =>
       runUnitOfWork(db, clock, async (unit) => {
         const revoked = await revokeKeysMatching(unit, (eb) => keyFilterExpression(eb, selector, unit.now), {
@@ -148,6 +159,7 @@ export function createKeyLifecycleService(ctx: ServiceContext, keys: KeyService)
           reason,
           cause: "revocation.selector",
           wholePrincipals,
+          scopeMatch,
         });
         if (stepUp && proof === null && revoked.ids.length > stepUp.threshold) throw new SelectionGrewPastThreshold();
         await unit.appendAudit({

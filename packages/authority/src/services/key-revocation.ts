@@ -6,7 +6,7 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, SqliteAdapter } from "kysely";
 import type { Schema } from "../db/schema.js";
 import type { UnitOfWork } from "../db/transaction.js";
-import { compactRevocation } from "./compact-revocation.js";
+import { compactRevocation, type ScopeMatch } from "./compact-revocation.js";
 
 export interface RevokedKeys {
   ids: string[];
@@ -28,6 +28,8 @@ export type KeyFilter = (eb: ExpressionBuilder<Schema, "api_keys">) => Expressio
  *
  * `wholePrincipals`: the filter takes every key of the principals it matches (a selector naming
  * only a principal or only an owner; disabling a principal), so no key of theirs survives.
+ * `scopeMatch`: the filter takes exactly the keys holding that scope (of that principal), a
+ * condition verifiers can check on their replicas as they are.
  *
  * The compact forms must agree with the replica a verifier holds just before this change: every
  * key logged before it. On PostgreSQL the change sequence is therefore locked first (writers
@@ -38,7 +40,7 @@ export type KeyFilter = (eb: ExpressionBuilder<Schema, "api_keys">) => Expressio
 export async function revokeKeysMatching(
   unit: UnitOfWork,
   filter: KeyFilter,
-  revocation: { actor: string; reason: string; cause: string; wholePrincipals?: boolean },
+  revocation: { actor: string; reason: string; cause: string; wholePrincipals?: boolean; scopeMatch?: ScopeMatch },
 ): Promise<RevokedKeys> {
   // The lock that keeps the compact forms exact (above).
   if (!(unit.trx.getExecutor().adapter instanceof SqliteAdapter)) {
@@ -57,7 +59,10 @@ export async function revokeKeysMatching(
     .execute();
   const ids = rows.map((r) => r.id);
   if (ids.length === 0) return { ids, sequence: null };
-  const compact = await compactRevocation(unit, rows, revocation.wholePrincipals === true);
+  const compact = await compactRevocation(unit, rows, {
+    wholePrincipals: revocation.wholePrincipals === true,
+    scopeMatch: revocation.scopeMatch,
+  });
   const sequence = await unit.appendChange({
     type: "key.revoked",
     data: { ids, reason: revocation.reason, cause: revocation.cause, ...compact },

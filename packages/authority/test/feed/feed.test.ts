@@ -92,12 +92,21 @@ describeEachStore("change feed and receipts", (kind) => {
     // feed sends them so).
     const scattered = await newPrincipal("scattered", "team-f");
     const scatteredKeys = await issue(scattered.id, 320, alternate, 100);
+    const scoped = await newPrincipal("scoped", "team-g");
+    const scopedKeys = await issue(scoped.id, 320, alternate, 100);
     const odd = (keys: string[]) => keys.filter((_, i) => i % 2 === 1);
     const even = (keys: string[]) => keys.filter((_, i) => i % 2 === 0);
     const other = await f.key();
     const verifier = await f.verifier();
-    const doomed = [...fleetKeys, ...teamCKeys, ...beforeBreach, ...odd(denseKeys), ...odd(scatteredKeys)];
-    const spared = [...afterBreach, ...even(denseKeys), ...even(scatteredKeys), other.secret];
+    const doomed = [
+      ...fleetKeys,
+      ...teamCKeys,
+      ...beforeBreach,
+      ...odd(denseKeys),
+      ...odd(scatteredKeys),
+      ...odd(scopedKeys),
+    ];
+    const spared = [...afterBreach, ...even(denseKeys), ...even(scatteredKeys), ...even(scopedKeys), other.secret];
     expect([...doomed, ...spared].every((s) => verifier.verify(s).ok)).toBe(true);
     // Issued after the verifier loaded its snapshot: it learns this one (and its ordinal) from the feed.
     const late = await authority.keys.issue({ principalId: fleet.id, scopes: ["orders:read"] }, f.system);
@@ -124,15 +133,19 @@ describeEachStore("change feed and receipts", (kind) => {
     expect((await lifecycle.revokeBySelector({ owner: "team-c" }, "team offboarded", f.system)).revoked).toBe(200);
     const window = { principalId: windowed.id, createdBefore: breach };
     expect((await lifecycle.revokeBySelector(window, "breach window", f.system)).revoked).toBe(150);
-    const denseWriters = { principalId: dense.id, scope: "orders:write" };
+    // (createdAfter: more than a scope, so that the feed cannot send the scope matched.)
+    const denseWriters = { principalId: dense.id, scope: "orders:write", createdAfter: 0 };
     expect((await lifecycle.revokeBySelector(denseWriters, "dense write keys", f.system)).revoked).toBe(160);
-    const writers = { principalId: scattered.id, scope: "orders:write" };
+    const writers = { principalId: scattered.id, scope: "orders:write", createdAfter: 0 };
     expect((await lifecycle.revokeBySelector(writers, "write keys leaked", f.system)).revoked).toBe(160);
+    // Only a scope and a principal: the feed sends the condition.
+    const scopedWriters = { principalId: scoped.id, scope: "orders:write" };
+    expect((await lifecycle.revokeBySelector(scopedWriters, "scoped write keys", f.system)).revoked).toBe(160);
     await eventually(() => doomed.every((s) => verifier.verify(s).ok === false));
     expect(verifier.verify(late.secret)).toEqual({ ok: false, reason: "revoked" });
     for (const secret of spared) expect(verifier.verify(secret).ok).toBe(true);
 
-    await eventually(() => wire.includes('"reason":"write keys leaked"'));
+    await eventually(() => wire.includes('"reason":"scoped write keys"'));
     await reader.cancel();
     await collecting;
     const sent = wire
@@ -156,6 +169,12 @@ describeEachStore("change feed and receipts", (kind) => {
         cause: "revocation.selector",
       },
       { idList: expect.any(String), count: 160, reason: "write keys leaked", cause: "revocation.selector" },
+      {
+        scopeMatch: { scope: "orders:write", principalId: scoped.id },
+        count: 160,
+        reason: "scoped write keys",
+        cause: "revocation.selector",
+      },
     ]);
     // One range per principal here: each principal's keys were issued in a row (among others).
     for (const change of sent.slice(0, 3)) {

@@ -38,6 +38,7 @@ describeEachStore("compact revocation forms", (kind) => {
       ids: string[];
       runs?: Record<string, number[]>;
       ordinalBitmap?: { from: number; bits: string };
+      scopeMatch?: { scope: string; principalId?: string };
     };
   };
   const skipOrdinals = (n: number) => skipKeyOrdinals(h.authority.database.db, kind, n);
@@ -178,8 +179,9 @@ describeEachStore("compact revocation forms", (kind) => {
     for (let i = 0; i < 2 * COMPACT_FROM_KEYS + 10; i++) {
       ids.push(...(await issue(principalId, 1, [i % 2 === 0 ? "orders:read" : "orders:write"])));
     }
+    // createdAfter makes the selector more than a scope: verifiers cannot apply it as it is.
     const result = await h.authority.lifecycle.revokeBySelector(
-      { principalId, scope: "orders:write" },
+      { principalId, scope: "orders:write", createdAfter: 0 },
       "write keys leaked",
       h.system,
     );
@@ -197,12 +199,35 @@ describeEachStore("compact revocation forms", (kind) => {
     }
   });
 
-  it("lists the ids alone when neither ranges nor a bitmap would be compact", async () => {
+  it("records the scope matched for a selector of only a scope (and a principal), however spread the keys", async () => {
+    const principalId = await h.principal({ scopes: ["orders:read", "orders:write"] });
+    const other = await h.principal({ scopes: ["orders:read", "orders:write"] });
+    await issueSpread(principalId, 2 * COMPACT_FROM_KEYS, 100, (i) => [i % 2 === 0 ? "orders:read" : "orders:write"]);
+    await issue(other, 3, ["orders:write"]);
+    const mine = await h.authority.lifecycle.revokeBySelector(
+      { principalId, scope: "orders:write" },
+      "write keys leaked",
+      h.system,
+    );
+    expect(mine.revoked).toBe(COMPACT_FROM_KEYS);
+    const change = await lastRevocation();
+    expect(change.ids).toHaveLength(COMPACT_FROM_KEYS);
+    expect(change.scopeMatch).toEqual({ scope: "orders:write", principalId });
+    expect(change.runs).toBeUndefined();
+    expect(change.ordinalBitmap).toBeUndefined();
+    // Across principals: the other principal's keys and this one's read keys.
+    await issue(other, COMPACT_FROM_KEYS, ["orders:read"]);
+    const everyone = await h.authority.lifecycle.revokeBySelector({ scope: "orders:read" }, "read keys", h.system);
+    expect(everyone.revoked).toBe(2 * COMPACT_FROM_KEYS);
+    expect((await lastRevocation()).scopeMatch).toEqual({ scope: "orders:read" });
+  });
+
+  it("lists the ids alone when no compact form applies", async () => {
     const principalId = await h.principal({ scopes: ["orders:read", "orders:write"] });
     // Every other key, and other principals' keys issued in between.
     await issueSpread(principalId, 2 * COMPACT_FROM_KEYS, 100, (i) => [i % 2 === 0 ? "orders:read" : "orders:write"]);
     const scattered = await h.authority.lifecycle.revokeBySelector(
-      { principalId, scope: "orders:write" },
+      { principalId, scope: "orders:write", createdAfter: 0 },
       "write keys leaked",
       h.system,
     );
@@ -211,6 +236,7 @@ describeEachStore("compact revocation forms", (kind) => {
     expect(change.ids).toHaveLength(COMPACT_FROM_KEYS);
     expect(change.runs).toBeUndefined();
     expect(change.ordinalBitmap).toBeUndefined();
+    expect(change.scopeMatch).toBeUndefined();
     // Below the size from which a revocation is described compactly at all: ids only.
     const few = await h.principal({ scopes: ["orders:read"] });
     await issue(few, 10);
