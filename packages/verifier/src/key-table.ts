@@ -16,6 +16,8 @@
  * @module
  */
 
+import type { OrdinalSet } from "./ordinal-set.js";
+
 const LIVE = 1;
 const REVOKED = 2;
 const DEPRECATED = 4;
@@ -386,6 +388,19 @@ export class KeyTable {
       if (!((flags[record] as number) & LIVE)) continue;
       const ranges = rangesOf[principals[record] as number];
       if (ranges === undefined || !inRanges(ranges, ordinals[record] as number)) continue;
+      this.revokeRecord(record);
+      count++;
+    }
+    return count;
+  }
+
+  /** Marks revoked every live key whose ordinal `set` holds; returns how many. One pass. */
+  revokeOrdinalSet(set: OrdinalSet): number {
+    let count = 0;
+    const flags = this.flags;
+    const ordinals = this.ordinals;
+    for (let record = 0; record < this.used; record++) {
+      if (!((flags[record] as number) & LIVE) || !set.has(ordinals[record] as number)) continue;
       this.revokeRecord(record);
       count++;
     }

@@ -6,6 +6,7 @@
  */
 import { createPublicKey, hash, type KeyObject } from "node:crypto";
 import { HASH_LENGTH, type KeyFields, KeyTable } from "./key-table.js";
+import { OrdinalSet } from "./ordinal-set.js";
 import type { VerifiedCredential } from "./types.js";
 
 /**
@@ -351,6 +352,26 @@ export class Replica {
   }
 
   /**
+   * Revokes the keys whose ordinals `deltas` lists: the lowest ordinal, then each next one as
+   * its difference from the one before (ascending, so every difference is positive).
+   */
+  revokeOrdinalDeltas(deltas: unknown): void {
+    if (!Array.isArray(deltas) || deltas.length === 0) fail("ordinalDeltas must be a non-empty array");
+    const ordinals = new Float64Array(deltas.length);
+    let ordinal = 0;
+    for (let i = 0; i < deltas.length; i++) {
+      const delta = deltas[i];
+      if (typeof delta !== "number" || !Number.isSafeInteger(delta) || delta < 1) {
+        fail("ordinalDeltas must be positive integers");
+      }
+      ordinal += delta;
+      if (!Number.isSafeInteger(ordinal)) fail("ordinalDeltas must add up to integers");
+      ordinals[i] = ordinal;
+    }
+    this.table.revokeOrdinalSet(new OrdinalSet(ordinals));
+  }
+
+  /**
    * Revokes every key holding `scope`, of `principalId` when given (one pass over the table):
    * the condition a `{ scope, principalId? }` selector revoked by in the authority.
    */
@@ -462,14 +483,15 @@ export class Replica {
         return;
       case "key.revoked":
         // Listed ids, or (large revocations) ranges of key ordinals per principal, the scope
-        // matched, or a bitmap of ordinals. An event
+        // matched, a bitmap of ordinals or the ordinals listed. An event
         // with none of these is a form this replica does not know: re-sync rather than guess.
         if (
           d.ids === undefined &&
           d.idList === undefined &&
           d.runs === undefined &&
           d.ordinalBitmap === undefined &&
-          d.scopeMatch === undefined
+          d.scopeMatch === undefined &&
+          d.ordinalDeltas === undefined
         ) {
           fail("key.revoked names no keys in a form this verifier knows");
         }
@@ -478,6 +500,7 @@ export class Replica {
         if (d.runs !== undefined) this.revokeRuns(d.runs);
         if (d.ordinalBitmap !== undefined) this.revokeOrdinalBitmap(d.ordinalBitmap);
         if (d.scopeMatch !== undefined) this.revokeScopeMatch(d.scopeMatch);
+        if (d.ordinalDeltas !== undefined) this.revokeOrdinalDeltas(d.ordinalDeltas);
         return;
       case "key.rotated":
         this.addKey(d.previous);

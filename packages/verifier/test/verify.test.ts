@@ -154,6 +154,24 @@ describe("local verification of API keys", () => {
     expect(verifyLocally(keys[2]?.secret as string, {}, ctx, now)).toEqual({ ok: false, reason: "revoked" });
   });
 
+  it("revokes the ordinals listed as deltas, and re-syncs on a list it cannot trust", () => {
+    const ctx = context();
+    const keys = Array.from({ length: 6 }, (_, i) => fakeKey({ ordinal: 1000 + i * 50 }));
+    for (const k of keys) ctx.replica.apply("key.issued", { key: wire(k) });
+    const now = Date.now();
+    const ok = () => keys.map((k) => verifyLocally(k.secret, {}, ctx, now).ok);
+    for (const ordinalDeltas of ["1000,50", [], [1000, 0], [1000, -50], [1000, 1.5], [0], [1000, "50"]]) {
+      expect(
+        () => ctx.replica.apply("key.revoked", { ordinalDeltas, count: 1 }),
+        JSON.stringify(ordinalDeltas),
+      ).toThrow();
+    }
+    expect(ok().every(Boolean)).toBe(true);
+    // 1050, 1150, 1151 (no key), 1250.
+    ctx.replica.apply("key.revoked", { ordinalDeltas: [1050, 100, 1, 99], count: 3, reason: "r", cause: "c" });
+    expect(ok()).toEqual([true, false, true, false, true, false]);
+  });
+
   it("applies key.updated and key.deprecated: narrowed scopes and a shorter expiry take effect", () => {
     const ctx = context();
     const key = fakeKey({ scopes: ["orders:read", "orders:write"] });

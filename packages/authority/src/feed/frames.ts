@@ -20,8 +20,9 @@ const COMPACT_FROM_BYTES = 4096;
 
 /**
  * What verifiers need of a large revocation: the compact form the revocation recorded (ranges
- * of key ordinals per principal, the scope it matched, or a bitmap of ordinals: see
- * services/compact-revocation.ts), otherwise the ids as one list. The stored entry keeps the
+ * of key ordinals per principal, the scope it matched, a bitmap of ordinals or the ordinals
+ * listed: see services/compact-revocation.ts), otherwise (an entry from before ordinals) the
+ * ids as one list. The stored entry keeps the
  * ids as an array for everyone else (webhooks, audit).
  */
 function forVerifiers(type: string, stored: string): string {
@@ -32,6 +33,7 @@ function forVerifiers(type: string, stored: string): string {
       runs?: unknown;
       ordinalBitmap?: unknown;
       scopeMatch?: unknown;
+      ordinalDeltas?: unknown;
       reason?: unknown;
       cause?: unknown;
     };
@@ -44,6 +46,9 @@ function forVerifiers(type: string, stored: string): string {
     }
     if (data.ordinalBitmap !== undefined) {
       return JSON.stringify({ ordinalBitmap: data.ordinalBitmap, count, reason: data.reason, cause: data.cause });
+    }
+    if (data.ordinalDeltas !== undefined) {
+      return JSON.stringify({ ordinalDeltas: data.ordinalDeltas, count, reason: data.reason, cause: data.cause });
     }
     // Key by key: the ids as one space-separated string, which a verifier parses as one
     // string and walks, instead of an array of 100,000 strings to allocate and collect.

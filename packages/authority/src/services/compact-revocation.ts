@@ -16,7 +16,10 @@
  *   no query, exact whatever the principals, compact when the revoked keys are dense among
  *   all keys' ordinals (a selection scattered inside a principal whose keys came in a row).
  *
- * When none is compact the entry carries only the ids, which the feed sends as one list.
+ * - `ordinalDeltas`, when none of these is compact: every revoked ordinal, the lowest and then
+ *   each one's difference from the one before (a few bytes a key instead of about 27 for its
+ *   id; a verifier puts them in a hash set and probes it once per key it holds, a few
+ *   milliseconds for 100,000, where finding 100,000 keys by id took 40-50).
  */
 import type { UnitOfWork } from "../db/transaction.js";
 import { type OrdinalBitmap, ordinalBitmap } from "../domain/ordinal-bitmap.js";
@@ -47,9 +50,10 @@ export interface CompactRevocation {
   runs?: Record<string, number[]>;
   scopeMatch?: ScopeMatch;
   ordinalBitmap?: OrdinalBitmap;
+  ordinalDeltas?: number[];
 }
 
-/** The compact form of a revocation of `rows` (the keys just revoked), or none. */
+/** The compact form of a revocation of `rows` (the keys just revoked), or none below COMPACT_FROM_KEYS. */
 export async function compactRevocation(
   unit: UnitOfWork,
   rows: ReadonlyArray<{ principal_id: string; ordinal?: number }>,
@@ -73,7 +77,15 @@ export async function compactRevocation(
     const runs = await survivorRuns(unit, rows, false);
     if (runs) return { runs };
   }
-  return {};
+  return { ordinalDeltas: ordinalDeltas(ordinals) };
+}
+
+/** The ordinals ascending, as the lowest and then each one's difference from the one before. */
+function ordinalDeltas(ordinals: readonly number[]): number[] {
+  const sorted = Float64Array.from(ordinals).sort();
+  const deltas = new Array<number>(sorted.length);
+  for (let i = 0; i < sorted.length; i++) deltas[i] = (sorted[i] as number) - (i === 0 ? 0 : (sorted[i - 1] as number));
+  return deltas;
 }
 
 /** Per principal, the ranges of ordinals of this revocation; null when they would not be compact. */

@@ -39,6 +39,7 @@ describeEachStore("compact revocation forms", (kind) => {
       runs?: Record<string, number[]>;
       ordinalBitmap?: { from: number; bits: string };
       scopeMatch?: { scope: string; principalId?: string };
+      ordinalDeltas?: number[];
     };
   };
   const skipOrdinals = (n: number) => skipKeyOrdinals(h.authority.database.db, kind, n);
@@ -222,7 +223,7 @@ describeEachStore("compact revocation forms", (kind) => {
     expect((await lastRevocation()).scopeMatch).toEqual({ scope: "orders:read" });
   });
 
-  it("lists the ids alone when no compact form applies", async () => {
+  it("lists the ordinals when no other compact form applies, and only the ids below 100 keys", async () => {
     const principalId = await h.principal({ scopes: ["orders:read", "orders:write"] });
     // Every other key, and other principals' keys issued in between.
     await issueSpread(principalId, 2 * COMPACT_FROM_KEYS, 100, (i) => [i % 2 === 0 ? "orders:read" : "orders:write"]);
@@ -237,6 +238,11 @@ describeEachStore("compact revocation forms", (kind) => {
     expect(change.runs).toBeUndefined();
     expect(change.ordinalBitmap).toBeUndefined();
     expect(change.scopeMatch).toBeUndefined();
+    const deltas = change.ordinalDeltas as number[];
+    expect(deltas.every((d) => Number.isSafeInteger(d) && d > 0)).toBe(true);
+    const listed = deltas.map((_, i) => deltas.slice(0, i + 1).reduce((a, b) => a + b, 0));
+    const revokedNow = (await ordinals(principalId)).filter((r) => change.ids.includes(r.id)).map((r) => r.ordinal);
+    expect(listed).toEqual([...revokedNow].sort((a, b) => (a as number) - (b as number)));
     // Below the size from which a revocation is described compactly at all: ids only.
     const few = await h.principal({ scopes: ["orders:read"] });
     await issue(few, 10);
