@@ -6,7 +6,6 @@
  */
 import { createPublicKey, hash, type KeyObject } from "node:crypto";
 import { HASH_LENGTH, type KeyFields, KeyTable } from "./key-table.js";
-import { OrdinalSet } from "./ordinal-set.js";
 import type { VerifiedCredential } from "./types.js";
 
 /**
@@ -368,7 +367,7 @@ export class Replica {
       if (!Number.isSafeInteger(ordinal)) fail("ordinalDeltas must add up to integers");
       ordinals[i] = ordinal;
     }
-    this.table.revokeOrdinalSet(new OrdinalSet(ordinals));
+    this.table.revokeSortedOrdinals(ordinals);
   }
 
   /**

@@ -206,6 +206,23 @@ describe("KeyTable", () => {
     }
   });
 
+  it("revokes by a sorted list of ordinals exactly the listed keys", () => {
+    const table = new KeyTable(1_000_000, 16);
+    const ordinals = Array.from({ length: 3000 }, (_, i) => 2 ** 33 + i * 7);
+    ordinals.forEach((ordinal, i) => {
+      put(table, `key_${i}`, hashOf(i), 0, fields({ ordinal }));
+    });
+    const listed = ordinals.filter((_, i) => i % 3 === 0 || i === 2999);
+    // Plus ordinals no key has, below, between and above.
+    const sorted = Float64Array.from([1, ...listed.flatMap((o) => [o, o + 1]), 2 ** 40]);
+    expect(table.revokeSortedOrdinals(sorted)).toBe(listed.length);
+    ordinals.forEach((ordinal, i) => {
+      expect(table.isRevoked(table.find(hashOf(i)))).toBe(listed.includes(ordinal));
+    });
+    expect(table.revokeSortedOrdinals(sorted)).toBe(0);
+    expect(table.revokeSortedOrdinals(new Float64Array(0))).toBe(0);
+  });
+
   it("keeps both indexes consistent through random puts, revocations and replacements", () => {
     // Small table, many collisions and removals: exercises the backward-shift deletion.
     const table = new KeyTable(50, 16);

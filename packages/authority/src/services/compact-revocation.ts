@@ -18,8 +18,8 @@
  *
  * - `ordinalDeltas`, when none of these is compact: every revoked ordinal, the lowest and then
  *   each one's difference from the one before (a few bytes a key instead of about 27 for its
- *   id; a verifier puts them in a hash set and probes it once per key it holds, a few
- *   milliseconds for 100,000, where finding 100,000 keys by id took 40-50).
+ *   id; a verifier checks each key it holds against the sorted list in one pass, about 15 ms
+ *   for 100,000 ordinals and 600,000 keys, where finding 100,000 keys by id took 40-50).
  */
 import type { UnitOfWork } from "../db/transaction.js";
 import { type OrdinalBitmap, ordinalBitmap } from "../domain/ordinal-bitmap.js";
