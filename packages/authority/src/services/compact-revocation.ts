@@ -95,12 +95,18 @@ async function survivorRuns(
   wholePrincipals: boolean,
 ): Promise<Record<string, number[]> | null> {
   const revoked = new Map<string, number[]>();
+  let lowest = Number.POSITIVE_INFINITY;
+  let highest = Number.NEGATIVE_INFINITY;
   for (const row of rows) {
     if (typeof row.ordinal !== "number") return null;
     push(revoked, row.principal_id, row.ordinal);
+    if (row.ordinal < lowest) lowest = row.ordinal;
+    if (row.ordinal > highest) highest = row.ordinal;
   }
   const survivors = new Map<string, number[]>();
   if (!wholePrincipals) {
+    // Only survivors inside the revoked ordinals' span can split a range (keys issued after a
+    // breach window, say, lie beyond it and are not read).
     const cap = rows.length * MAX_SURVIVORS_PER_KEY;
     let read = 0;
     const principals = [...revoked.keys()];
@@ -110,6 +116,8 @@ async function survivorRuns(
         .select(["principal_id", "ordinal"])
         .where("principal_id", "in", principals.slice(start, start + PRINCIPAL_BATCH))
         .where("status", "!=", "revoked")
+        .where("ordinal", ">=", lowest)
+        .where("ordinal", "<=", highest)
         .limit(cap - read + 1)
         .execute();
       read += found.length;
