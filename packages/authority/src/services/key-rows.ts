@@ -1,9 +1,9 @@
 /**
  * Inserting API key rows: the one way new keys reach the table, so that every inserted row
- * comes back with the ordinal the database gave it (migration 0009), which the change-log
- * records of new keys carry to verifiers.
+ * comes back with its ordinal (migration 0009), which the change-log records of new keys carry
+ * to verifiers.
  */
-import type { Transaction } from "kysely";
+import { SqliteAdapter, type Transaction } from "kysely";
 import type { ApiKeysTable, Schema } from "../db/schema.js";
 
 /** Rows per statement: ~20 parameters each stays far below driver limits. */
@@ -11,20 +11,27 @@ const BATCH = 500;
 
 /** Inserts `rows` and sets each one's `ordinal` in place. */
 export async function insertKeyRows(trx: Transaction<Schema>, rows: ApiKeysTable[]): Promise<void> {
+  const sqlite = trx.getExecutor().adapter instanceof SqliteAdapter;
   for (let start = 0; start < rows.length; start += BATCH) {
     const batch = rows.slice(start, start + BATCH);
-    await trx.insertInto("api_keys").values(batch).execute();
-    // Read back rather than RETURNING: on SQLite a trigger assigns the ordinal after the insert,
-    // which RETURNING does not see.
-    const assigned = await trx
-      .selectFrom("api_keys")
-      .select(["id", "ordinal"])
-      .where(
-        "id",
-        "in",
-        batch.map((row) => row.id),
-      )
-      .execute();
+    if (sqlite) {
+      // One writer at a time: the batch takes the next ordinals from the counter in one
+      // statement (the trigger that advances it row by row is for inserts that name none).
+      const { value } = await trx
+        .updateTable("sequences")
+        .set((eb) => ({ value: eb("value", "+", batch.length) }))
+        .where("name", "=", "key_ordinal")
+        .returning("value")
+        .executeTakeFirstOrThrow();
+      const first = Number(value) - batch.length + 1;
+      batch.forEach((row, k) => {
+        row.ordinal = first + k;
+      });
+      await trx.insertInto("api_keys").values(batch).execute();
+      continue;
+    }
+    // PostgreSQL: the column's default draws from the sequence; RETURNING says what each got.
+    const assigned = await trx.insertInto("api_keys").values(batch).returning(["id", "ordinal"]).execute();
     const ordinalOf = new Map(assigned.map((a) => [a.id, a.ordinal]));
     for (const row of batch) {
       const ordinal = ordinalOf.get(row.id);
