@@ -15,7 +15,6 @@
  * - `ordinalBitmap`, the revoked ordinals as bits over their span (domain/ordinal-bitmap.ts):
  *   no query, exact whatever the principals, compact when the revoked keys are dense among
  *   all keys' ordinals (a selection scattered inside a principal whose keys came in a row).
- *
  * - `ordinalDeltas`, when none of these is compact: every revoked ordinal, the lowest and then
  *   each one's difference from the one before (a few bytes a key instead of about 27 for its
  *   id; a verifier checks each key it holds against the sorted list in one pass, about 15 ms
