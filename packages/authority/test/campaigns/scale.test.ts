@@ -9,6 +9,7 @@ import type { ApiKeysTable } from "../../src/db/schema.js";
 import type { TesseraError } from "../../src/errors.js";
 import { secureRandomBytes } from "../../src/ids.js";
 import { createHarness, type Harness } from "../harness.js";
+import { keyRowFixture } from "../key-row.js";
 import { describeEachStore } from "../stores.js";
 import { recipient, replicaFromChangeLog, replicaState } from "./fixture.js";
 
@@ -32,28 +33,16 @@ describeEachStore("rotation campaigns at scale", (kind) => {
       const secret = generateToken("tsk", secureRandomBytes);
       const id = `key_bulk${String(i).padStart(5, "0")}`;
       secrets.set(id, secret);
-      rows.push({
-        id,
-        principal_id: principals[i % 2] as string,
-        key_hash: hashToken(secret),
-        start: displayStart(secret),
-        scopes: '["orders:read"]',
-        audience: null,
-        description: "",
-        metadata: "{}",
-        status: "active",
-        created_at: now,
-        created_by: "test",
-        expires_at: i % 3 === 0 ? null : now + 86_400_000 * (1 + (i % 5)),
-        revoked_at: null,
-        revoked_by: null,
-        revoked_reason: null,
-        replaced_by: null,
-        replaces: null,
-        grace_until: null,
-        expires_at_before_rotation: null,
-        last_used_at: null,
-      });
+      rows.push(
+        keyRowFixture({
+          id,
+          principal_id: principals[i % 2] as string,
+          key_hash: hashToken(secret),
+          start: displayStart(secret),
+          created_at: now,
+          expires_at: i % 3 === 0 ? null : now + 86_400_000 * (1 + (i % 5)),
+        }),
+      );
     }
     for (let i = 0; i < rows.length; i += 300) {
       await h.authority.database.db

@@ -6,6 +6,7 @@ import { Migrator, sql } from "kysely";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { type Database, migrate, openDatabase } from "../../src/db/database.js";
 import { migrationProvider } from "../../src/db/migrations.js";
+import { keyRowFixture } from "../key-row.js";
 import { createTestStore, describeEachStore, type TestStore } from "../stores.js";
 
 describeEachStore("key ordinals (migration 0009)", (kind) => {
@@ -20,28 +21,8 @@ describeEachStore("key ordinals (migration 0009)", (kind) => {
     await store.drop();
   });
 
-  const keyRow = (id: string) => ({
-    id,
-    principal_id: "prn_1",
-    key_hash: `${id}`.padEnd(43, "A"),
-    start: "tsk_x",
-    scopes: "[]",
-    audience: null,
-    description: "",
-    metadata: "{}",
-    status: "active" as const,
-    created_at: 1,
-    created_by: "t",
-    expires_at: null,
-    revoked_at: null,
-    revoked_by: null,
-    revoked_reason: null,
-    replaced_by: null,
-    replaces: null,
-    grace_until: null,
-    expires_at_before_rotation: null,
-    last_used_at: null,
-  });
+  const keyRow = (id: string) =>
+    keyRowFixture({ id, principal_id: "prn_1", key_hash: id.padEnd(43, "A"), scopes: "[]" });
 
   it("numbers existing keys, then every new key, never twice, and sets the feed floor", async () => {
     const migrator = new Migrator({ db: database.db, provider: migrationProvider, allowUnorderedMigrations: true });

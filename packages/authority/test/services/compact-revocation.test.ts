@@ -10,6 +10,7 @@ import { ordinalBitmap } from "../../src/domain/ordinal-bitmap.js";
 import { ordinalRuns } from "../../src/domain/ordinal-runs.js";
 import { COMPACT_FROM_KEYS } from "../../src/services/compact-revocation.js";
 import { createHarness, type Harness } from "../harness.js";
+import { keyRowFixture } from "../key-row.js";
 import { skipKeyOrdinals } from "../ordinals.js";
 import { describeEachStore } from "../stores.js";
 
@@ -98,28 +99,15 @@ describeEachStore("compact revocation forms", (kind) => {
       const now = unit.now;
       await unit.trx
         .insertInto("api_keys")
-        .values({
-          id: "key_slowwriter000000000",
-          principal_id: principalId,
-          key_hash: "A".repeat(43),
-          start: "tsk_slow",
-          scopes: '["orders:read"]',
-          audience: null,
-          description: "",
-          metadata: "{}",
-          status: "active",
-          created_at: now,
-          created_by: "test",
-          expires_at: null,
-          revoked_at: null,
-          revoked_by: null,
-          revoked_reason: null,
-          replaced_by: null,
-          replaces: null,
-          grace_until: null,
-          expires_at_before_rotation: null,
-          last_used_at: null,
-        })
+        .values(
+          keyRowFixture({
+            id: "key_slowwriter000000000",
+            principal_id: principalId,
+            key_hash: "A".repeat(43),
+            start: "tsk_slow",
+            created_at: now,
+          }),
+        )
         .execute();
       await unit.appendChange({ type: "key.issued", data: { key: { id: "key_slowwriter000000000" } } });
       logged();
