@@ -34,7 +34,8 @@ function functionName(node) {
 }
 
 const roots = process.argv.slice(2);
-const dirs = roots.length > 0 ? roots : readdirSync(join(root, "packages")).map((p) => join(root, "packages", p, "src"));
+const dirs =
+  roots.length > 0 ? roots : readdirSync(join(root, "packages")).map((p) => join(root, "packages", p, "src"));
 const problems = [];
 for (const dir of dirs) {
   let files;
@@ -55,7 +56,9 @@ for (const dir of dirs) {
         const end = source.getLineAndCharacterOfPosition(node.end).line;
         const length = end - start + 1;
         if (length > MAX_FUNCTION_LINES) {
-          problems.push(`${name}:${start + 1}: function ${functionName(node)} is ${length} lines (max ${MAX_FUNCTION_LINES})`);
+          problems.push(
+            `${name}:${start + 1}: function ${functionName(node)} is ${length} lines (max ${MAX_FUNCTION_LINES})`,
+          );
         }
       }
       ts.forEachChild(node, visit);
