@@ -10,6 +10,7 @@ export type TesseraErrorCode =
   | "payload_too_large"
   | "unauthenticated"
   | "forbidden"
+  | "scope_escalation"
   | "not_found"
   | "conflict"
   | "scope_not_allowed"

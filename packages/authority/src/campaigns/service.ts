@@ -11,7 +11,7 @@ import type { ApiKeysTable, CampaignsTable } from "../db/schema.js";
 import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { iso } from "../domain/keys.js";
-import { normalizeScopes } from "../domain/scopes.js";
+import { adminScopesOf, assertNoAdminEscalation, isAdminScope, normalizeScopes } from "../domain/scopes.js";
 import { formatDuration } from "../duration.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
 import type { ServiceContext } from "../services/context.js";
@@ -197,6 +197,9 @@ export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
         recipients: JSON.stringify(recipients),
         created_at: unit.now,
         created_by: actor.id,
+        // The creator chose the selection and the export recipients: execute checks the
+        // replacements' admin scopes against these as well as against the executor's.
+        created_scopes: JSON.stringify(adminScopesOf(actor.scopes)),
         executed_at: null,
         executed_by: null,
         grace_until: null,
@@ -335,6 +338,7 @@ export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
         throw new TesseraError("campaign_empty", "the selector no longer matches any active key: nothing was rotated");
       }
       const keep = campaign.scopes === null ? null : new Set(JSON.parse(campaign.scopes) as string[]);
+      const creatorScopes = new Set(JSON.parse(campaign.created_scopes) as string[]);
       // Lifetime policy per replacement: by its scopes and its principal's kind (the tightest wins).
       const expiryOf = new Map<string, number>();
       const expiryFor = (scopes: string[], principalKind: SelectedKey["principal_kind"]) => {
@@ -357,6 +361,11 @@ export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
           scopeless.push(old.id);
           continue;
         }
+        assertNoAdminEscalation(
+          scopes,
+          creatorScopes,
+          `campaign ${id} was created by a caller that does not hold admin scopes its replacements would`,
+        );
         const { row, secret } = deps.keys.newKeyRow(unit.now, actor, {
           principalId: old.principal_id,
           scopes,
@@ -441,7 +450,15 @@ export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
       }
       let webhookSecrets = 0;
       let webhookEndpoints = 0;
+      const adminHeld: string[] = [];
       for (const [owner, items] of deps.webhooks ? owners : []) {
+        // A webhook endpoint is registered by whoever holds webhooks:write, who may not hold the
+        // admin scopes of these keys: their secrets go only to an export file, encrypted to a
+        // recipient named by the callers this execute checked.
+        if (items.some((r) => (JSON.parse(r.row.scopes) as string[]).some(isAdminScope))) {
+          if (!delivered.has(owner)) adminHeld.push(owner);
+          continue;
+        }
         let endpoints = 0;
         for (const r of items) {
           const queued = await deps.webhooks?.enqueueSecret(unit, {
@@ -459,6 +476,13 @@ export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
           webhookEndpoints += endpoints;
           delivered.add(owner);
         }
+      }
+      if (adminHeld.length > 0) {
+        throw new TesseraError(
+          "no_distribution_channel",
+          `new secrets of keys holding admin scopes are never sent to webhooks: give an export recipient key (exportRecipients) for ${adminHeld.length} owner(s); nothing was done`,
+          { details: { owners: adminHeld.slice(0, 100), adminScopes: true } },
+        );
       }
       const undelivered = owners.map(([owner]) => owner).filter((owner) => !delivered.has(owner));
       if (undelivered.length > 0) {
@@ -630,6 +654,11 @@ export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
       // Only old keys still deprecated by this campaign come back (one revoked meanwhile stays revoked).
       const restorable = pairs.map((p) => p.old_key_id);
       const restored = (await restoreRotated(unit, restorable)).filter((row) => replacementOf.has(row.id));
+      assertNoAdminEscalation(
+        restored.flatMap((row) => JSON.parse(row.scopes) as string[]),
+        actor.scopes,
+        "you cannot bring back keys holding admin scopes you do not hold",
+      );
       await unit.appendChanges(rolledBackEvents(restored, replacementOf));
       // The export files hold secrets of keys now revoked: erase what was not taken.
       await unit.trx

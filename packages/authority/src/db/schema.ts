@@ -203,6 +203,8 @@ export interface CampaignsTable {
   recipients: string;
   created_at: number;
   created_by: string;
+  /** JSON array: the admin scopes the creating key held (migration 0011). */
+  created_scopes: string;
   executed_at: number | null;
   executed_by: string | null;
   grace_until: number | null;

@@ -57,14 +57,26 @@ export function assertScopesWithin(requested: readonly string[], allowed: readon
   }
 }
 
+/** The admin scopes among `scopes`. */
+export function adminScopesOf(scopes: Iterable<string>): string[] {
+  return [...scopes].filter(isAdminScope);
+}
+
 /**
- * A caller may hand out only the admin scopes it holds itself, so that `principals:write`
- * alone cannot mint a principal that holds `keys:write`.
+ * The escalation rule, on every path that issues, restores or hands out a credential: a caller
+ * never causes a credential to exist, or receives a secret, with an admin scope it does not hold
+ * itself. So `keys:write` alone cannot rotate the root key into a secret it can read, and
+ * `principals:write` alone cannot mint a principal allowed `keys:write`. Throws
+ * `scope_escalation` (403) naming the scopes the caller lacks.
  */
-export function assertNoAdminEscalation(granted: readonly string[], callerScopes: ReadonlySet<string>): void {
-  const escalated = granted.filter((s) => isAdminScope(s) && !callerScopes.has(s));
+export function assertNoAdminEscalation(
+  granted: Iterable<string>,
+  callerScopes: ReadonlySet<string>,
+  what = "you cannot grant admin scopes you do not hold",
+): void {
+  const escalated = [...new Set(adminScopesOf(granted))].filter((s) => !callerScopes.has(s)).sort();
   if (escalated.length > 0) {
-    throw new TesseraError("forbidden", `you cannot grant admin scopes you do not hold: ${escalated.join(", ")}`, {
+    throw new TesseraError("scope_escalation", `${what}: ${escalated.join(", ")}`, {
       details: { notHeld: escalated },
     });
   }

@@ -13,6 +13,7 @@ export const STATUS_BY_CODE: Record<TesseraErrorCode, number> = {
   payload_too_large: 413,
   unauthenticated: 401,
   forbidden: 403,
+  scope_escalation: 403,
   not_found: 404,
   conflict: 409,
   scope_not_allowed: 422,

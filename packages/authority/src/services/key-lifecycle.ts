@@ -6,7 +6,7 @@
 import { type ChangeEntry, runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { type KeyView, keyState, toKeyView, toReplicaRecord } from "../domain/keys.js";
-import { assertScopesWithin, normalizeScopes } from "../domain/scopes.js";
+import { assertNoAdminEscalation, assertScopesWithin, normalizeScopes } from "../domain/scopes.js";
 import { formatDuration } from "../duration.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
 import type { SelectorStepUp, StepUpProof } from "../stepup/types.js";
@@ -271,6 +271,11 @@ export function createKeyLifecycleService(ctx: ServiceContext, keys: KeyService)
           { details: { state } },
         );
       }
+      assertNoAdminEscalation(
+        JSON.parse(old.scopes) as string[],
+        actor.scopes,
+        "you cannot bring back a key holding admin scopes you do not hold",
+      );
       const replacementId = old.replaced_by;
       await restoreRotated(unit, [old.id]);
       const reason = reasonText?.trim() || `rotation of ${old.id} rolled back`;

@@ -85,6 +85,8 @@ export function createKeyService(ctx: ServiceContext) {
     actor: Actor,
     fields: Omit<IssueKeyInput, "expiresInMs"> & { expiresAt: number; replaces?: string },
   ): { row: ApiKeysTable; secret: string } {
+    // Every path that creates a key builds its row here: issue, rotate, campaign execute.
+    assertNoAdminEscalation(fields.scopes, actor.scopes);
     const secret = generateToken(config.keyPrefix, secureRandomBytes);
     const row: ApiKeysTable = {
       id: newId("key"),

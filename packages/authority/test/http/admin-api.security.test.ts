@@ -225,7 +225,7 @@ for (const kind of STORE_KINDS) {
         body: { name: "escalate", kind: "service", owner: "o", allowedScopes: ["keys:write"] },
       });
       expect(response.statusCode).toBe(403);
-      expect(response.json().error.code).toBe("forbidden");
+      expect(response.json().error.code).toBe("scope_escalation");
     });
   });
 }
