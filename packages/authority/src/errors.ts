@@ -6,6 +6,9 @@
 export type TesseraErrorCode =
   | "validation_failed"
   | "invalid_json"
+  | "invalid_url"
+  | "url_too_long"
+  | "headers_too_large"
   | "unsupported_media_type"
   | "payload_too_large"
   | "unauthenticated"

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import type { Authority } from "../authority.js";
 import { newId } from "../ids.js";
 import { adminAuthHook } from "./auth.js";
-import { installErrorHandlers } from "./error-handler.js";
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from "./error-handler.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import type { RouteModule } from "./route.js";
 import { routes as defaultRoutes } from "./routes/index.js";
@@ -75,6 +75,8 @@ export async function buildApp(
     trustProxy: false,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   app.setValidatorCompiler(createValidatorCompiler());
   // JSON (and form-encoded on the OAuth endpoints) only: a text/plain body is refused with 415.

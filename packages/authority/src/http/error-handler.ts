@@ -3,12 +3,17 @@
  * details? } }`; details only for 4xx; a 5xx says nothing but its request id and the detail
  * goes to the log. OAuth endpoints answer in RFC 6749 / 6750 form (see oauth-errors.ts).
  */
+import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { TesseraError, type TesseraErrorCode } from "../errors.js";
+import { newId } from "../ids.js";
 
 export const STATUS_BY_CODE: Record<TesseraErrorCode, number> = {
   validation_failed: 400,
   invalid_json: 400,
+  invalid_url: 400,
+  url_too_long: 414,
+  headers_too_large: 431,
   unsupported_media_type: 415,
   payload_too_large: 413,
   unauthenticated: 401,
@@ -76,6 +81,10 @@ export function toTesseraError(error: unknown): TesseraError {
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
       return new TesseraError("unsupported_media_type", "send application/json (or form-encoded on /oauth endpoints)");
+    case "FST_ERR_BAD_URL":
+      return new TesseraError("invalid_url", "the request URL is not valid: check its percent-encoding");
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return new TesseraError("url_too_long", "a path segment of the request URL is too long: no id is that long");
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
     case "FST_ERR_CTP_INVALID_JSON_BODY":
       return new TesseraError("invalid_json", "request body is not valid JSON");
@@ -113,6 +122,37 @@ export function installErrorHandlers(app: FastifyInstance): void {
     return sendError(reply, request, tesseraError);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, request, new TesseraError("not_found", `no route ${request.method} ${request.url.split("?")[0]}`)),
+    sendError(reply, request, new TesseraError("not_found", `no route ${request.method} ${shownPath(request.url)}`)),
+  );
+}
+
+/** The path named in a 404: no query, token-like runs masked, at most 100 characters (never a 10 KB echo). */
+function shownPath(url: string): string {
+  const path = (url.split("?")[0] ?? "").replace(/[A-Za-z0-9_-]{32,}/g, "[redacted]");
+  return path.length > 100 ? `${path.slice(0, 100)}...` : path;
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors raised before routing (a malformed
+ * percent-encoding, an over-long path parameter) answer in our shape too, without echoing the URL.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  sendError(reply, request, toTesseraError(error));
+}
+
+/**
+ * Fastify's `clientErrorHandler`: requests the HTTP parser refuses (headers over the size limit,
+ * garbage) get our JSON shape on the raw socket; there is no request object, so a fresh id.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) return;
+  const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+  const code: TesseraErrorCode = tooLarge ? "headers_too_large" : "validation_failed";
+  const message = tooLarge ? "the request's headers (or URL) are too large" : "the request could not be parsed as HTTP";
+  const body = JSON.stringify({ error: { code, message, requestId: newId("request") } });
+  const status = STATUS_BY_CODE[code];
+  socket.end(
+    `HTTP/1.1 ${status} ${tooLarge ? "Request Header Fields Too Large" : "Bad Request"}\r\n` +
+      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
