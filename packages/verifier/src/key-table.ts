@@ -15,6 +15,7 @@
  * `unknown`; the oldest revoked records are dropped beyond `maxRevoked`.
  * @module
  */
+import { HASH_LENGTH } from "./wire.js";
 
 const LIVE = 1;
 const REVOKED = 2;
@@ -25,9 +26,6 @@ const BASE64URL = new Int8Array(128).fill(-1);
 for (const [i, c] of [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"].entries()) {
   BASE64URL[c.charCodeAt(0)] = i;
 }
-
-/** Length of an unpadded base64url SHA-256 digest. */
-export const HASH_LENGTH = 43;
 
 /** The digest's bytes, decoded here and read as eight 32-bit words through `WORDS`. */
 const BYTES = new Uint8Array(32);

@@ -5,8 +5,15 @@
  * @module
  */
 import { createPublicKey, hash, type KeyObject } from "node:crypto";
-import { HASH_LENGTH, type KeyFields, KeyTable } from "./key-table.js";
+import { type KeyFields, KeyTable } from "./key-table.js";
 import type { VerifiedCredential } from "./types.js";
+import {
+  HASH_LENGTH,
+  type KeyChunkWire,
+  type KeyRecordWire,
+  type OAuthStateWire,
+  type SigningKeyWire,
+} from "./wire.js";
 
 /**
  * A key as verification returns it: made (and frozen) the first time the key verifies, then
@@ -26,61 +33,6 @@ export interface SigningKeyEntry {
   notBefore: number;
   retired: boolean;
   emergency: boolean;
-}
-
-/** A key record as the feed sends it in change events. */
-export interface KeyRecordWire {
-  id: string;
-  /** Unique per key: large revocations name ranges of ordinals. */
-  ordinal: number;
-  hash: string;
-  principalId: string;
-  scopes: string[];
-  audience: string | null;
-  expiresAt: number | null;
-  deprecated: boolean;
-}
-
-/**
- * A snapshot's `keys` chunk, by column: strings and scope lists named once, keys pointing at
- * them by index. Columns parse fast and build no object per key.
- */
-export interface KeyChunkWire {
-  /** The principal ids and audiences of this chunk. */
-  p: string[];
-  /** The scope lists of this chunk. */
-  s: string[][];
-  /** Key ids, separated by single spaces. */
-  i: string;
-  /** Token hashes (43-character base64url SHA-256), concatenated in key order. */
-  h: string;
-  /** Per key: index of its principal id in `p`. */
-  pi: number[];
-  /** Per key: index of its scope list in `s`. */
-  si: number[];
-  /** Per key: index of its audience in `p`, -1 for none (absent: no key of the chunk has one). */
-  a?: number[];
-  /** Per key: expiry in epoch ms, 0 for none. */
-  e: number[];
-  /** Positions (in key order) of the deprecated keys (absent: none). */
-  d?: number[];
-  /** Per key: its ordinal minus the ordinal of the key before it (the first: its ordinal). */
-  o: number[];
-}
-
-export interface SigningKeyWire {
-  kid: string;
-  jwk: Record<string, unknown>;
-  notBefore: number;
-  retired?: boolean;
-  emergency?: boolean;
-}
-
-export interface OAuthStateWire {
-  signingKeys: SigningKeyWire[];
-  revokedJtis: Array<{ jti: string; exp: number }>;
-  revokedFamilies: Array<{ familyId: string; exp: number }>;
-  principalCutoffs: Array<{ principalId: string; before: number }>;
 }
 
 /** Thrown for an event the replica cannot apply: the feed client re-syncs from a snapshot. */

@@ -1,26 +1,6 @@
-/** Why a verification failed. Stable: callers switch on it. */
-export type VerifyFailure =
-  /** Not a well-formed token (bad checksum, garbage, unsupported JWT header, `alg: none`...). */
-  | "malformed"
-  /** Well-formed but not known to this verifier (never issued, or revoked before it connected). */
-  | "unknown"
-  /** Revoked (key, access token, grant family, principal cutoff or signing key retired in an emergency). */
-  | "revoked"
-  | "expired"
-  /** A JWT whose `nbf` is in the future. */
-  | "not_yet_valid"
-  /** A JWT whose signature does not match its key. */
-  | "bad_signature"
-  /** A JWT from another issuer. */
-  | "issuer_mismatch"
-  | "scope_insufficient"
-  | "audience_mismatch"
-  /** The replica is older than the staleness bound (or not loaded yet): fail closed. */
-  | "stale"
-  /** Middleware only: no credential in the request. */
-  | "missing"
-  /** Middleware only: a DPoP-bound token without a valid proof. */
-  | "dpop_invalid";
+import type { VerifyFailure } from "./wire.js";
+
+export type { VerifyFailure } from "./wire.js";
 
 /** A credential that verified. */
 export interface VerifiedCredential {

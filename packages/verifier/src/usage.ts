@@ -7,13 +7,15 @@
  * @module
  */
 
+import type { UsageOutcome } from "./wire.js";
+
 /** One verification, as middleware records it. */
 export interface UsageRecord {
   /** API key id or access token `jti`; null when the token was not recognised. */
   keyId: string | null;
   kind: "api_key" | "access_token" | null;
   /** `ok` or the rejection reason. */
-  outcome: string;
+  outcome: UsageOutcome;
   route: string;
   address: string;
   userAgent: string;

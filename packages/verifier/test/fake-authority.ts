@@ -7,6 +7,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { hashToken } from "../src/hash.js";
 import { generateToken } from "../src/token-format.js";
+import type {
+  HeartbeatWire,
+  KeyChunkWire,
+  KeyRecordWire,
+  OAuthStateWire,
+  SnapshotEndWire,
+  SnapshotStartWire,
+} from "../src/wire.js";
 
 export const CREDENTIAL = "tsk_feedcredential";
 export const ISSUER = "http://authority.test";
@@ -40,7 +48,7 @@ export function fakeKey(overrides: Partial<Omit<FakeKey, "secret" | "hash">> = {
   };
 }
 
-export const wire = (k: FakeKey) => ({
+export const wire = (k: FakeKey): KeyRecordWire => ({
   id: k.id,
   ordinal: k.ordinal,
   hash: k.hash,
@@ -85,7 +93,7 @@ export function signingKey(kid = `sig_${++ids}`) {
 export interface FakeAuthority {
   url: string;
   /** What the next snapshot contains. */
-  state: { sequence: number; keys: FakeKey[]; oauth: Record<string, unknown> };
+  state: { sequence: number; keys: FakeKey[]; oauth: OAuthStateWire };
   /** Each feed request's Last-Event-ID (null when it asked for a snapshot). */
   feedRequests: Array<string | null>;
   /** Every ack received, by stream or by POST. */
@@ -144,7 +152,8 @@ export async function startFakeAuthority(): Promise<FakeAuthority> {
       for (const res of open) res.write(text);
     },
     heartbeat() {
-      fake.raw(`event: heartbeat\ndata: ${JSON.stringify({ head: fake.state.sequence, at: Date.now() })}\n\n`);
+      const beat: HeartbeatWire = { head: fake.state.sequence, at: Date.now() };
+      fake.raw(`event: heartbeat\ndata: ${JSON.stringify(beat)}\n\n`);
     },
     cut() {
       for (const res of [...open, ...ackStreamsOpen]) res.destroy();
@@ -187,12 +196,13 @@ export async function startFakeAuthority(): Promise<FakeAuthority> {
       const s = fake.state;
       res.write(`event: hello\ndata: ${JSON.stringify({ head: s.sequence, issuer: ISSUER })}\n\n`);
       if (typeof last !== "string") {
-        res.write(`event: snapshot\ndata: ${JSON.stringify({ sequence: s.sequence, oauth: s.oauth })}\n\n`);
+        const start: SnapshotStartWire = { sequence: s.sequence, oauth: s.oauth };
+        res.write(`event: snapshot\ndata: ${JSON.stringify(start)}\n\n`);
         const strings = [
           ...new Set(s.keys.flatMap((k) => (k.audience === null ? [k.principalId] : [k.principalId, k.audience]))),
         ];
         const scopeLists = [...new Set(s.keys.map((k) => JSON.stringify(k.scopes)))];
-        const chunk = {
+        const chunk: KeyChunkWire = {
           p: strings,
           s: scopeLists.map((l) => JSON.parse(l)),
           i: s.keys.map((k) => k.id).join(" "),
@@ -205,9 +215,8 @@ export async function startFakeAuthority(): Promise<FakeAuthority> {
           o: s.keys.map((k, i) => (i === 0 ? k.ordinal : k.ordinal - (s.keys[i - 1] as FakeKey).ordinal)),
         };
         res.write(`event: keys\ndata: ${JSON.stringify(chunk)}\n\n`);
-        res.write(
-          `id: ${s.sequence}\nevent: snapshot_end\ndata: ${JSON.stringify({ sequence: s.sequence, keyCount: s.keys.length })}\n\n`,
-        );
+        const end: SnapshotEndWire = { sequence: s.sequence, keyCount: s.keys.length };
+        res.write(`id: ${s.sequence}\nevent: snapshot_end\ndata: ${JSON.stringify(end)}\n\n`);
       }
       return;
     }
