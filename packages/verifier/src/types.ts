@@ -2,7 +2,12 @@ import type { VerifyFailure } from "./wire.js";
 
 export type { VerifyFailure } from "./wire.js";
 
-/** A credential that verified. */
+/**
+ * A credential that verified.
+ * @example
+ * const result = verifier.verify(token);
+ * if (result.ok) console.log(result.kind, result.principalId, result.scopes);
+ */
 export interface VerifiedCredential {
   ok: true;
   /** The principal the credential belongs to (`sub` of an access token). */
@@ -23,14 +28,29 @@ export interface VerifiedCredential {
   expiresAt?: number | null;
 }
 
+/**
+ * A credential that did not verify, and why.
+ * @example
+ * const result = verifier.verify(token);
+ * if (!result.ok && result.reason === "stale") res.setHeader("Retry-After", "1");
+ */
 export interface VerifyRejection {
   ok: false;
   reason: VerifyFailure;
 }
 
+/**
+ * What `verify()` returns: expected outcomes are values, not exceptions.
+ * @example
+ * const result: VerifyResult = verifier.verify(token, { scopes: ["orders:read"] });
+ */
 export type VerifyResult = VerifiedCredential | VerifyRejection;
 
-/** What a route requires. */
+/**
+ * What a route requires.
+ * @example
+ * verifier.verify(token, { scopes: ["orders:write"], audience: "orders-api" });
+ */
 export interface VerifyOptions {
   /** Every one of these scopes must be held. */
   scopes?: readonly string[];

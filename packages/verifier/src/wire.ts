@@ -45,7 +45,12 @@ export const VERIFY_FAILURES = [
   "dpop_invalid",
 ] as const;
 
-/** Why a verification failed (one of {@link VERIFY_FAILURES}). */
+/**
+ * Why a verification failed (one of {@link VERIFY_FAILURES}).
+ * @example
+ * const result = verifier.verify(token);
+ * if (!result.ok) switch (result.reason) { case "revoked": case "expired": ... }
+ */
 export type VerifyFailure = (typeof VERIFY_FAILURES)[number];
 
 /** A verification's outcome as a usage batch reports it. */
