@@ -15,7 +15,13 @@ import { FeedAcker } from "./feed-acks.js";
 import { FeedHttpError, FeedIdleError, feedHttpError } from "./feed-errors.js";
 import { MalformedChangeError, Replica } from "./replica.js";
 import { createSseParser, type SseEvent } from "./sse.js";
-import type { HeartbeatWire, HelloWire, SnapshotEndWire, SnapshotStartWire } from "./wire.js";
+import {
+  HEARTBEAT_INTERVAL_MS,
+  type HeartbeatWire,
+  type HelloWire,
+  type SnapshotEndWire,
+  type SnapshotStartWire,
+} from "./wire.js";
 
 export { FeedHttpError } from "./feed-errors.js";
 
@@ -42,8 +48,8 @@ const INITIAL_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 2000;
 /** After a refused credential: retry rarely (each refusal is an audited failure at the authority). */
 const REFUSED_RETRY_MS = 10_000;
-/** The default idle bound: three missed heartbeats (they come every second). */
-export const DEFAULT_IDLE_MS = 3000;
+/** The default idle bound: three missed heartbeats. */
+export const DEFAULT_IDLE_MS = 3 * HEARTBEAT_INTERVAL_MS;
 /**
  * Until a connection's first heartbeat (while its snapshot or catch-up is written, when the
  * authority sends no heartbeat), the idle bound is at least this: a large snapshot on a busy

@@ -6,6 +6,7 @@
 import { toMilliseconds } from "./duration.js";
 import { DEFAULT_IDLE_MS } from "./feed-client.js";
 import { assertValidPrefix } from "./token-format.js";
+import { VERIFIER_NAME_PATTERN } from "./wire.js";
 
 /**
  * Options of {@link createVerifier}.
@@ -52,8 +53,6 @@ export interface CheckedOptions {
   clockToleranceSeconds: number;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
-
 function checkUrl(value: string): string {
   let url: URL;
   try {
@@ -71,7 +70,7 @@ export function checkOptions(options: VerifierOptions): CheckedOptions {
   if (typeof options.credential !== "string" || options.credential.length === 0) {
     throw new TypeError("credential must be an admin key holding feed:read");
   }
-  if (typeof options.name !== "string" || !NAME.test(options.name)) {
+  if (typeof options.name !== "string" || !VERIFIER_NAME_PATTERN.test(options.name)) {
     throw new TypeError("name must be 1-128 letters, digits or . _ : @ -, starting with a letter or digit");
   }
   const stalenessMs = toMilliseconds(options.staleness ?? "5s", "staleness");

@@ -17,6 +17,15 @@
 /** Length of a token hash on the wire: unpadded base64url of a SHA-256 digest. */
 export const HASH_LENGTH = 43;
 
+/** How often the authority sends a `heartbeat` on every live feed connection. */
+export const HEARTBEAT_INTERVAL_MS = 1000;
+
+/** A verifier's name (`GET /v1/feed?name=`): 1-128 letters, digits or `. _ : @ -`, starting with a letter or digit. */
+export const VERIFIER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+
+/** The content type of the ack stream's body (`POST /v1/verifiers/acks/stream`): one applied sequence per line. */
+export const ACK_STREAM_CONTENT_TYPE = "application/x-tessera-acks";
+
 /**
  * Why a verification failed, as `verify()` returns it and as verifiers report it in usage
  * batches (the authority's `tessera_verifier_blocked_requests_total` labels). Stable.

@@ -5,7 +5,7 @@
  * only wakes them.
  */
 import { randomBytes } from "node:crypto";
-import type { HelloWire } from "@tessera/verifier/wire";
+import { HEARTBEAT_INTERVAL_MS, type HelloWire } from "@tessera/verifier/wire";
 import type { Kysely } from "kysely";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/database.js";
@@ -21,7 +21,7 @@ import { createSnapshotSource } from "./snapshot-sharing.js";
 
 /** A connection further behind than this many changes gets a fresh snapshot instead. */
 export const MAX_CATCH_UP = 100_000;
-const HEARTBEAT_MS = 1000;
+const HEARTBEAT_MS = HEARTBEAT_INTERVAL_MS;
 
 const MAX_BUFFERED_BYTES = 64 << 20;
 

@@ -18,13 +18,12 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Static, Type } from "@sinclair/typebox";
+import { ACK_STREAM_CONTENT_TYPE } from "@tessera/verifier/wire";
 import type { FastifyInstance } from "fastify";
 import type { RouteModule } from "../route.js";
 import { adminErrors } from "../schemas.js";
 import { VerifierInstance } from "./feed.js";
 
-/** The content type of the stream's body: one sequence number per line. */
-export const ACK_STREAM_CONTENT_TYPE = "application/x-tessera-acks";
 /** Longer than any sequence number: a line this long is not one. */
 const MAX_LINE = 20;
 
