@@ -14,21 +14,39 @@
  * @module
  */
 
-/** Length of a token hash on the wire: unpadded base64url of a SHA-256 digest. */
+/**
+ * Length of a token hash on the wire: unpadded base64url of a SHA-256 digest.
+ * @example
+ * hashToken(secret).length === HASH_LENGTH // true
+ */
 export const HASH_LENGTH = 43;
 
-/** How often the authority sends a `heartbeat` on every live feed connection. */
+/**
+ * How often the authority sends a `heartbeat` on every live feed connection.
+ * @example
+ * const idleTimeoutMs = 3 * HEARTBEAT_INTERVAL_MS; // three missed heartbeats
+ */
 export const HEARTBEAT_INTERVAL_MS = 1000;
 
-/** A verifier's name (`GET /v1/feed?name=`): 1-128 letters, digits or `. _ : @ -`, starting with a letter or digit. */
+/**
+ * A verifier's name (`GET /v1/feed?name=`): 1-128 letters, digits or `. _ : @ -`, starting with a letter or digit.
+ * @example
+ * VERIFIER_NAME_PATTERN.test("checkout-1") // true
+ */
 export const VERIFIER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 
-/** The content type of the ack stream's body (`POST /v1/verifiers/acks/stream`): one applied sequence per line. */
+/**
+ * The content type of the ack stream's body (`POST /v1/verifiers/acks/stream`): one applied sequence per line.
+ * @example
+ * request.setHeader("content-type", ACK_STREAM_CONTENT_TYPE); request.write("42\n");
+ */
 export const ACK_STREAM_CONTENT_TYPE = "application/x-tessera-acks";
 
 /**
  * Why a verification failed, as `verify()` returns it and as verifiers report it in usage
  * batches (the authority's `tessera_verifier_blocked_requests_total` labels). Stable.
+ * @example
+ * const reasons = VERIFY_FAILURES.map((reason) => Type.Literal(reason)); // the usage route's schema
  */
 export const VERIFY_FAILURES = [
   /** Not a well-formed token (bad checksum, garbage, unsupported JWT header, `alg: none`...). */
@@ -62,10 +80,19 @@ export const VERIFY_FAILURES = [
  */
 export type VerifyFailure = (typeof VERIFY_FAILURES)[number];
 
-/** A verification's outcome as a usage batch reports it. */
+/**
+ * A verification's outcome as a usage batch reports it.
+ * @example
+ * const outcome: UsageOutcome = result.ok ? "ok" : result.reason;
+ */
 export type UsageOutcome = "ok" | VerifyFailure;
 
-/** A key record as change events carry it (`key.issued`, `key.updated`, `key.rotated`...). The hash, never the secret. */
+/**
+ * A key record as change events carry it (`key.issued`, `key.updated`, `key.rotated`...). The hash, never the secret.
+ * @example
+ * { "id": "key_1", "ordinal": 7, "hash": "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg", "principalId": "prn_1",
+ *   "scopes": ["orders:read"], "audience": null, "expiresAt": null, "deprecated": false }
+ */
 export interface KeyRecordWire {
   id: string;
   /** The key's ordinal (unique, never reused): large revocations name ranges of them. */
@@ -83,6 +110,9 @@ export interface KeyRecordWire {
 /**
  * A snapshot's `keys` chunk, by column: strings and scope lists named once, keys pointing at
  * them by index. Columns parse fast and build no object per key.
+ * @example
+ * { "p": ["prn_1"], "s": [["orders:read"]], "i": "key_1 key_2", "h": "<86 characters>",
+ *   "pi": [0, 0], "si": [0, 0], "e": [0, 0], "o": [7, 1] }
  */
 export interface KeyChunkWire {
   /** The principal ids and audiences of this chunk. */
@@ -107,7 +137,11 @@ export interface KeyChunkWire {
   o: number[];
 }
 
-/** The `hello` event that opens every feed connection. */
+/**
+ * The `hello` event that opens every feed connection.
+ * @example
+ * { "verifierId": "vfy_x", "authorityInstance": "ain_y", "head": 42, "issuer": "http://localhost:7070" }
+ */
 export interface HelloWire {
   /** The verifier id the authority lists this connection under. */
   verifierId: string;
@@ -118,25 +152,41 @@ export interface HelloWire {
   issuer: string;
 }
 
-/** The `snapshot` event that opens a snapshot: its change-log sequence and the OAuth state. */
+/**
+ * The `snapshot` event that opens a snapshot: its change-log sequence and the OAuth state.
+ * @example
+ * { "sequence": 42, "oauth": { "signingKeys": [], "revokedJtis": [], "revokedFamilies": [], "principalCutoffs": [] } }
+ */
 export interface SnapshotStartWire {
   sequence: number;
   oauth: OAuthStateWire;
 }
 
-/** The `snapshot_end` event: the replica is the state after change `sequence`. */
+/**
+ * The `snapshot_end` event: the replica is the state after change `sequence`.
+ * @example
+ * { "sequence": 42, "keyCount": 1000 }
+ */
 export interface SnapshotEndWire {
   sequence: number;
   keyCount: number;
 }
 
-/** The `heartbeat` event, about every second: the head of the change log. */
+/**
+ * The `heartbeat` event, about every second: the head of the change log.
+ * @example
+ * { "head": 42, "at": 1767225600000 }
+ */
 export interface HeartbeatWire {
   head: number;
   at: number;
 }
 
-/** A public signing key as verifiers receive it (snapshot, `signing_key.published`). */
+/**
+ * A public signing key as verifiers receive it (snapshot, `signing_key.published`).
+ * @example
+ * { "kid": "sig_1", "jwk": { "kty": "OKP", "crv": "Ed25519", "x": "..." }, "notBefore": 1767225600000 }
+ */
 export interface SigningKeyWire {
   kid: string;
   /** Public JWK (OKP Ed25519 by default). Never the private part. */
@@ -149,7 +199,12 @@ export interface SigningKeyWire {
   emergency?: boolean;
 }
 
-/** The OAuth part of a snapshot: what a replica needs to verify and refuse JWT access tokens. */
+/**
+ * The OAuth part of a snapshot: what a replica needs to verify and refuse JWT access tokens.
+ * @example
+ * { "signingKeys": [...], "revokedJtis": [{ "jti": "at_1", "exp": 1767229200 }], "revokedFamilies": [],
+ *   "principalCutoffs": [{ "principalId": "prn_1", "before": 1767225600 }] }
+ */
 export interface OAuthStateWire {
   signingKeys: SigningKeyWire[];
   /** Revoked access tokens by `jti`, kept until `exp` (epoch s). */
@@ -160,10 +215,18 @@ export interface OAuthStateWire {
   principalCutoffs: Array<{ principalId: string; before: number }>;
 }
 
-/** Per principal id, ascending inclusive ranges of key ordinals: `[lo0, hi0, lo1, hi1, ...]`. */
+/**
+ * Per principal id, ascending inclusive ranges of key ordinals: `[lo0, hi0, lo1, hi1, ...]`.
+ * @example
+ * { "prn_1": [100, 199, 250, 260] } // ordinals 100-199 and 250-260 of prn_1
+ */
 export type RevocationRunsWire = Record<string, number[]>;
 
-/** Every key holding `scope`, of `principalId` when given. */
+/**
+ * Every key holding `scope`, of `principalId` when given.
+ * @example
+ * { "scope": "orders:write", "principalId": "prn_1" }
+ */
 export interface ScopeMatchWire {
   scope: string;
   principalId?: string;
@@ -172,6 +235,8 @@ export interface ScopeMatchWire {
 /**
  * Revoked ordinals as bits over their span: bit k (byte k >> 3, least significant bit first)
  * for the key with ordinal `from + k`.
+ * @example
+ * { "from": 100, "bits": "BQ==" } // ordinals 100 and 102
  */
 export interface OrdinalBitmapWire {
   /** The lowest ordinal of the revocation. */
@@ -180,10 +245,18 @@ export interface OrdinalBitmapWire {
   bits: string;
 }
 
-/** Revoked ordinals ascending: the lowest, then each one's difference from the one before (all >= 1). */
+/**
+ * Revoked ordinals ascending: the lowest, then each one's difference from the one before (all >= 1).
+ * @example
+ * [100, 2, 5] // ordinals 100, 102, 107
+ */
 export type OrdinalDeltasWire = number[];
 
-/** The compact forms a large `key.revoked` may carry instead of (or beside) its ids. */
+/**
+ * The compact forms a large `key.revoked` may carry instead of (or beside) its ids.
+ * @example
+ * { "ordinalDeltas": [100, 2, 5] }
+ */
 export interface CompactRevocationWire {
   runs?: RevocationRunsWire;
   scopeMatch?: ScopeMatchWire;
@@ -194,6 +267,8 @@ export interface CompactRevocationWire {
 /**
  * A `key.revoked` change's data as verifiers receive it: the ids listed (`ids`, or `idList`
  * space-separated for large lists), or one compact form.
+ * @example
+ * { "idList": "key_1 key_2", "count": 2, "reason": "leak", "cause": "revocation.selector" }
  */
 export interface KeyRevokedWire extends CompactRevocationWire {
   ids?: string[];
