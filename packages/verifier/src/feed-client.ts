@@ -61,24 +61,34 @@ type Outcome = "dropped" | "refused";
 
 /**
  * A per-connection timer that fires when nothing arrived for `boundMs()` (which may change:
- * it is checked at least every `idleMs`, the lowest it can be).
+ * it is checked at least every `idleMs`, the lowest it can be). A check that runs late (this
+ * process was busy: bytes may be waiting unread in the socket) looks again once before firing,
+ * after pending reads had their turn.
  */
 function startWatchdog(idleMs: number, boundMs: () => number, onIdle: () => void) {
   let last = performance.now();
   let fired = false;
+  let due = 0;
+  let lookedAgain = false;
   let timer: NodeJS.Timeout;
   const arm = (delay: number) => {
+    due = performance.now() + delay;
     timer = setTimeout(check, delay);
     timer.unref();
   };
   const check = () => {
-    const silent = performance.now() - last;
-    if (silent >= boundMs()) {
+    const now = performance.now();
+    const silent = now - last;
+    if (silent < boundMs()) {
+      lookedAgain = false;
+      arm(Math.min(idleMs, boundMs() - silent));
+    } else if (now - due > idleMs / 2 && !lookedAgain) {
+      lookedAgain = true;
+      arm(10);
+    } else {
       fired = true;
       onIdle();
-      return;
     }
-    arm(Math.min(idleMs, boundMs() - silent));
   };
   arm(idleMs);
   return {
@@ -188,6 +198,8 @@ export class FeedClient {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         watchdog.touch();
         parser.push(decoder.decode(chunk, { stream: true }));
+        // Applying a large chunk takes time too: silence counts from when it was done.
+        watchdog.touch();
         if (controller.signal.aborted) break;
         onData();
       }

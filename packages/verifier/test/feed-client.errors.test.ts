@@ -64,3 +64,25 @@ it("drops a connection that went silent after idleTimeout and resumes on a fresh
   expect(errors.map((e) => (e as { code?: string }).code)).toContain("feed_idle");
   expect(verifier.verify(key.secret).ok).toBe(true);
 });
+
+it("does not take a busy process for a silent connection: bytes waiting unread are read before the watchdog decides", async () => {
+  authority.state = { ...authority.state, sequence: 1, keys: [fakeKey()] };
+  const verifier = createVerifier({
+    url: authority.url,
+    credential: CREDENTIAL,
+    name: "svc",
+    idleTimeout: "400ms",
+    usage: false,
+  });
+  verifiers.push(verifier);
+  await verifier.ready();
+  await new Promise((resolve) => setTimeout(resolve, 300)); // live: heartbeats every 200 ms
+  // Block this process for longer than the bound while heartbeats keep arriving in the socket.
+  const busyUntil = Date.now() + 1200;
+  while (Date.now() < busyUntil) {
+    // busy
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(authority.feedRequests).toEqual([null]);
+  expect(verifier.status().connected).toBe(true);
+});
