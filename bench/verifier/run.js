@@ -11,10 +11,15 @@
 //   - one verifier holding 1,000,000 keys: time to ready and memory.
 // SQLite always; PostgreSQL too when TESSERA_BENCH_POSTGRES_URL (or the test URL) is reachable.
 // Loopback only, bounded, cleans up its temp files and child processes.
+//
+// Parts: BENCH_VERIFIER_ONLY=local|fleet|memory (comma-separated) runs only those; `local`
+// alone (verify vs its floor in one process) takes about a minute. BENCH_VERIFIER_BASELINE=
+// <another build's packages/verifier/dist/index.js> adds that build's verify(API key) to the
+// same rounds, beside this one's: a change to the hot path measured before and after in one run.
 import { fork } from "node:child_process";
 import { hash, randomBytes } from "node:crypto";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { sql } from "kysely";
 import { loadConfig, openDatabase, startAuthority } from "../../packages/authority/dist/index.js";
@@ -204,6 +209,16 @@ async function localThroughput() {
     }
     const verifier = createVerifier({ url, credential: env.root, name: "bench-local", usage: false });
     await verifier.ready();
+    const baselinePath = process.env.BENCH_VERIFIER_BASELINE;
+    const baseline = baselinePath
+      ? (await import(pathToFileURL(resolve(baselinePath)).href)).createVerifier({
+          url,
+          credential: env.root,
+          name: "bench-baseline",
+          usage: false,
+        })
+      : null;
+    await baseline?.ready();
     const floor = new Map(secrets.map((s, i) => [hashToken(s), { id: i }]));
     const options = { scopes: ["bench:read"] };
     const n = secrets.length;
@@ -241,12 +256,17 @@ async function localThroughput() {
     // Each round measures the floor and ours back to back; the figure is the median of the
     // rounds' ratios (a burst of load elsewhere hits one round's pair, not a best-of figure).
     const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-    const rounds = { floor: [], key: [], jwtFloor: [], jwt: [], nocache: [] };
+    const rounds = { floor: [], key: [], baseline: [], jwtFloor: [], jwt: [], nocache: [] };
     for (let round = 0; round < 11; round++) {
       rounds.floor.push(
         await rate((i) => floor.get(hash("sha256", secrets[i % n], "base64url")) !== undefined, 200_000),
       );
-      rounds.key.push(await rate((i) => verifier.verify(secrets[i % n], options).ok, 200_000));
+      const ours = async () => rounds.key.push(await rate((i) => verifier.verify(secrets[i % n], options).ok, 200_000));
+      const theirs = async () =>
+        baseline && rounds.baseline.push(await rate((i) => baseline.verify(secrets[i % n], options).ok, 200_000));
+      // Alternate which build goes first, so that neither always runs on a warmer machine.
+      if (round % 2 === 0) await ours().then(theirs);
+      else await theirs().then(ours);
     }
     for (let round = 0; round < 7; round++) {
       rounds.jwtFloor.push(
@@ -262,6 +282,16 @@ async function localThroughput() {
       `${fmt(median(rounds.key))}/s`,
       `${fmt(ratio(rounds.key, rounds.floor), 1)}% of floor, median of rounds (target >= 80%)`,
     );
+    if (baseline) {
+      row(
+        `verify(API key), baseline build (${baselinePath})`,
+        `${fmt(median(rounds.baseline))}/s`,
+        `${fmt(ratio(rounds.baseline, rounds.floor), 1)}% of floor, median of rounds (this build: ${fmt(
+          ratio(rounds.key, rounds.floor),
+          1,
+        )}%)`,
+      );
+    }
     row("floor: SHA-256 + Map.get (JWT string)", `${fmt(median(rounds.jwtFloor))}/s`, "baseline (median of 7 rounds)");
     row(
       "verify(JWT access token), signature cached",
@@ -275,6 +305,7 @@ async function localThroughput() {
     );
     await verifier.close();
     await uncached.close();
+    await baseline?.close();
   } finally {
     await env.close();
   }

@@ -12,9 +12,7 @@
  */
 import { type ClientRequest, request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
-
-/** The stream's content type (the authority parses nothing else on this route). */
-export const ACK_STREAM_CONTENT_TYPE = "application/x-tessera-acks";
+import { ACK_STREAM_CONTENT_TYPE } from "./wire.js";
 
 export interface AckChannelOptions {
   /** The authority's base URL, without a trailing slash. */

@@ -15,6 +15,9 @@ export function encodeBase62(value: number, width: number): string {
 /**
  * Random base62 string of `length` characters from `bytes` (rejection sampling, so every
  * character is uniform: 5.95 bits of entropy each).
+ * @example
+ * import { randomBytes } from "node:crypto";
+ * const id = `ord_${randomBase62(16, (n) => new Uint8Array(randomBytes(n)))}`;
  */
 export function randomBase62(length: number, randomBytes: (n: number) => Uint8Array): string {
   let out = "";

@@ -9,12 +9,25 @@
  */
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject, verify as verifySignature } from "node:crypto";
 
-/** Signature algorithms accepted in DPoP proofs. `none` and symmetric algorithms never are. */
+/**
+ * Signature algorithms accepted in DPoP proofs. `none` and symmetric algorithms never are.
+ * @example
+ * const metadata = { dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS] };
+ */
 export const DPOP_ALGORITHMS = ["EdDSA", "Ed25519", "ES256", "ES384", "ES512", "RS256", "PS256"] as const;
 
+/**
+ * One of {@link DPOP_ALGORITHMS}.
+ * @example
+ * const alg: DpopAlgorithm = "EdDSA";
+ */
 export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number];
 
-/** Why a proof was refused. Stable: callers switch on it. */
+/**
+ * Why a proof was refused. Stable: callers switch on it.
+ * @example
+ * if (!result.ok && result.reason === "nonce_required") res.setHeader("DPoP-Nonce", nonce);
+ */
 export type DpopFailure =
   | "malformed"
   | "unsupported_algorithm"
@@ -27,6 +40,11 @@ export type DpopFailure =
   | "wrong_access_token"
   | "wrong_key";
 
+/**
+ * What {@link verifyDpopProof} checks a proof against.
+ * @example
+ * const check: DpopCheck = { proof: req.headers.dpop, method: req.method, url: "https://api.example/orders", now: Date.now() / 1000 };
+ */
 export interface DpopCheck {
   /** The DPoP header value. */
   proof: unknown;
@@ -46,6 +64,12 @@ export interface DpopCheck {
   nonce?: (nonce: string | undefined) => boolean;
 }
 
+/**
+ * The outcome of {@link verifyDpopProof}: the proof's key thumbprint and `jti`, or why it was refused.
+ * @example
+ * const result: DpopResult = verifyDpopProof(check);
+ * if (result.ok) console.log(result.jkt);
+ */
 export type DpopResult =
   | {
       ok: true;
@@ -80,6 +104,8 @@ const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = {
 /**
  * The RFC 7638 SHA-256 thumbprint of a public JWK, base64url: the value of `cnf.jkt`.
  * Returns null for a JWK that is not a supported public key.
+ * @example
+ * const jkt = jwkThumbprint(publicKey.export({ format: "jwk" }) as Record<string, unknown>);
  */
 export function jwkThumbprint(jwk: Record<string, unknown>): string | null {
   const members = typeof jwk.kty === "string" ? THUMBPRINT_MEMBERS[jwk.kty] : undefined;

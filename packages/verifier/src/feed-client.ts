@@ -2,15 +2,28 @@
  * The feed client: keeps a replica in step with the authority's change feed (SSE over Node's
  * built-in fetch). Loads a snapshot, applies changes strictly in order, re-syncs from a fresh
  * snapshot on a gap or an event it cannot apply, resumes with Last-Event-ID after a dropped
- * connection, and acks its applied sequence (batched) so the authority can write receipts:
- * on one long-lived ack stream (ack-channel.ts), or by a POST per ack when the stream does not
- * get through.
+ * connection, and acks its applied sequence (feed-acks.ts) so the authority can write receipts.
+ *
+ * Two things end a connection besides the authority: an idle watchdog (no byte, not even a
+ * heartbeat, for `idleMs`: the network went silent without closing, and Node's HTTP client
+ * would otherwise wait 300 s for its body timeout), and a refusal of the credential (401 or
+ * 403), which `whenReady()` reports at once instead of letting the caller wait.
  * @module
  */
 import { performance } from "node:perf_hooks";
-import { AckChannel } from "./ack-channel.js";
+import { FeedAcker } from "./feed-acks.js";
+import { FeedHttpError, FeedIdleError, feedHttpError } from "./feed-errors.js";
 import { MalformedChangeError, Replica } from "./replica.js";
 import { createSseParser, type SseEvent } from "./sse.js";
+import {
+  HEARTBEAT_INTERVAL_MS,
+  type HeartbeatWire,
+  type HelloWire,
+  type SnapshotEndWire,
+  type SnapshotStartWire,
+} from "./wire.js";
+
+export { FeedHttpError } from "./feed-errors.js";
 
 export interface FeedClientOptions {
   url: string;
@@ -18,6 +31,8 @@ export interface FeedClientOptions {
   name: string;
   instance: string;
   stalenessMs: number;
+  /** Silence after which a live connection is dropped and made again (default 3000 ms). */
+  idleMs?: number;
   /** Delay before an ack is sent, so that changes applied together are acked once. */
   ackDelayMs?: number;
   /** How long an ack on the ack stream may wait for its confirmation (default 2000 ms). */
@@ -29,18 +44,65 @@ export interface FeedClientOptions {
   onReplica?(replica: Replica): void;
 }
 
-/** The feed answered with an HTTP error (e.g. 401: the credential is not valid or lacks `feed:read`). */
-export class FeedHttpError extends Error {
-  override readonly name = "FeedHttpError";
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
+const INITIAL_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 2000;
+/** After a refused credential: retry rarely (each refusal is an audited failure at the authority). */
+const REFUSED_RETRY_MS = 10_000;
+/** The default idle bound: three missed heartbeats. */
+export const DEFAULT_IDLE_MS = 3 * HEARTBEAT_INTERVAL_MS;
+/**
+ * Until a connection's first heartbeat (while its snapshot or catch-up is written, when the
+ * authority sends no heartbeat), the idle bound is at least this: a large snapshot on a busy
+ * authority can pause between chunks.
+ */
+const CATCH_UP_IDLE_MS = 15_000;
+
+type Outcome = "dropped" | "refused";
+
+/**
+ * A per-connection timer that fires when nothing arrived for `boundMs()` (which may change:
+ * it is checked at least every `idleMs`, the lowest it can be). A check that runs late (this
+ * process was busy: bytes may be waiting unread in the socket) looks again once before firing,
+ * after pending reads had their turn.
+ */
+function startWatchdog(idleMs: number, boundMs: () => number, onIdle: () => void) {
+  let last = performance.now();
+  let fired = false;
+  let due = 0;
+  let lookedAgain = false;
+  let timer: NodeJS.Timeout;
+  const arm = (delay: number) => {
+    due = performance.now() + delay;
+    timer = setTimeout(check, delay);
+    timer.unref();
+  };
+  const check = () => {
+    const now = performance.now();
+    const silent = now - last;
+    if (silent < boundMs()) {
+      lookedAgain = false;
+      arm(Math.min(idleMs, boundMs() - silent));
+    } else if (now - due > idleMs / 2 && !lookedAgain) {
+      lookedAgain = true;
+      arm(10);
+    } else {
+      fired = true;
+      onIdle();
+    }
+  };
+  arm(idleMs);
+  return {
+    touch(): void {
+      last = performance.now();
+    },
+    stop(): void {
+      clearTimeout(timer);
+    },
+    get fired(): boolean {
+      return fired;
+    },
+  };
+}
 
 export class FeedClient {
   replica: Replica | null = null;
@@ -51,22 +113,25 @@ export class FeedClient {
   /** performance.now() when the replica was last known to be current. */
   freshAt = Number.NEGATIVE_INFINITY;
   resyncs = 0;
+  /** The authority's last refusal of the credential (401/403), until a connection succeeds. */
+  refusal: FeedHttpError | null = null;
   private building: { replica: Replica; sequence: number } | null = null;
   private abort: AbortController | undefined;
   private closed = false;
   private forceSnapshot = false;
-  private ackTimer: NodeJS.Timeout | undefined;
-  private ackInFlight = false;
-  private acked = -1;
-  private ackChannel: AckChannel | null = null;
-  /** performance.now() before which acks go by POST (the last stream confirmed nothing). */
-  private ackStreamAfter = 0;
-  private readonly readyWaiters: Array<() => void> = [];
+  /** Whether the current connection has had a heartbeat (it is live, not catching up). */
+  private live = false;
+  private readonly idleMs: number;
+  private readonly acker: FeedAcker;
+  private readonly readyWaiters: Array<{ resolve(): void; reject(error: Error): void }> = [];
   private readonly base: string;
   private running: Promise<void> | undefined;
+  private wakeFromPause: (() => void) | undefined;
 
   constructor(private readonly options: FeedClientOptions) {
     this.base = options.url.replace(/\/+$/, "");
+    this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+    this.acker = new FeedAcker({ ...options, base: this.base, applied: () => this.applied });
   }
 
   start(): void {
@@ -77,53 +142,107 @@ export class FeedClient {
     return this.replica !== null && now - this.freshAt <= this.options.stalenessMs;
   }
 
+  /** Resolves once a snapshot is loaded; rejects at once while the authority refuses the credential. */
   whenReady(): Promise<void> {
     if (this.replica) return Promise.resolve();
-    return new Promise((resolve) => this.readyWaiters.push(resolve));
+    if (this.refusal) return Promise.reject(this.refusal);
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
 
   private async run(): Promise<void> {
-    let backoff = 100;
+    let backoff = INITIAL_BACKOFF_MS;
     while (!this.closed) {
-      const controller = new AbortController();
-      this.abort = controller;
-      const parser = createSseParser((event) => this.handle(event, controller));
-      try {
-        const query = new URLSearchParams({
-          name: this.options.name,
-          instance: this.options.instance,
-          staleness: String(Math.round(this.options.stalenessMs)),
-        });
-        const headers: Record<string, string> = {
-          authorization: `Bearer ${this.options.credential}`,
-          accept: "text/event-stream",
-        };
-        if (this.replica && !this.forceSnapshot) headers["last-event-id"] = String(this.applied);
-        this.forceSnapshot = false;
-        const response = await fetch(`${this.base}/v1/feed?${query}`, { headers, signal: controller.signal });
-        if (!response.ok || !response.body) {
-          const text = await response.text().catch(() => "");
-          throw new FeedHttpError(response.status, `feed answered HTTP ${response.status}: ${text.slice(0, 200)}`);
-        }
-        this.connected = true;
-        const decoder = new TextDecoder();
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-          parser.push(decoder.decode(chunk, { stream: true }));
-          if (controller.signal.aborted) break;
-          backoff = 100;
-        }
-      } catch (error) {
-        if (!controller.signal.aborted && !this.closed) this.options.onError(error as Error);
-      } finally {
-        this.connected = false;
-        this.building = null;
-        controller.abort();
-      }
+      const outcome = await this.connect(() => {
+        backoff = INITIAL_BACKOFF_MS;
+      });
       if (this.closed) break;
       if (this.forceSnapshot) continue;
-      await new Promise((resolve) => setTimeout(resolve, backoff * (0.5 + Math.random() / 2)));
+      const delay = outcome === "refused" ? REFUSED_RETRY_MS : backoff;
+      await this.pause(delay * (0.5 + Math.random() / 2));
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
+  }
+
+  /** Waits before the next connection; `close()` ends the wait. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeFromPause = done;
+    });
+  }
+
+  /** One connection, from the request to its end. `onData`: bytes arrived (the link works). */
+  private async connect(onData: () => void): Promise<Outcome> {
+    const controller = new AbortController();
+    this.abort = controller;
+    this.live = false;
+    const watchdog = startWatchdog(
+      this.idleMs,
+      () => (this.live ? this.idleMs : Math.max(this.idleMs, CATCH_UP_IDLE_MS)),
+      () => controller.abort(),
+    );
+    const parser = createSseParser((event) => this.handle(event, controller));
+    try {
+      const response = await fetch(`${this.base}/v1/feed?${this.query()}`, {
+        headers: this.requestHeaders(),
+        signal: controller.signal,
+      });
+      if (!response.ok || !response.body) throw await feedHttpError(response);
+      this.connected = true;
+      this.refusal = null;
+      const decoder = new TextDecoder();
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        watchdog.touch();
+        parser.push(decoder.decode(chunk, { stream: true }));
+        // Applying a large chunk takes time too: silence counts from when it was done.
+        watchdog.touch();
+        if (controller.signal.aborted) break;
+        onData();
+      }
+    } catch (error) {
+      if (watchdog.fired && !this.closed) {
+        this.options.onError(new FeedIdleError(`feed connection silent for ${this.idleMs}ms: reconnecting`));
+      } else if (!controller.signal.aborted && !this.closed) {
+        this.options.onError(error as Error);
+        if (error instanceof FeedHttpError && error.refusesCredential) {
+          this.refuse(error);
+          return "refused";
+        }
+      }
+    } finally {
+      watchdog.stop();
+      this.connected = false;
+      this.building = null;
+      controller.abort();
+    }
+    return "dropped";
+  }
+
+  private query(): URLSearchParams {
+    return new URLSearchParams({
+      name: this.options.name,
+      instance: this.options.instance,
+      staleness: String(Math.round(this.options.stalenessMs)),
+    });
+  }
+
+  private requestHeaders(): Record<string, string> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.options.credential}`,
+      accept: "text/event-stream",
+    };
+    if (this.replica && !this.forceSnapshot) headers["last-event-id"] = String(this.applied);
+    this.forceSnapshot = false;
+    return headers;
+  }
+
+  private refuse(error: FeedHttpError): void {
+    this.refusal = error;
+    for (const waiter of this.readyWaiters.splice(0)) waiter.reject(error);
   }
 
   /** Drops the connection and reconnects for a fresh snapshot. */
@@ -138,155 +257,92 @@ export class FeedClient {
   private handle(event: SseEvent, controller: AbortController): void {
     if (controller.signal.aborted) return;
     try {
-      switch (event.event) {
-        case "hello": {
-          const hello = JSON.parse(event.data) as { issuer?: unknown; head?: unknown };
-          if (typeof hello.issuer === "string") this.issuer = hello.issuer;
-          if (typeof hello.head === "number") this.head = hello.head;
-          return;
-        }
-        case "snapshot": {
-          const snapshot = JSON.parse(event.data) as { sequence: unknown; oauth: unknown };
-          if (typeof snapshot.sequence !== "number") {
-            this.resync(controller, "snapshot without sequence");
-            return;
-          }
-          const replica = new Replica();
-          replica.setOAuthState(snapshot.oauth ?? {});
-          this.building = { replica, sequence: snapshot.sequence };
-          return;
-        }
-        case "keys":
-          if (!this.building) {
-            this.resync(controller, "keys outside a snapshot");
-            return;
-          }
-          this.building.replica.addChunk(JSON.parse(event.data));
-          return;
-        case "snapshot_end": {
-          const end = JSON.parse(event.data) as { sequence: unknown };
-          if (!this.building || end.sequence !== this.building.sequence) {
-            this.resync(controller, "snapshot end does not match its start");
-            return;
-          }
-          this.replica = this.building.replica;
-          this.applied = this.building.sequence;
-          this.building = null;
-          this.options.onReplica?.(this.replica);
-          this.fresh();
-          this.scheduleAck();
-          for (const wake of this.readyWaiters.splice(0)) wake();
-          return;
-        }
-        case "change": {
-          if (!this.replica || this.building) {
-            this.resync(controller, "change before a snapshot");
-            return;
-          }
-          const change = JSON.parse(event.data) as { seq: unknown; type: unknown; data: unknown };
-          if (typeof change.seq !== "number" || typeof change.type !== "string") {
-            this.resync(controller, "change without seq or type");
-            return;
-          }
-          if (change.seq <= this.applied) return;
-          if (change.seq !== this.applied + 1) {
-            this.resync(controller, `gap: applied ${this.applied}, received ${change.seq}`);
-            return;
-          }
-          this.replica.apply(change.type, change.data);
-          this.applied = change.seq;
-          if (this.applied > this.head) this.head = this.applied;
-          this.fresh();
-          this.scheduleAck();
-          return;
-        }
-        case "heartbeat": {
-          const beat = JSON.parse(event.data) as { head: unknown };
-          if (typeof beat.head !== "number") return;
-          this.head = Math.max(this.head, beat.head);
-          // A heartbeat vouches for the replica only when nothing is missing.
-          if (this.replica && !this.building && beat.head <= this.applied) this.fresh();
-          return;
-        }
-        default:
-          return;
-      }
+      const problem = this.apply(event);
+      if (problem !== null) this.resync(controller, problem);
     } catch (error) {
       this.resync(controller, (error as Error).message);
     }
+  }
+
+  /** Applies one feed event; returns why the replica must re-sync, or null. */
+  private apply(event: SseEvent): string | null {
+    switch (event.event) {
+      case "hello":
+        return this.onHello(JSON.parse(event.data) as Partial<HelloWire>);
+      case "snapshot":
+        return this.onSnapshot(JSON.parse(event.data) as Partial<SnapshotStartWire>);
+      case "keys":
+        if (!this.building) return "keys outside a snapshot";
+        this.building.replica.addChunk(JSON.parse(event.data));
+        return null;
+      case "snapshot_end":
+        return this.onSnapshotEnd(JSON.parse(event.data) as Partial<SnapshotEndWire>);
+      case "change":
+        return this.onChange(JSON.parse(event.data) as { seq: unknown; type: unknown; data: unknown });
+      case "heartbeat":
+        return this.onHeartbeat(JSON.parse(event.data) as Partial<HeartbeatWire>);
+      default:
+        return null;
+    }
+  }
+
+  private onHello(hello: Partial<HelloWire>): null {
+    if (typeof hello.issuer === "string") this.issuer = hello.issuer;
+    if (typeof hello.head === "number") this.head = hello.head;
+    return null;
+  }
+
+  private onSnapshot(snapshot: Partial<SnapshotStartWire>): string | null {
+    if (typeof snapshot.sequence !== "number") return "snapshot without sequence";
+    const replica = new Replica();
+    replica.setOAuthState(snapshot.oauth ?? {});
+    this.building = { replica, sequence: snapshot.sequence };
+    return null;
+  }
+
+  private onSnapshotEnd(end: Partial<SnapshotEndWire>): string | null {
+    if (!this.building || end.sequence !== this.building.sequence) return "snapshot end does not match its start";
+    this.replica = this.building.replica;
+    this.applied = this.building.sequence;
+    this.building = null;
+    this.options.onReplica?.(this.replica);
+    this.fresh();
+    this.acker.schedule();
+    for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
+    return null;
+  }
+
+  private onChange(change: { seq: unknown; type: unknown; data: unknown }): string | null {
+    if (!this.replica || this.building) return "change before a snapshot";
+    if (typeof change.seq !== "number" || typeof change.type !== "string") return "change without seq or type";
+    if (change.seq <= this.applied) return null;
+    if (change.seq !== this.applied + 1) return `gap: applied ${this.applied}, received ${change.seq}`;
+    this.replica.apply(change.type, change.data);
+    this.applied = change.seq;
+    if (this.applied > this.head) this.head = this.applied;
+    this.fresh();
+    this.acker.schedule();
+    return null;
+  }
+
+  private onHeartbeat(beat: Partial<HeartbeatWire>): null {
+    this.live = true;
+    if (typeof beat.head !== "number") return null;
+    this.head = Math.max(this.head, beat.head);
+    // A heartbeat vouches for the replica only when nothing is missing.
+    if (this.replica && !this.building && beat.head <= this.applied) this.fresh();
+    return null;
   }
 
   private fresh(): void {
     this.freshAt = performance.now();
   }
 
-  private scheduleAck(delay = this.options.ackDelayMs ?? 5): void {
-    if (this.ackTimer || this.closed) return;
-    this.ackTimer = setTimeout(() => {
-      this.ackTimer = undefined;
-      void this.sendAck();
-    }, delay);
-  }
-
-  private async sendAck(): Promise<void> {
-    if (this.applied <= this.acked) return;
-    if (performance.now() >= this.ackStreamAfter) {
-      this.ackChannel ??= this.openAckChannel();
-      this.ackChannel.send(this.applied);
-      return;
-    }
-    await this.postAck();
-  }
-
-  private openAckChannel(): AckChannel {
-    const channel: AckChannel = new AckChannel({
-      base: this.base,
-      credential: this.options.credential,
-      instance: this.options.instance,
-      confirmTimeoutMs: this.options.ackConfirmTimeoutMs ?? 2000,
-      onConfirmed: (sequence) => {
-        this.acked = Math.max(this.acked, sequence);
-      },
-      onClosed: (worked) => {
-        if (this.ackChannel === channel) this.ackChannel = null;
-        if (this.closed) return;
-        // A stream that never confirmed does not get through (refused, or buffered on the
-        // way): POST for a while. One that worked was cut (a restart): open another at once.
-        if (!worked) this.ackStreamAfter = performance.now() + (this.options.ackStreamRetryMs ?? 30_000);
-        if (this.applied > this.acked) this.scheduleAck(worked ? 100 : 0);
-      },
-    });
-    return channel;
-  }
-
-  private async postAck(): Promise<void> {
-    if (this.ackInFlight) return;
-    const sequence = this.applied;
-    if (sequence <= this.acked) return;
-    this.ackInFlight = true;
-    let retryDelay: number | undefined;
-    try {
-      const response = await fetch(`${this.base}/v1/verifiers/acks`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${this.options.credential}`, "content-type": "application/json" },
-        body: JSON.stringify({ acks: [{ verifierId: this.options.instance, sequence }] }),
-      });
-      await response.arrayBuffer().catch(() => undefined);
-      if (response.ok) this.acked = Math.max(this.acked, sequence);
-      else retryDelay = 1000;
-    } catch {
-      retryDelay = 500;
-    } finally {
-      this.ackInFlight = false;
-    }
-    if (this.applied > this.acked && !this.closed) this.scheduleAck(retryDelay);
-  }
-
   async close(): Promise<void> {
     this.closed = true;
-    if (this.ackTimer) clearTimeout(this.ackTimer);
-    this.ackChannel?.close();
+    this.acker.close();
     this.abort?.abort();
+    this.wakeFromPause?.();
     await this.running?.catch(() => undefined);
   }
 }

@@ -5,6 +5,8 @@ import { hash } from "node:crypto";
  * secret is stored by the authority or held by a verifier. SHA-256 rather than a slow hash:
  * the token carries 190 random bits, so there is nothing to brute-force, and verification
  * must run at hash-map speed.
+ * @example
+ * hashToken("tsk_...") // "Xq3...": 43 base64url characters, the key's `hash` in the feed
  */
 export function hashToken(token: string): string {
   // One-shot hash (Node >= 20.12): no Hash object per call, about twice as fast for a token.

@@ -1,127 +1,32 @@
 /**
  * The verifier's table of API keys: a million keys in typed arrays instead of a million objects
  * in two Maps. Records are columns (SHA-256 digest as eight 32-bit words, principal, scopes,
- * audience, expiry, flags); two open-addressing indexes (linear probing, load <= 1/2, deletion
- * by backward shift, so no tombstones) find a record by token hash (on every verification) and
- * by key id (revocation events name ids). Large revocations name ranges of key ordinals per
- * principal instead, applied in one pass over the principal and ordinal columns. Why: with Maps, loading a million keys cost seconds
- * and hundreds of MB, and a revocation of 100,000 keys cost ~1.5 µs a key in map churn, while
- * the garbage collector's pauses over millions of small objects were the propagation p99.
+ * audience, expiry, flags); two open-addressing indexes find a record by token hash (on every
+ * verification) and by key id (revocation events name ids). Why: with Maps, loading a million
+ * keys cost seconds and hundreds of MB, a revocation of 100,000 keys cost ~1.5 µs a key in map
+ * churn, and the garbage collector's pauses over millions of small objects were the
+ * propagation p99.
  *
- * Key ids are not a string each: a record points at its id in a source string (a snapshot
- * chunk's space-separated ids, or an event's id), which saves a million small heap objects.
- *
- * A revoked key stays in the table, flagged, so that it verifies as `revoked` rather than
- * `unknown`; the oldest revoked records are dropped beyond `maxRevoked`.
+ * The mechanisms, each in key-table/: digest decoding (digest.ts), the probe indexes
+ * (probe-index.ts), key ids as slices of shared source strings (id-sources.ts), large
+ * revocations as one pass over the columns (bulk-revoke.ts, ordinal-sets.ts), and the ring of
+ * remembered revocations (revoked-ring.ts): a revoked key stays in the table, flagged, so that
+ * it verifies as `revoked` rather than `unknown`; the oldest are dropped beyond `maxRevoked`.
  * @module
  */
 
-const LIVE = 1;
+import * as bulk from "./key-table/bulk-revoke.js";
+import { decodeHash, LITTLE_ENDIAN, readBinaryDigest, wordAt } from "./key-table/digest.js";
+import { IdSources } from "./key-table/id-sources.js";
+import { hashId, rebuildIndex, unlinkEntry } from "./key-table/probe-index.js";
+import { RevokedRing } from "./key-table/revoked-ring.js";
+import { HASH_LENGTH } from "./wire.js";
+
+export { decodeHash } from "./key-table/digest.js";
+
+const { LIVE } = bulk;
 const REVOKED = 2;
 const DEPRECATED = 4;
-
-/** base64url character code -> 6-bit value, -1 for anything else. */
-const BASE64URL = new Int8Array(128).fill(-1);
-for (const [i, c] of [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"].entries()) {
-  BASE64URL[c.charCodeAt(0)] = i;
-}
-
-/** Length of an unpadded base64url SHA-256 digest. */
-export const HASH_LENGTH = 43;
-
-/** The digest's bytes, decoded here and read as eight 32-bit words through `WORDS`. */
-const BYTES = new Uint8Array(32);
-const WORDS = new Int32Array(BYTES.buffer);
-/** Whether WORDS reads bytes little-endian, so that words can be assembled with shifts instead. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/**
- * Decodes the 43-character base64url SHA-256 at `text[offset...]` into `out` (eight 32-bit
- * words, in the platform's byte order: only ever compared with words decoded the same way).
- * False if it is not one. Four characters (three bytes) at a time: this runs on every
- * verification.
- */
-export function decodeHash(text: string, offset: number, out: Int32Array): boolean {
-  if (text.length < offset + HASH_LENGTH) return false;
-  const table = BASE64URL;
-  let invalid = 0;
-  let at = offset;
-  for (let b = 0; b < 30; b += 3, at += 4) {
-    const c0 = table[text.charCodeAt(at) & 127] as number;
-    const c1 = table[text.charCodeAt(at + 1) & 127] as number;
-    const c2 = table[text.charCodeAt(at + 2) & 127] as number;
-    const c3 = table[text.charCodeAt(at + 3) & 127] as number;
-    invalid |=
-      c0 |
-      c1 |
-      c2 |
-      c3 |
-      (text.charCodeAt(at) | text.charCodeAt(at + 1) | text.charCodeAt(at + 2) | text.charCodeAt(at + 3));
-    const v = (c0 << 18) | (c1 << 12) | (c2 << 6) | c3;
-    BYTES[b] = v >>> 16;
-    BYTES[b + 1] = v >>> 8;
-    BYTES[b + 2] = v;
-  }
-  const c0 = table[text.charCodeAt(at) & 127] as number;
-  const c1 = table[text.charCodeAt(at + 1) & 127] as number;
-  const c2 = table[text.charCodeAt(at + 2) & 127] as number;
-  invalid |= c0 | c1 | c2 | (text.charCodeAt(at) | text.charCodeAt(at + 1) | text.charCodeAt(at + 2));
-  // 43 characters carry 258 bits: the last 2 must be zero in a canonical encoding.
-  if (invalid & ~127 || (c2 & 3) !== 0) return false;
-  const v = (c0 << 10) | (c1 << 4) | (c2 >>> 2);
-  BYTES[30] = v >>> 8;
-  BYTES[31] = v;
-  out.set(WORDS);
-  return true;
-}
-
-/** The little-endian 32-bit word of the one-byte characters `text[at, at + 4)`. */
-function wordAt(text: string, at: number): number {
-  return (
-    text.charCodeAt(at) |
-    (text.charCodeAt(at + 1) << 8) |
-    (text.charCodeAt(at + 2) << 16) |
-    (text.charCodeAt(at + 3) << 24)
-  );
-}
-
-/** 32-bit hash of the key id `text[start, start + length)` (FNV-1a, then a finalizer so that nearby ids spread). */
-function hashId(text: string, start: number, length: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < start + length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) | 0;
-}
-
-/** Whether `value` lies in one of `ranges` (`[lo0, hi0, ...]`, ascending, inclusive): binary search. */
-function inRanges(ranges: Float64Array, value: number): boolean {
-  // The last range whose lo <= value, then its hi.
-  let low = 0;
-  let high = (ranges.length >>> 1) - 1;
-  while (low <= high) {
-    const mid = (low + high) >>> 1;
-    if ((ranges[mid << 1] as number) <= value) low = mid + 1;
-    else high = mid - 1;
-  }
-  return high >= 0 && value <= (ranges[(high << 1) + 1] as number);
-}
-
-/** Whether ascending `sorted` holds `value`: binary search. */
-function sortedHas(sorted: Float64Array, value: number): boolean {
-  let low = 0;
-  let high = sorted.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >>> 1;
-    const at = sorted[mid] as number;
-    if (at === value) return true;
-    if (at < value) low = mid + 1;
-    else high = mid - 1;
-  }
-  return false;
-}
 
 /** The fields of a record, as `put` takes them (strings and scope lists as indexes the caller owns). */
 export interface KeyFields {
@@ -151,10 +56,7 @@ export class KeyTable {
   private idSource = new Int32Array(0);
   private idStart = new Int32Array(0);
   private idLength = new Uint16Array(0);
-  private sources: string[] = [];
-  /** Records pointing into each source; a source nobody points into is dropped. */
-  private sourceUsers: number[] = [];
-  private freeSources: number[] = [];
+  private readonly sources = new IdSources();
   /** Per record, whatever the owner caches for it (the verification result); cleared on change. */
   private cached: unknown[] = [];
   /**
@@ -169,16 +71,15 @@ export class KeyTable {
   private free: number[] = [];
   private live = 0;
   private revoked = 0;
-  /** Revoked records, oldest first, as (record, generation) pairs in a ring. */
-  private ring = new Int32Array(0);
-  private ringStart = 0;
-  private ringCount = 0;
+  /** Revoked records, oldest first. */
+  private readonly ring: RevokedRing;
   private readonly scratch = new Int32Array(8);
 
   constructor(
     private readonly maxRevoked = 1_000_000,
     initialCapacity = 1024,
   ) {
+    this.ring = new RevokedRing(maxRevoked);
     let capacity = 16;
     while (capacity < initialCapacity) capacity *= 2;
     this.grow(capacity);
@@ -207,8 +108,7 @@ export class KeyTable {
   findDigest(digest: string): number {
     if (digest.length !== 32) return -1;
     if (!LITTLE_ENDIAN) {
-      for (let b = 0; b < 32; b++) BYTES[b] = digest.charCodeAt(b);
-      this.scratch.set(WORDS);
+      readBinaryDigest(digest, this.scratch);
       return (this.byHash[this.hashSlot(this.scratch) << 1] as number) - 1;
     }
     // The first word is the tag and the probe start; the other seven are read only on a match.
@@ -234,10 +134,7 @@ export class KeyTable {
   }
   keyId(record: number): string {
     const start = this.idStart[record] as number;
-    return (this.sources[this.idSource[record] as number] as string).slice(
-      start,
-      start + (this.idLength[record] as number),
-    );
+    return this.sources.text(this.idSource[record] as number).slice(start, start + (this.idLength[record] as number));
   }
 
   /**
@@ -246,20 +143,13 @@ export class KeyTable {
    * points into it.
    */
   addSource(text: string): number {
-    const source = this.freeSources.pop() ?? this.sources.length;
-    this.sources[source] = text;
-    this.sourceUsers[source] = 1;
-    return source;
+    return this.sources.add(text);
   }
 
   releaseSource(source: number): void {
-    const users = (this.sourceUsers[source] as number) - 1;
-    this.sourceUsers[source] = users;
-    if (users === 0) {
-      this.sources[source] = "";
-      this.freeSources.push(source);
-    }
+    this.sources.release(source);
   }
+
   principal(record: number): number {
     return this.principals[record] as number;
   }
@@ -298,7 +188,7 @@ export class KeyTable {
     if (idLength <= 0 || idLength > 0xffff || !decodeHash(hashText, hashOffset, words)) return false;
     // Room first: growing rebuilds the indexes, which would move the slots found below.
     if (this.free.length === 0 && this.used === this.capacity) this.grow(this.capacity * 2);
-    const text = this.sources[source] as string;
+    const text = this.sources.text(source);
     const idHash = hashId(text, idStart, idLength);
     let idSlot = this.idSlot(text, idStart, idLength, idHash);
     let record = (this.byId[idSlot << 1] as number) - 1;
@@ -355,16 +245,7 @@ export class KeyTable {
 
   /** Marks every key of `principal` revoked; returns how many. */
   revokeWhere(principal: number): number {
-    let count = 0;
-    const flags = this.flags;
-    const principals = this.principals;
-    for (let record = 0; record < this.used; record++) {
-      if ((flags[record] as number) & LIVE && principals[record] === principal) {
-        this.revokeRecord(record);
-        count++;
-      }
-    }
-    return count;
+    return bulk.revokeWhere(this.scanned(), principal, this.revokeRecordFn);
   }
 
   /**
@@ -372,18 +253,7 @@ export class KeyTable {
    * `scopeLists`, of `principal` only unless it is -1; returns how many. One pass.
    */
   revokeWhereScopes(principal: number, scopeLists: Uint8Array): number {
-    let count = 0;
-    const flags = this.flags;
-    const principals = this.principals;
-    const scopes = this.scopeIndexes;
-    for (let record = 0; record < this.used; record++) {
-      if (!((flags[record] as number) & LIVE)) continue;
-      if (principal !== -1 && principals[record] !== principal) continue;
-      if (scopeLists[scopes[record] as number] !== 1) continue;
-      this.revokeRecord(record);
-      count++;
-    }
-    return count;
+    return bulk.revokeWhereScopes(this.scanned(), principal, scopeLists, this.revokeRecordFn);
   }
 
   /**
@@ -392,40 +262,12 @@ export class KeyTable {
    * falls in one of them; returns how many. One pass over the table.
    */
   revokeRanges(rangesOf: ReadonlyArray<Float64Array | undefined>): number {
-    let count = 0;
-    const flags = this.flags;
-    const principals = this.principals;
-    const ordinals = this.ordinals;
-    for (let record = 0; record < this.used; record++) {
-      if (!((flags[record] as number) & LIVE)) continue;
-      const ranges = rangesOf[principals[record] as number];
-      if (ranges === undefined || !inRanges(ranges, ordinals[record] as number)) continue;
-      this.revokeRecord(record);
-      count++;
-    }
-    return count;
+    return bulk.revokeRanges(this.scanned(), rangesOf, this.revokeRecordFn);
   }
 
-  /**
-   * Marks revoked every live key whose ordinal is in `sorted` (ascending); returns how many.
-   * One pass: a range check, then a binary search for the keys inside the range (for 100,000
-   * ordinals and 600,000 keys about 15 ms, where finding 100,000 keys by id took 40-50).
-   */
+  /** Marks revoked every live key whose ordinal is in `sorted` (ascending); returns how many. One pass. */
   revokeSortedOrdinals(sorted: Float64Array): number {
-    if (sorted.length === 0) return 0;
-    const lowest = sorted[0] as number;
-    const highest = sorted[sorted.length - 1] as number;
-    let count = 0;
-    const flags = this.flags;
-    const ordinals = this.ordinals;
-    for (let record = 0; record < this.used; record++) {
-      if (!((flags[record] as number) & LIVE)) continue;
-      const ordinal = ordinals[record] as number;
-      if (ordinal < lowest || ordinal > highest || !sortedHas(sorted, ordinal)) continue;
-      this.revokeRecord(record);
-      count++;
-    }
-    return count;
+    return bulk.revokeSortedOrdinals(this.scanned(), sorted, this.revokeRecordFn);
   }
 
   /**
@@ -433,19 +275,21 @@ export class KeyTable {
    * (byte `(o - from) >> 3`, least significant bit first). Returns how many. One pass.
    */
   revokeOrdinalBits(from: number, bits: Uint8Array): number {
-    let count = 0;
-    const flags = this.flags;
-    const ordinals = this.ordinals;
-    const span = bits.length * 8;
-    for (let record = 0; record < this.used; record++) {
-      if (!((flags[record] as number) & LIVE)) continue;
-      const k = (ordinals[record] as number) - from;
-      if (!(k >= 0 && k < span) || ((bits[k >>> 3] as number) & (1 << (k & 7))) === 0) continue;
-      this.revokeRecord(record);
-      count++;
-    }
-    return count;
+    return bulk.revokeOrdinalBits(this.scanned(), from, bits, this.revokeRecordFn);
   }
+
+  /** The columns a bulk revocation scans. */
+  private scanned(): bulk.ScannedColumns {
+    return {
+      used: this.used,
+      flags: this.flags,
+      principals: this.principals,
+      scopeIndexes: this.scopeIndexes,
+      ordinals: this.ordinals,
+    };
+  }
+
+  private readonly revokeRecordFn = (record: number): void => this.revokeRecord(record);
 
   private revokeRecord(record: number): void {
     this.flags[record] = REVOKED;
@@ -460,35 +304,13 @@ export class KeyTable {
       this.remove(record);
       return;
     }
-    let size = this.ring.length >>> 1;
-    if (this.ringCount === size) {
-      if (size < this.maxRevoked) {
-        // Grow the ring, oldest first again.
-        const grown = new Int32Array(Math.min(this.maxRevoked, Math.max(1024, size * 2)) * 2);
-        for (let i = 0; i < this.ringCount; i++) {
-          const from = ((this.ringStart + i) % size) * 2;
-          grown[i * 2] = this.ring[from] as number;
-          grown[i * 2 + 1] = this.ring[from + 1] as number;
-        }
-        this.ring = grown;
-        this.ringStart = 0;
-        size = grown.length >>> 1;
-      } else {
-        // Full: forget the oldest revocation (unless its record has changed since).
-        const at = this.ringStart * 2;
-        const oldest = this.ring[at] as number;
-        if (this.generations[oldest] === (this.ring[at + 1] as number) >>> 0 && this.isRevoked(oldest)) {
-          this.remove(oldest);
-        }
-        this.ringStart = (this.ringStart + 1) % size;
-        this.ringCount--;
-      }
-    }
-    const at = ((this.ringStart + this.ringCount) % size) * 2;
-    this.ring[at] = record;
-    this.ring[at + 1] = this.generations[record] as number;
-    this.ringCount++;
+    this.ring.add(record, this.generations[record] as number, this.forgetRevoked);
   }
+
+  /** Full ring: the oldest revocation is forgotten (unless its record has changed since). */
+  private readonly forgetRevoked = (record: number, generation: number): void => {
+    if (this.generations[record] === generation && this.isRevoked(record)) this.remove(record);
+  };
 
   /** The slot holding the record with these digest words, or the empty slot where it would go. */
   private hashSlot(words: Int32Array): number {
@@ -532,7 +354,7 @@ export class KeyTable {
 
   private sameId(record: number, text: string, start: number, length: number): boolean {
     if (this.idLength[record] !== length) return false;
-    const source = this.sources[this.idSource[record] as number] as string;
+    const source = this.sources.text(this.idSource[record] as number);
     const from = this.idStart[record] as number;
     for (let i = 0; i < length; i++) if (source.charCodeAt(from + i) !== text.charCodeAt(start + i)) return false;
     return true;
@@ -542,46 +364,20 @@ export class KeyTable {
     this.idSource[record] = source;
     this.idStart[record] = start;
     this.idLength[record] = length;
-    this.sourceUsers[source] = (this.sourceUsers[source] as number) + 1;
+    this.sources.retain(source);
   }
 
   private idHashOf(record: number): number {
     return hashId(
-      this.sources[this.idSource[record] as number] as string,
+      this.sources.text(this.idSource[record] as number),
       this.idStart[record] as number,
       this.idLength[record] as number,
     );
   }
 
-  private insert(index: Int32Array, record: number, hash: number): void {
-    let slot = hash & this.mask;
-    while (index[slot << 1] !== 0) slot = (slot + 1) & this.mask;
-    index[slot << 1] = record + 1;
-    index[(slot << 1) + 1] = hash;
-  }
-
-  /** Empties the slot holding `record` and shifts later entries of its probe run back. */
-  private unlink(index: Int32Array, record: number, hash: number): void {
-    const mask = this.mask;
-    let hole = hash & mask;
-    while (index[hole << 1] !== record + 1) hole = (hole + 1) & mask;
-    for (let slot = (hole + 1) & mask; index[slot << 1] !== 0; slot = (slot + 1) & mask) {
-      const wanted = (index[(slot << 1) + 1] as number) & mask;
-      // The entry at `slot` may fill the hole unless its home lies cyclically in (hole, slot].
-      const stays = hole <= slot ? wanted > hole && wanted <= slot : wanted > hole || wanted <= slot;
-      if (!stays) {
-        index[hole << 1] = index[slot << 1] as number;
-        index[(hole << 1) + 1] = index[(slot << 1) + 1] as number;
-        hole = slot;
-      }
-    }
-    index[hole << 1] = 0;
-    index[(hole << 1) + 1] = 0;
-  }
-
   private remove(record: number): void {
-    this.unlink(this.byHash, record, this.words[record << 3] as number);
-    this.unlink(this.byId, record, this.idHashOf(record));
+    unlinkEntry(this.byHash, this.mask, record, this.words[record << 3] as number);
+    unlinkEntry(this.byId, this.mask, record, this.idHashOf(record));
     if (this.isRevoked(record)) this.revoked--;
     else this.live--;
     this.flags[record] = 0;
@@ -611,14 +407,7 @@ export class KeyTable {
     this.capacity = capacity;
     const slots = capacity * 2;
     this.mask = slots - 1;
-    const byHash = this.byHash;
-    const byId = this.byId;
-    this.byHash = new Int32Array(slots * 2);
-    this.byId = new Int32Array(slots * 2);
-    // Re-insert from the old indexes, whose tags are the hashes: no digest or id is re-read.
-    for (let slot = 0; slot < byHash.length; slot += 2) {
-      if (byHash[slot] !== 0) this.insert(this.byHash, (byHash[slot] as number) - 1, byHash[slot + 1] as number);
-      if (byId[slot] !== 0) this.insert(this.byId, (byId[slot] as number) - 1, byId[slot + 1] as number);
-    }
+    this.byHash = rebuildIndex(this.byHash, slots);
+    this.byId = rebuildIndex(this.byId, slots);
   }
 }

@@ -1,12 +1,20 @@
 /**
- * The verifier's in-memory replica: API keys (a compact table, see key-table.ts), the
- * revocation state of access tokens, and the authority's public signing keys. Changes are
+ * The verifier's in-memory replica: API keys (a compact table, see key-table.ts), and (from
+ * oauth-replica.ts) the revocation state of access tokens and the authority's public signing
+ * keys. Large revocations come in compact forms (revocation-forms.ts). Changes are
  * applied strictly in sequence order by the feed client; the replica itself does no I/O.
  * @module
  */
-import { createPublicKey, hash, type KeyObject } from "node:crypto";
-import { HASH_LENGTH, type KeyFields, KeyTable } from "./key-table.js";
+import { hash } from "node:crypto";
+import { type KeyFields, KeyTable } from "./key-table.js";
+import { OAuthReplica } from "./oauth-replica.js";
+import { fail, isString, isTime } from "./replica-checks.js";
+import { parseOrdinalBitmap, parseOrdinalDeltas, parseRuns, parseScopeMatch } from "./revocation-forms.js";
 import type { VerifiedCredential } from "./types.js";
+import { HASH_LENGTH, type KeyChunkWire, type KeyRecordWire, type KeyRevokedWire } from "./wire.js";
+
+export type { SigningKeyEntry } from "./oauth-replica.js";
+export { MalformedChangeError } from "./replica-checks.js";
 
 /**
  * A key as verification returns it: made (and frozen) the first time the key verifies, then
@@ -18,103 +26,9 @@ export interface KeyEntry extends VerifiedCredential {
   expiresAt: number | null;
 }
 
-export interface SigningKeyEntry {
-  kid: string;
-  key: KeyObject;
-  /** JWS algorithms this key may sign with. */
-  algs: ReadonlySet<string>;
-  notBefore: number;
-  retired: boolean;
-  emergency: boolean;
-}
-
-/** A key record as the feed sends it in change events. */
-export interface KeyRecordWire {
-  id: string;
-  /** Unique per key: large revocations name ranges of ordinals. */
-  ordinal: number;
-  hash: string;
-  principalId: string;
-  scopes: string[];
-  audience: string | null;
-  expiresAt: number | null;
-  deprecated: boolean;
-}
-
-/**
- * A snapshot's `keys` chunk, by column: strings and scope lists named once, keys pointing at
- * them by index. Columns parse fast and build no object per key.
- */
-export interface KeyChunkWire {
-  /** The principal ids and audiences of this chunk. */
-  p: string[];
-  /** The scope lists of this chunk. */
-  s: string[][];
-  /** Key ids, separated by single spaces. */
-  i: string;
-  /** Token hashes (43-character base64url SHA-256), concatenated in key order. */
-  h: string;
-  /** Per key: index of its principal id in `p`. */
-  pi: number[];
-  /** Per key: index of its scope list in `s`. */
-  si: number[];
-  /** Per key: index of its audience in `p`, -1 for none (absent: no key of the chunk has one). */
-  a?: number[];
-  /** Per key: expiry in epoch ms, 0 for none. */
-  e: number[];
-  /** Positions (in key order) of the deprecated keys (absent: none). */
-  d?: number[];
-  /** Per key: its ordinal minus the ordinal of the key before it (the first: its ordinal). */
-  o: number[];
-}
-
-export interface SigningKeyWire {
-  kid: string;
-  jwk: Record<string, unknown>;
-  notBefore: number;
-  retired?: boolean;
-  emergency?: boolean;
-}
-
-export interface OAuthStateWire {
-  signingKeys: SigningKeyWire[];
-  revokedJtis: Array<{ jti: string; exp: number }>;
-  revokedFamilies: Array<{ familyId: string; exp: number }>;
-  principalCutoffs: Array<{ principalId: string; before: number }>;
-}
-
-/** Thrown for an event the replica cannot apply: the feed client re-syncs from a snapshot. */
-export class MalformedChangeError extends Error {
-  override readonly name = "MalformedChangeError";
-}
-
-function fail(message: string): never {
-  throw new MalformedChangeError(message);
-}
-
-const isString = (v: unknown): v is string => typeof v === "string";
-const isTime = (v: unknown): v is number | null => v === null || (typeof v === "number" && Number.isFinite(v));
-/** Standard base64 with padding (RFC 4648 section 4). */
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-function algsFor(jwk: Record<string, unknown>): Set<string> {
-  if (jwk.kty === "OKP" && jwk.crv === "Ed25519") return new Set(["EdDSA", "Ed25519"]);
-  if (jwk.kty === "EC" && jwk.crv === "P-256") return new Set(["ES256"]);
-  if (jwk.kty === "EC" && jwk.crv === "P-384") return new Set(["ES384"]);
-  if (jwk.kty === "RSA") return new Set(isString(jwk.alg) ? [jwk.alg] : ["RS256", "PS256"]);
-  return new Set();
-}
-
-export class Replica {
+export class Replica extends OAuthReplica {
   /** API keys, and keys revoked while connected (so that they report `revoked`, not `unknown`). */
   private readonly table: KeyTable;
-  readonly signingKeys = new Map<string, SigningKeyEntry>();
-  /** jti -> exp (epoch s) */
-  readonly revokedJtis = new Map<string, number>();
-  /** grant family id -> exp (epoch s) */
-  readonly revokedFamilies = new Map<string, number>();
-  /** principal id -> cutoff (epoch s): its tokens issued before are revoked */
-  readonly principalCutoffs = new Map<string, number>();
   /** Principal ids and audiences, each held once, named by index in the table. */
   private readonly strings: string[] = [];
   private readonly stringIndex = new Map<string, number>();
@@ -133,6 +47,7 @@ export class Replica {
 
   /** `maxRevoked`: how many revoked keys are remembered as revoked (the oldest are forgotten). */
   constructor(options: { maxRevoked?: number } = {}) {
+    super();
     this.table = new KeyTable(options.maxRevoked ?? 1_000_000);
   }
 
@@ -329,24 +244,7 @@ export class Replica {
    * `{ [principalId]: [lo0, hi0, lo1, hi1, ...] }`, ascending, inclusive (one pass over the table).
    */
   revokeRuns(runs: unknown): void {
-    if (typeof runs !== "object" || runs === null || Array.isArray(runs)) fail("runs must be an object");
-    const rangesOf: Array<Float64Array | undefined> = [];
-    for (const [principalId, list] of Object.entries(runs)) {
-      if (!Array.isArray(list) || list.length === 0 || list.length % 2 !== 0) {
-        fail("runs must map principals to [lo, hi, ...] pairs");
-      }
-      const ranges = Float64Array.from(list as number[]);
-      for (let i = 0; i < ranges.length; i++) {
-        const value = ranges[i] as number;
-        // NaN (not a number in the list) fails here too.
-        if (!Number.isSafeInteger(value) || (i > 0 && !(value >= (ranges[i - 1] as number) + (i % 2 === 0 ? 1 : 0)))) {
-          fail("runs must be ascending, non-overlapping integer ranges");
-        }
-      }
-      const index = this.stringIndex.get(principalId);
-      // A principal this replica has never seen holds no key here.
-      if (index !== undefined) rangesOf[index] = ranges;
-    }
+    const rangesOf = parseRuns(runs, (principalId) => this.stringIndex.get(principalId));
     if (rangesOf.length > 0) this.table.revokeRanges(rangesOf);
   }
 
@@ -355,19 +253,7 @@ export class Replica {
    * its difference from the one before (ascending, so every difference is positive).
    */
   revokeOrdinalDeltas(deltas: unknown): void {
-    if (!Array.isArray(deltas) || deltas.length === 0) fail("ordinalDeltas must be a non-empty array");
-    const ordinals = new Float64Array(deltas.length);
-    let ordinal = 0;
-    for (let i = 0; i < deltas.length; i++) {
-      const delta = deltas[i];
-      if (typeof delta !== "number" || !Number.isSafeInteger(delta) || delta < 1) {
-        fail("ordinalDeltas must be positive integers");
-      }
-      ordinal += delta;
-      if (!Number.isSafeInteger(ordinal)) fail("ordinalDeltas must add up to integers");
-      ordinals[i] = ordinal;
-    }
-    this.table.revokeSortedOrdinals(ordinals);
+    this.table.revokeSortedOrdinals(parseOrdinalDeltas(deltas));
   }
 
   /**
@@ -375,11 +261,7 @@ export class Replica {
    * the condition a `{ scope, principalId? }` selector revoked by in the authority.
    */
   revokeScopeMatch(match: unknown): void {
-    if (typeof match !== "object" || match === null) fail("scopeMatch must be an object");
-    const { scope, principalId } = match as { scope?: unknown; principalId?: unknown };
-    if (!isString(scope) || !(principalId === undefined || isString(principalId))) {
-      fail("scopeMatch must be { scope, principalId? } with strings");
-    }
+    const { scope, principalId } = parseScopeMatch(match);
     let principal = -1;
     if (principalId !== undefined) {
       const index = this.stringIndex.get(principalId);
@@ -396,74 +278,35 @@ export class Replica {
 
   /**
    * Revokes the keys whose ordinals a bitmap names: `{ from, bits }`, bit k of the base64
-   * `bits` (byte k >> 3, least significant bit first) for ordinal `from + k` (one pass over the
-   * table).
+   * `bits` (byte k >> 3, least significant bit first) for ordinal `from + k` (one pass).
    */
   revokeOrdinalBitmap(bitmap: unknown): void {
-    if (typeof bitmap !== "object" || bitmap === null) fail("ordinalBitmap must be an object");
-    const { from, bits } = bitmap as { from?: unknown; bits?: unknown };
-    if (!Number.isSafeInteger(from)) fail("ordinalBitmap.from must be an integer");
-    // Buffer.from skips characters that are not base64: check the alphabet first, so that a
-    // damaged event re-syncs instead of revoking the wrong keys.
-    if (!isString(bits) || bits.length % 4 !== 0 || !BASE64.test(bits)) fail("ordinalBitmap.bits must be base64");
-    this.table.revokeOrdinalBits(from as number, Buffer.from(bits, "base64"));
+    const { from, bytes } = parseOrdinalBitmap(bitmap);
+    this.table.revokeOrdinalBits(from, bytes);
   }
 
-  setOAuthState(state: unknown): void {
-    if (typeof state !== "object" || state === null) fail("oauth state must be an object");
-    const s = state as Partial<OAuthStateWire>;
-    for (const key of s.signingKeys ?? []) this.publishSigningKey(key);
-    for (const key of s.signingKeys ?? []) {
-      if (key.retired) this.retireSigningKey(key.kid, key.emergency === true);
+  /**
+   * A `key.revoked` change: listed ids, or (large revocations) ranges of key ordinals per
+   * principal, the scope matched, a bitmap of ordinals or the ordinals listed. An event with
+   * none of these is a form this replica does not know: re-sync rather than guess.
+   */
+  private applyKeyRevoked(d: Record<keyof KeyRevokedWire, unknown>): void {
+    if (
+      d.ids === undefined &&
+      d.idList === undefined &&
+      d.runs === undefined &&
+      d.ordinalBitmap === undefined &&
+      d.scopeMatch === undefined &&
+      d.ordinalDeltas === undefined
+    ) {
+      fail("key.revoked names no keys in a form this verifier knows");
     }
-    for (const r of s.revokedJtis ?? []) this.revokeJti(r.jti, r.exp);
-    for (const r of s.revokedFamilies ?? []) this.revokeFamily(r.familyId, r.exp);
-    for (const c of s.principalCutoffs ?? []) this.cutoff(c.principalId, c.before);
-  }
-
-  publishSigningKey(wire: unknown): void {
-    const k = wire as SigningKeyWire;
-    if (typeof k !== "object" || k === null || !isString(k.kid) || typeof k.jwk !== "object" || k.jwk === null) {
-      fail("signing key needs kid and jwk");
-    }
-    if ("d" in k.jwk) fail("a signing key in the feed must be public");
-    let key: KeyObject;
-    try {
-      key = createPublicKey({ key: k.jwk as never, format: "jwk" });
-    } catch {
-      fail(`signing key ${k.kid} is not a usable public JWK`);
-    }
-    this.signingKeys.set(k.kid, {
-      kid: k.kid,
-      key,
-      algs: algsFor(k.jwk),
-      notBefore: typeof k.notBefore === "number" ? k.notBefore : 0,
-      retired: false,
-      emergency: false,
-    });
-  }
-
-  retireSigningKey(kid: unknown, emergency: boolean): void {
-    if (!isString(kid)) fail("kid must be a string");
-    const entry = this.signingKeys.get(kid);
-    if (!entry) return;
-    entry.retired = true;
-    entry.emergency = entry.emergency || emergency;
-  }
-
-  revokeJti(jti: unknown, exp: unknown): void {
-    if (!isString(jti) || typeof exp !== "number") fail("access_token.revoked needs jti and exp");
-    this.revokedJtis.set(jti, exp);
-  }
-
-  revokeFamily(familyId: unknown, exp: unknown): void {
-    if (!isString(familyId) || typeof exp !== "number") fail("grant_family.revoked needs familyId and exp");
-    this.revokedFamilies.set(familyId, Math.max(exp, this.revokedFamilies.get(familyId) ?? 0));
-  }
-
-  cutoff(principalId: unknown, before: unknown): void {
-    if (!isString(principalId) || typeof before !== "number") fail("principal.cutoff needs principalId and before");
-    this.principalCutoffs.set(principalId, Math.max(before, this.principalCutoffs.get(principalId) ?? 0));
+    if (d.ids !== undefined) this.revokeKeys(d.ids);
+    if (d.idList !== undefined) this.revokeIdList(d.idList);
+    if (d.runs !== undefined) this.revokeRuns(d.runs);
+    if (d.ordinalBitmap !== undefined) this.revokeOrdinalBitmap(d.ordinalBitmap);
+    if (d.scopeMatch !== undefined) this.revokeScopeMatch(d.scopeMatch);
+    if (d.ordinalDeltas !== undefined) this.revokeOrdinalDeltas(d.ordinalDeltas);
   }
 
   /**
@@ -481,25 +324,7 @@ export class Replica {
         this.addKey(d.key);
         return;
       case "key.revoked":
-        // Listed ids, or (large revocations) ranges of key ordinals per principal, the scope
-        // matched, a bitmap of ordinals or the ordinals listed. An event
-        // with none of these is a form this replica does not know: re-sync rather than guess.
-        if (
-          d.ids === undefined &&
-          d.idList === undefined &&
-          d.runs === undefined &&
-          d.ordinalBitmap === undefined &&
-          d.scopeMatch === undefined &&
-          d.ordinalDeltas === undefined
-        ) {
-          fail("key.revoked names no keys in a form this verifier knows");
-        }
-        if (d.ids !== undefined) this.revokeKeys(d.ids);
-        if (d.idList !== undefined) this.revokeIdList(d.idList);
-        if (d.runs !== undefined) this.revokeRuns(d.runs);
-        if (d.ordinalBitmap !== undefined) this.revokeOrdinalBitmap(d.ordinalBitmap);
-        if (d.scopeMatch !== undefined) this.revokeScopeMatch(d.scopeMatch);
-        if (d.ordinalDeltas !== undefined) this.revokeOrdinalDeltas(d.ordinalDeltas);
+        this.applyKeyRevoked(d);
         return;
       case "key.rotated":
         this.addKey(d.previous);
@@ -531,11 +356,5 @@ export class Replica {
       default:
         return;
     }
-  }
-
-  /** Forgets revocations of tokens that have expired anyway (epoch s). */
-  prune(nowSeconds: number): void {
-    for (const [jti, exp] of this.revokedJtis) if (exp < nowSeconds) this.revokedJtis.delete(jti);
-    for (const [id, exp] of this.revokedFamilies) if (exp < nowSeconds) this.revokedFamilies.delete(id);
   }
 }

@@ -13,23 +13,47 @@
 import { encodeBase62, isBase62, randomBase62 } from "./base62.js";
 import { crc32Ascii } from "./crc32.js";
 
-/** Characters of randomness in every token body. */
+/**
+ * Characters of randomness in every token body.
+ * @example
+ * parseToken(token)?.random.length === TOKEN_RANDOM_LENGTH // true
+ */
 export const TOKEN_RANDOM_LENGTH = 32;
-/** Characters of the base62 CRC32 checksum that ends every token. */
+/**
+ * Characters of the base62 CRC32 checksum that ends every token.
+ * @example
+ * token.slice(-TOKEN_CHECKSUM_LENGTH) === checksumOf(token.slice(-TOKEN_BODY_LENGTH, -TOKEN_CHECKSUM_LENGTH)) // true
+ */
 export const TOKEN_CHECKSUM_LENGTH = 6;
-/** Length of the part after `<prefix>_`. */
+/**
+ * Length of the part after `<prefix>_`.
+ * @example
+ * const body = token.slice(-TOKEN_BODY_LENGTH);
+ */
 export const TOKEN_BODY_LENGTH = TOKEN_RANDOM_LENGTH + TOKEN_CHECKSUM_LENGTH;
 
-/** Default prefixes by kind of credential. A deployment may choose its own. */
+/**
+ * Default prefixes by kind of credential. A deployment may choose its own.
+ * @example
+ * generateToken(DEFAULT_PREFIXES.apiKey, random) // "tsk_..."
+ */
 export const DEFAULT_PREFIXES = {
   apiKey: "tsk",
   refreshToken: "tsr",
 } as const;
 
-/** A prefix is 2 to 16 lower-case letters or digits, starting with a letter. */
+/**
+ * A prefix is 2 to 16 lower-case letters or digits, starting with a letter.
+ * @example
+ * PREFIX_PATTERN.test("acme") // true
+ */
 export const PREFIX_PATTERN = /^[a-z][a-z0-9]{1,15}$/;
 
-/** The parts of a well-formed token whose checksum matched. */
+/**
+ * The parts of a well-formed token whose checksum matched.
+ * @example
+ * const { prefix, random, checksum }: ParsedToken = parseToken(token)!;
+ */
 export interface ParsedToken {
   prefix: string;
   /** The random part, without the checksum. */
@@ -37,14 +61,24 @@ export interface ParsedToken {
   checksum: string;
 }
 
-/** Throws a TypeError when `prefix` cannot be used in a token. */
+/**
+ * Throws a TypeError when `prefix` cannot be used in a token.
+ * @example
+ * assertValidPrefix("acme"); // fine
+ * assertValidPrefix("Acme_1"); // TypeError
+ */
 export function assertValidPrefix(prefix: string): void {
   if (!PREFIX_PATTERN.test(prefix)) {
     throw new TypeError(`token prefix "${prefix}" must be 2-16 lower-case letters or digits, starting with a letter`);
   }
 }
 
-/** The base62 CRC32 checksum of a token's random part. */
+/**
+ * The base62 CRC32 checksum of a token's random part.
+ * @example
+ * const parsed = parseToken(token);
+ * parsed && checksumOf(parsed.random) === parsed.checksum // true
+ */
 export function checksumOf(random: string): string {
   return encodeBase62(crc32Ascii(random), TOKEN_CHECKSUM_LENGTH);
 }
@@ -82,7 +116,11 @@ export function parseToken(token: unknown, allowedPrefixes?: ReadonlySet<string>
   return { prefix, random, checksum };
 }
 
-/** True when `token` is a well-formed Tessera token with a valid checksum. */
+/**
+ * True when `token` is a well-formed Tessera token with a valid checksum.
+ * @example
+ * isWellFormedToken("tsk_not-a-token") // false
+ */
 export function isWellFormedToken(token: unknown, allowedPrefixes?: ReadonlySet<string>): boolean {
   return parseToken(token, allowedPrefixes) !== null;
 }
@@ -90,6 +128,8 @@ export function isWellFormedToken(token: unknown, allowedPrefixes?: ReadonlySet<
 /**
  * The short, non-secret start of a token shown in lists and logs: the prefix and the first
  * four random characters (24 bits: enough to tell keys apart, far too little to guess one).
+ * @example
+ * displayStart("tsk_4Zq81...") // "tsk_4Zq8"
  */
 export function displayStart(token: string): string {
   const underscore = token.lastIndexOf("_");

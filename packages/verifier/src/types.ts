@@ -1,28 +1,13 @@
-/** Why a verification failed. Stable: callers switch on it. */
-export type VerifyFailure =
-  /** Not a well-formed token (bad checksum, garbage, unsupported JWT header, `alg: none`...). */
-  | "malformed"
-  /** Well-formed but not known to this verifier (never issued, or revoked before it connected). */
-  | "unknown"
-  /** Revoked (key, access token, grant family, principal cutoff or signing key retired in an emergency). */
-  | "revoked"
-  | "expired"
-  /** A JWT whose `nbf` is in the future. */
-  | "not_yet_valid"
-  /** A JWT whose signature does not match its key. */
-  | "bad_signature"
-  /** A JWT from another issuer. */
-  | "issuer_mismatch"
-  | "scope_insufficient"
-  | "audience_mismatch"
-  /** The replica is older than the staleness bound (or not loaded yet): fail closed. */
-  | "stale"
-  /** Middleware only: no credential in the request. */
-  | "missing"
-  /** Middleware only: a DPoP-bound token without a valid proof. */
-  | "dpop_invalid";
+import type { VerifyFailure } from "./wire.js";
 
-/** A credential that verified. */
+export type { VerifyFailure } from "./wire.js";
+
+/**
+ * A credential that verified.
+ * @example
+ * const result = verifier.verify(token);
+ * if (result.ok) console.log(result.kind, result.principalId, result.scopes);
+ */
 export interface VerifiedCredential {
   ok: true;
   /** The principal the credential belongs to (`sub` of an access token). */
@@ -43,14 +28,29 @@ export interface VerifiedCredential {
   expiresAt?: number | null;
 }
 
+/**
+ * A credential that did not verify, and why.
+ * @example
+ * const result = verifier.verify(token);
+ * if (!result.ok && result.reason === "stale") res.setHeader("Retry-After", "1");
+ */
 export interface VerifyRejection {
   ok: false;
   reason: VerifyFailure;
 }
 
+/**
+ * What `verify()` returns: expected outcomes are values, not exceptions.
+ * @example
+ * const result: VerifyResult = verifier.verify(token, { scopes: ["orders:read"] });
+ */
 export type VerifyResult = VerifiedCredential | VerifyRejection;
 
-/** What a route requires. */
+/**
+ * What a route requires.
+ * @example
+ * verifier.verify(token, { scopes: ["orders:write"], audience: "orders-api" });
+ */
 export interface VerifyOptions {
   /** Every one of these scopes must be held. */
   scopes?: readonly string[];

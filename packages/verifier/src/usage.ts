@@ -7,13 +7,20 @@
  * @module
  */
 
-/** One verification, as middleware records it. */
+import type { UsageOutcome } from "./wire.js";
+
+/**
+ * One verification, as middleware records it (`verifier.recordUsage`).
+ * @example
+ * verifier.recordUsage({ keyId: result.ok ? result.keyId : null, kind: result.ok ? result.kind : null,
+ *   outcome: result.ok ? "ok" : result.reason, route: "/orders", address: "10.0.0.7", userAgent: "curl/8" });
+ */
 export interface UsageRecord {
   /** API key id or access token `jti`; null when the token was not recognised. */
   keyId: string | null;
   kind: "api_key" | "access_token" | null;
   /** `ok` or the rejection reason. */
-  outcome: string;
+  outcome: UsageOutcome;
   route: string;
   address: string;
   userAgent: string;

@@ -7,24 +7,10 @@ import { looksLikeJwt, type SignatureCache, verifyAccessToken } from "./jwt.js";
 import type { Replica } from "./replica.js";
 import { parseToken } from "./token-format.js";
 import type { VerifyFailure, VerifyOptions, VerifyRejection, VerifyResult } from "./types.js";
+import { VERIFY_FAILURES } from "./wire.js";
 
 const REJECTIONS = Object.fromEntries(
-  (
-    [
-      "malformed",
-      "unknown",
-      "revoked",
-      "expired",
-      "not_yet_valid",
-      "bad_signature",
-      "issuer_mismatch",
-      "scope_insufficient",
-      "audience_mismatch",
-      "stale",
-      "missing",
-      "dpop_invalid",
-    ] as const
-  ).map((reason) => [reason, Object.freeze({ ok: false as const, reason })]),
+  VERIFY_FAILURES.map((reason) => [reason, Object.freeze({ ok: false as const, reason })]),
 ) as Record<VerifyFailure, VerifyRejection>;
 
 /** The shared, frozen rejection for `reason` (rejections allocate nothing). */

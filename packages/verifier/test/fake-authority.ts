@@ -7,6 +7,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { hashToken } from "../src/hash.js";
 import { generateToken } from "../src/token-format.js";
+import type {
+  HeartbeatWire,
+  KeyChunkWire,
+  KeyRecordWire,
+  OAuthStateWire,
+  SnapshotEndWire,
+  SnapshotStartWire,
+} from "../src/wire.js";
 
 export const CREDENTIAL = "tsk_feedcredential";
 export const ISSUER = "http://authority.test";
@@ -40,7 +48,7 @@ export function fakeKey(overrides: Partial<Omit<FakeKey, "secret" | "hash">> = {
   };
 }
 
-export const wire = (k: FakeKey) => ({
+export const wire = (k: FakeKey): KeyRecordWire => ({
   id: k.id,
   ordinal: k.ordinal,
   hash: k.hash,
@@ -85,7 +93,7 @@ export function signingKey(kid = `sig_${++ids}`) {
 export interface FakeAuthority {
   url: string;
   /** What the next snapshot contains. */
-  state: { sequence: number; keys: FakeKey[]; oauth: Record<string, unknown> };
+  state: { sequence: number; keys: FakeKey[]; oauth: OAuthStateWire };
   /** Each feed request's Last-Event-ID (null when it asked for a snapshot). */
   feedRequests: Array<string | null>;
   /** Every ack received, by stream or by POST. */
@@ -112,10 +120,119 @@ export interface FakeAuthority {
   close(): Promise<void>;
 }
 
-export async function startFakeAuthority(): Promise<FakeAuthority> {
-  const open = new Set<ServerResponse>();
-  const ackStreamsOpen = new Set<ServerResponse>();
-  let timer: NodeJS.Timeout | undefined;
+/** The fake's open streams, beside what tests see. */
+interface Streams {
+  feeds: Set<ServerResponse>;
+  ackStreams: Set<ServerResponse>;
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString();
+  return req.headers["content-type"]?.includes("json")
+    ? JSON.parse(text)
+    : Object.fromEntries(new URLSearchParams(text));
+}
+
+/** The snapshot's keys as one chunk, by column (the wire contract's KeyChunkWire). */
+function keyChunk(keys: FakeKey[]): KeyChunkWire {
+  const strings = [
+    ...new Set(keys.flatMap((k) => (k.audience === null ? [k.principalId] : [k.principalId, k.audience]))),
+  ];
+  const scopeLists = [...new Set(keys.map((k) => JSON.stringify(k.scopes)))];
+  return {
+    p: strings,
+    s: scopeLists.map((l) => JSON.parse(l)),
+    i: keys.map((k) => k.id).join(" "),
+    h: keys.map((k) => k.hash).join(""),
+    pi: keys.map((k) => strings.indexOf(k.principalId)),
+    si: keys.map((k) => scopeLists.indexOf(JSON.stringify(k.scopes))),
+    a: keys.map((k) => (k.audience === null ? -1 : strings.indexOf(k.audience))),
+    e: keys.map((k) => k.expiresAt ?? 0),
+    d: keys.flatMap((k, i) => (k.deprecated ? [i] : [])),
+    o: keys.map((k, i) => (i === 0 ? k.ordinal : k.ordinal - (keys[i - 1] as FakeKey).ordinal)),
+  };
+}
+
+/** GET /v1/feed: hello, then a snapshot unless the request resumes; changes follow from `fake.change`. */
+function serveFeed(fake: FakeAuthority, streams: Streams, req: IncomingMessage, res: ServerResponse): void {
+  if (fake.down) {
+    res.writeHead(503).end();
+    return;
+  }
+  const last = req.headers["last-event-id"];
+  fake.feedRequests.push(typeof last === "string" ? last : null);
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  streams.feeds.add(res);
+  res.on("close", () => streams.feeds.delete(res));
+  const s = fake.state;
+  res.write(`event: hello\ndata: ${JSON.stringify({ head: s.sequence, issuer: ISSUER })}\n\n`);
+  if (typeof last === "string") return;
+  const start: SnapshotStartWire = { sequence: s.sequence, oauth: s.oauth };
+  res.write(`event: snapshot\ndata: ${JSON.stringify(start)}\n\n`);
+  res.write(`event: keys\ndata: ${JSON.stringify(keyChunk(s.keys))}\n\n`);
+  const end: SnapshotEndWire = { sequence: s.sequence, keyCount: s.keys.length };
+  res.write(`id: ${s.sequence}\nevent: snapshot_end\ndata: ${JSON.stringify(end)}\n\n`);
+}
+
+/** POST /v1/verifiers/acks/stream: records each line, confirms (unless told to stay silent). */
+function serveAckStream(fake: FakeAuthority, streams: Streams, req: IncomingMessage, res: ServerResponse): void {
+  fake.ackStreams++;
+  res.writeHead(200, { "content-type": "text/plain" });
+  streams.ackStreams.add(res);
+  res.on("close", () => streams.ackStreams.delete(res));
+  req.setEncoding("latin1");
+  let pending = "";
+  req.on("data", (chunk: string) => {
+    if (fake.ackStream === "silent") return;
+    pending += chunk;
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) fake.acks.push(Number(line));
+    if (lines.length > 0) res.write(`ok ${Math.max(...fake.acks)}\n`);
+  });
+}
+
+async function serveAcks(fake: FakeAuthority, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { acks } = (await readBody(req)) as { acks: Array<{ sequence: number }> };
+  for (const ack of acks) {
+    fake.acks.push(ack.sequence);
+    fake.postedAcks.push(ack.sequence);
+  }
+  res.writeHead(204).end();
+}
+
+async function serveUsage(fake: FakeAuthority, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const batch = (await readBody(req)) as FakeAuthority["usage"][number];
+  if (fake.usageStatus < 300) fake.usage.push(batch);
+  res.writeHead(fake.usageStatus).end();
+}
+
+async function serveIntrospection(fake: FakeAuthority, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  await readBody(req);
+  res
+    .writeHead(200, { "content-type": "application/json" })
+    .end(JSON.stringify(fake.introspection ?? { active: false }));
+}
+
+async function route(fake: FakeAuthority, streams: Streams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.headers.authorization !== `Bearer ${CREDENTIAL}`) {
+    res.writeHead(401).end();
+    return;
+  }
+  const path = (req.url ?? "").split("?")[0];
+  if (path === "/v1/feed") return serveFeed(fake, streams, req, res);
+  if (path === "/v1/verifiers/acks/stream" && fake.ackStream !== "absent")
+    return serveAckStream(fake, streams, req, res);
+  if (path === "/v1/verifiers/acks") return serveAcks(fake, req, res);
+  if (path === "/v1/verifiers/usage") return serveUsage(fake, req, res);
+  if (path === "/oauth/introspect") return serveIntrospection(fake, req, res);
+  res.writeHead(404).end();
+}
+
+/** The scripted side tests drive: what the next snapshot holds, changes, cuts. */
+function scripted(streams: Streams, close: () => Promise<void>): FakeAuthority {
   const fake: FakeAuthority = {
     url: "",
     state: {
@@ -141,117 +258,32 @@ export async function startFakeAuthority(): Promise<FakeAuthority> {
       );
     },
     raw(text) {
-      for (const res of open) res.write(text);
+      for (const res of streams.feeds) res.write(text);
     },
     heartbeat() {
-      fake.raw(`event: heartbeat\ndata: ${JSON.stringify({ head: fake.state.sequence, at: Date.now() })}\n\n`);
+      const beat: HeartbeatWire = { head: fake.state.sequence, at: Date.now() };
+      fake.raw(`event: heartbeat\ndata: ${JSON.stringify(beat)}\n\n`);
     },
     cut() {
-      for (const res of [...open, ...ackStreamsOpen]) res.destroy();
-      open.clear();
-      ackStreamsOpen.clear();
+      for (const res of [...streams.feeds, ...streams.ackStreams]) res.destroy();
+      streams.feeds.clear();
+      streams.ackStreams.clear();
     },
-    connections: () => open.size,
-    async close() {
-      if (timer) clearInterval(timer);
-      fake.cut();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    connections: () => streams.feeds.size,
+    close,
   };
+  return fake;
+}
 
-  async function body(req: IncomingMessage): Promise<unknown> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString();
-    return req.headers["content-type"]?.includes("json")
-      ? JSON.parse(text)
-      : Object.fromEntries(new URLSearchParams(text));
-  }
-
-  const server: Server = createServer(async (req, res) => {
-    if (req.headers.authorization !== `Bearer ${CREDENTIAL}`) {
-      res.writeHead(401).end();
-      return;
-    }
-    const path = (req.url ?? "").split("?")[0];
-    if (path === "/v1/feed") {
-      if (fake.down) {
-        res.writeHead(503).end();
-        return;
-      }
-      const last = req.headers["last-event-id"];
-      fake.feedRequests.push(typeof last === "string" ? last : null);
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      open.add(res);
-      res.on("close", () => open.delete(res));
-      const s = fake.state;
-      res.write(`event: hello\ndata: ${JSON.stringify({ head: s.sequence, issuer: ISSUER })}\n\n`);
-      if (typeof last !== "string") {
-        res.write(`event: snapshot\ndata: ${JSON.stringify({ sequence: s.sequence, oauth: s.oauth })}\n\n`);
-        const strings = [
-          ...new Set(s.keys.flatMap((k) => (k.audience === null ? [k.principalId] : [k.principalId, k.audience]))),
-        ];
-        const scopeLists = [...new Set(s.keys.map((k) => JSON.stringify(k.scopes)))];
-        const chunk = {
-          p: strings,
-          s: scopeLists.map((l) => JSON.parse(l)),
-          i: s.keys.map((k) => k.id).join(" "),
-          h: s.keys.map((k) => k.hash).join(""),
-          pi: s.keys.map((k) => strings.indexOf(k.principalId)),
-          si: s.keys.map((k) => scopeLists.indexOf(JSON.stringify(k.scopes))),
-          a: s.keys.map((k) => (k.audience === null ? -1 : strings.indexOf(k.audience))),
-          e: s.keys.map((k) => k.expiresAt ?? 0),
-          d: s.keys.flatMap((k, i) => (k.deprecated ? [i] : [])),
-          o: s.keys.map((k, i) => (i === 0 ? k.ordinal : k.ordinal - (s.keys[i - 1] as FakeKey).ordinal)),
-        };
-        res.write(`event: keys\ndata: ${JSON.stringify(chunk)}\n\n`);
-        res.write(
-          `id: ${s.sequence}\nevent: snapshot_end\ndata: ${JSON.stringify({ sequence: s.sequence, keyCount: s.keys.length })}\n\n`,
-        );
-      }
-      return;
-    }
-    if (path === "/v1/verifiers/acks/stream" && fake.ackStream !== "absent") {
-      fake.ackStreams++;
-      res.writeHead(200, { "content-type": "text/plain" });
-      ackStreamsOpen.add(res);
-      res.on("close", () => ackStreamsOpen.delete(res));
-      req.setEncoding("latin1");
-      let pending = "";
-      req.on("data", (chunk: string) => {
-        if (fake.ackStream === "silent") return;
-        pending += chunk;
-        const lines = pending.split("\n");
-        pending = lines.pop() ?? "";
-        for (const line of lines) fake.acks.push(Number(line));
-        if (lines.length > 0) res.write(`ok ${Math.max(...fake.acks)}\n`);
-      });
-      return;
-    }
-    if (path === "/v1/verifiers/acks") {
-      const { acks } = (await body(req)) as { acks: Array<{ sequence: number }> };
-      for (const ack of acks) {
-        fake.acks.push(ack.sequence);
-        fake.postedAcks.push(ack.sequence);
-      }
-      res.writeHead(204).end();
-      return;
-    }
-    if (path === "/v1/verifiers/usage") {
-      const batch = (await body(req)) as FakeAuthority["usage"][number];
-      if (fake.usageStatus < 300) fake.usage.push(batch);
-      res.writeHead(fake.usageStatus).end();
-      return;
-    }
-    if (path === "/oauth/introspect") {
-      await body(req);
-      res
-        .writeHead(200, { "content-type": "application/json" })
-        .end(JSON.stringify(fake.introspection ?? { active: false }));
-      return;
-    }
-    res.writeHead(404).end();
+export async function startFakeAuthority(): Promise<FakeAuthority> {
+  const streams: Streams = { feeds: new Set(), ackStreams: new Set() };
+  let timer: NodeJS.Timeout | undefined;
+  const fake = scripted(streams, async () => {
+    if (timer) clearInterval(timer);
+    fake.cut();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   });
+  const server: Server = createServer((req, res) => void route(fake, streams, req, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   timer = setInterval(() => fake.heartbeats && fake.heartbeat(), 200);

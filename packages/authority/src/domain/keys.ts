@@ -1,6 +1,7 @@
 /**
  * API key views and state, computed from stored rows. Pure: no I/O.
  */
+import type { KeyRecordWire } from "@tessera/verifier/wire";
 import type { ApiKeysTable, PrincipalsTable } from "../db/schema.js";
 
 /** What a key is now. `expired` is derived from the expiry, so it holds from the very moment. */
@@ -63,19 +64,9 @@ export function toKeyView(row: ApiKeysTable, now: number): KeyView {
 
 /**
  * What verifiers need to hold a key in their replica: carried by the change feed.
- * The hash, never the secret.
+ * The hash, never the secret. The wire contract's record (`@tessera/verifier/wire`).
  */
-export interface KeyReplicaRecord {
-  id: string;
-  /** The key's ordinal (unique, never reused): large revocations name ranges of them. */
-  ordinal: number;
-  hash: string;
-  principalId: string;
-  scopes: string[];
-  audience: string | null;
-  expiresAt: number | null;
-  deprecated: boolean;
-}
+export type KeyReplicaRecord = KeyRecordWire;
 
 export function toReplicaRecord(row: ApiKeysTable): KeyReplicaRecord {
   // A record without its ordinal would leave verifiers unable to apply range revocations to it.

@@ -6,13 +6,10 @@
  * selection scattered inside a principal (every key holding one scope, say), where ranges would
  * fragment: 100,000 keys out of 200,000 consecutive ordinals are 25 KB, against 2.7 MB of ids.
  */
+import type { OrdinalBitmapWire } from "@tessera/verifier/wire";
 
-export interface OrdinalBitmap {
-  /** The lowest ordinal of the revocation. */
-  from: number;
-  /** Base64 (RFC 4648, with padding) of the bitmap's bytes. */
-  bits: string;
-}
+/** The wire contract's form (`@tessera/verifier/wire`). */
+export type OrdinalBitmap = OrdinalBitmapWire;
 
 /**
  * The bitmap of `ordinals`, or null when it would span more than `maxSpanPerKey` ordinals per

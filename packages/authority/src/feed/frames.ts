@@ -9,6 +9,7 @@
  * - `change` with `id: seq`: `{ seq, type, at, data }`, strictly in sequence order
  * - `heartbeat` about every second: `{ head, at }`
  */
+import type { CompactRevocationWire, HeartbeatWire, KeyRevokedWire } from "@tessera/verifier/wire";
 import type { ChangeLogTable } from "../db/schema.js";
 
 export function frame(event: string, data: string, id?: number): Buffer {
@@ -28,33 +29,17 @@ const COMPACT_FROM_BYTES = 4096;
 function forVerifiers(type: string, stored: string): string {
   if (stored.length < COMPACT_FROM_BYTES) return stored;
   if (type === "key.revoked") {
-    const data = JSON.parse(stored) as {
-      ids?: unknown[];
-      runs?: unknown;
-      ordinalBitmap?: unknown;
-      scopeMatch?: unknown;
-      ordinalDeltas?: unknown;
-      reason?: unknown;
-      cause?: unknown;
-    };
+    const data = JSON.parse(stored) as KeyRevokedWire;
     const count = data.ids?.length ?? 0;
-    if (data.runs !== undefined) {
-      return JSON.stringify({ runs: data.runs, count, reason: data.reason, cause: data.cause });
-    }
-    if (data.scopeMatch !== undefined) {
-      return JSON.stringify({ scopeMatch: data.scopeMatch, count, reason: data.reason, cause: data.cause });
-    }
-    if (data.ordinalBitmap !== undefined) {
-      return JSON.stringify({ ordinalBitmap: data.ordinalBitmap, count, reason: data.reason, cause: data.cause });
-    }
-    if (data.ordinalDeltas !== undefined) {
-      return JSON.stringify({ ordinalDeltas: data.ordinalDeltas, count, reason: data.reason, cause: data.cause });
-    }
+    const compact = compactFormOf(data);
+    if (compact)
+      return JSON.stringify({ ...compact, count, reason: data.reason, cause: data.cause } satisfies KeyRevokedWire);
     // Key by key: the ids as one space-separated string, which a verifier parses as one
     // string and walks, instead of an array of 100,000 strings to allocate and collect.
     const ids = data.ids ?? [];
     if (!ids.every((id) => typeof id === "string" && !id.includes(" "))) return stored;
-    return JSON.stringify({ idList: ids.join(" "), count: ids.length, reason: data.reason, cause: data.cause });
+    const listed: KeyRevokedWire = { idList: ids.join(" "), count: ids.length, reason: data.reason, cause: data.cause };
+    return JSON.stringify(listed);
   }
   if (type === "principal.disabled") {
     // Its keys were revoked by the `key.revoked` entry just before, principal-wide.
@@ -62,6 +47,15 @@ function forVerifiers(type: string, stored: string): string {
     return JSON.stringify({ principalId: data.principalId, revokedKeyCount: data.revokedKeyIds?.length ?? 0 });
   }
   return stored;
+}
+
+/** The one compact form a stored revocation recorded, cheapest for verifiers first (or none). */
+function compactFormOf(data: CompactRevocationWire): CompactRevocationWire | null {
+  if (data.runs !== undefined) return { runs: data.runs };
+  if (data.scopeMatch !== undefined) return { scopeMatch: data.scopeMatch };
+  if (data.ordinalBitmap !== undefined) return { ordinalBitmap: data.ordinalBitmap };
+  if (data.ordinalDeltas !== undefined) return { ordinalDeltas: data.ordinalDeltas };
+  return null;
 }
 
 /** A change-log row as a `change` frame, reusing the stored JSON text of its data. */
@@ -77,5 +71,6 @@ export function changeFrame(row: ChangeLogTable): Buffer {
 }
 
 export function heartbeatFrame(head: number, at: number): Buffer {
-  return frame("heartbeat", `{"head":${head},"at":${at}}`);
+  const beat: HeartbeatWire = { head, at };
+  return frame("heartbeat", JSON.stringify(beat));
 }

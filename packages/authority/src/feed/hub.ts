@@ -37,131 +37,149 @@ export interface HubOptions {
 
 const PAGE = 500;
 
+/** The hub's connections and where its broadcast stands. */
+interface HubState {
+  readonly options: HubOptions;
+  readonly connections: Set<FeedConnection>;
+  /** The last sequence broadcast. */
+  position: number;
+  running: boolean;
+  again: boolean;
+  timer: NodeJS.Timeout | undefined;
+  started: Promise<void> | undefined;
+}
+
+function send(state: HubState, connection: FeedConnection, seq: number, bytes: Buffer): void {
+  if (connection.queue) {
+    connection.queue.push({ seq, bytes });
+    return;
+  }
+  if (seq <= connection.sent) return;
+  connection.sent = seq;
+  connection.write(bytes);
+  if (connection.buffered() > state.options.maxBufferedBytes) connection.destroy("too far behind");
+}
+
+/** Encodes each row once and writes it to every connection; `rows` follow `position`. */
+function broadcast(state: HubState, rows: readonly ChangeLogTable[]): void {
+  const sent: number[] = [];
+  for (const row of rows) {
+    const seq = Number(row.seq);
+    const bytes = changeFrame(row);
+    state.position = seq;
+    for (const connection of state.connections) send(state, connection, seq, bytes);
+    sent.push(seq);
+  }
+  state.options.onBroadcast?.(sent);
+}
+
+async function pump(state: HubState): Promise<void> {
+  for (;;) {
+    const rows = await state.options.readChanges(state.position, PAGE);
+    if (rows.length === 0) return;
+    broadcast(state, rows);
+    if (rows.length < PAGE) return;
+  }
+}
+
+/**
+ * Broadcasts rows a local transaction has just committed, without reading them back, when
+ * they are exactly the next ones; otherwise (another writer's rows are still in flight, or a
+ * read is under way) leaves them to a read, which keeps the order.
+ */
+function offer(state: HubState, rows: readonly ChangeLogTable[]): void {
+  if (state.running || rows.length === 0 || state.position < 0) {
+    void wake(state);
+    return;
+  }
+  for (let i = 0; i < rows.length; i++) {
+    if (Number((rows[i] as ChangeLogTable).seq) !== state.position + 1 + i) {
+      void wake(state);
+      return;
+    }
+  }
+  broadcast(state, rows);
+}
+
+/** Reads and broadcasts whatever committed since the last round. Coalesces concurrent wakes. */
+async function wake(state: HubState): Promise<void> {
+  if (state.started) await state.started;
+  if (state.running) {
+    state.again = true;
+    return;
+  }
+  state.running = true;
+  try {
+    do {
+      state.again = false;
+      await pump(state);
+    } while (state.again);
+  } catch (error) {
+    state.options.onError(error);
+  } finally {
+    state.running = false;
+  }
+}
+
+function heartbeat(state: HubState): void {
+  void wake(state).then(() => {
+    if (state.connections.size === 0) return;
+    const bytes = heartbeatFrame(state.position, state.options.now());
+    for (const connection of state.connections) {
+      if (!connection.queue) connection.write(bytes);
+    }
+  });
+}
+
+function start(state: HubState): Promise<void> {
+  state.started ??= state.options.readHead().then((head) => {
+    state.position = head;
+    state.timer = setInterval(() => heartbeat(state), state.options.heartbeatMs);
+    state.timer.unref();
+  });
+  return state.started;
+}
+
+/** Writes what was queued during catch-up and switches the connection to live frames. */
+function goLive(state: HubState, connection: FeedConnection): void {
+  const queued = connection.queue ?? [];
+  connection.queue = null;
+  for (const { seq, bytes } of queued) send(state, connection, seq, bytes);
+}
+
+function stop(state: HubState): void {
+  if (state.timer) clearInterval(state.timer);
+  state.timer = undefined;
+  for (const connection of state.connections) connection.destroy("authority shutting down");
+  state.connections.clear();
+}
+
 export function createFeedHub(options: HubOptions) {
-  const connections = new Set<FeedConnection>();
-  let position = -1;
-  let running = false;
-  let again = false;
-  let timer: NodeJS.Timeout | undefined;
-  let started: Promise<void> | undefined;
-
-  function send(connection: FeedConnection, seq: number, bytes: Buffer): void {
-    if (connection.queue) {
-      connection.queue.push({ seq, bytes });
-      return;
-    }
-    if (seq <= connection.sent) return;
-    connection.sent = seq;
-    connection.write(bytes);
-    if (connection.buffered() > options.maxBufferedBytes) connection.destroy("too far behind");
-  }
-
-  /** Encodes each row once and writes it to every connection; `rows` follow `position`. */
-  function broadcast(rows: readonly ChangeLogTable[]): void {
-    const sent: number[] = [];
-    for (const row of rows) {
-      const seq = Number(row.seq);
-      const bytes = changeFrame(row);
-      position = seq;
-      for (const connection of connections) send(connection, seq, bytes);
-      sent.push(seq);
-    }
-    options.onBroadcast?.(sent);
-  }
-
-  async function pump(): Promise<void> {
-    for (;;) {
-      const rows = await options.readChanges(position, PAGE);
-      if (rows.length === 0) return;
-      broadcast(rows);
-      if (rows.length < PAGE) return;
-    }
-  }
-
-  /**
-   * Broadcasts rows a local transaction has just committed, without reading them back, when
-   * they are exactly the next ones; otherwise (another writer's rows are still in flight, or a
-   * read is under way) leaves them to a read, which keeps the order.
-   */
-  function offer(rows: readonly ChangeLogTable[]): void {
-    if (running || rows.length === 0 || position < 0) {
-      void wake();
-      return;
-    }
-    for (let i = 0; i < rows.length; i++) {
-      if (Number((rows[i] as ChangeLogTable).seq) !== position + 1 + i) {
-        void wake();
-        return;
-      }
-    }
-    broadcast(rows);
-  }
-
-  /** Reads and broadcasts whatever committed since the last round. Coalesces concurrent wakes. */
-  async function wake(): Promise<void> {
-    if (started) await started;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    try {
-      do {
-        again = false;
-        await pump();
-      } while (again);
-    } catch (error) {
-      options.onError(error);
-    } finally {
-      running = false;
-    }
-  }
-
-  function heartbeat(): void {
-    void wake().then(() => {
-      if (connections.size === 0) return;
-      const bytes = heartbeatFrame(position, options.now());
-      for (const connection of connections) {
-        if (!connection.queue) connection.write(bytes);
-      }
-    });
-  }
-
-  function start(): Promise<void> {
-    started ??= options.readHead().then((head) => {
-      position = head;
-      timer = setInterval(heartbeat, options.heartbeatMs);
-      timer.unref();
-    });
-    return started;
-  }
-
+  const state: HubState = {
+    options,
+    connections: new Set(),
+    position: -1,
+    running: false,
+    again: false,
+    timer: undefined,
+    started: undefined,
+  };
   return {
-    start,
-    wake,
-    offer,
+    start: () => start(state),
+    wake: () => wake(state),
+    offer: (rows: readonly ChangeLogTable[]) => offer(state, rows),
     /** The last sequence broadcast: connections added now get every later change from the hub. */
-    position: () => position,
+    position: () => state.position,
     add(connection: FeedConnection): number {
-      connections.add(connection);
-      return position;
+      state.connections.add(connection);
+      return state.position;
     },
     remove(connection: FeedConnection): void {
-      connections.delete(connection);
+      state.connections.delete(connection);
     },
-    /** Writes what was queued during catch-up and switches the connection to live frames. */
-    goLive(connection: FeedConnection): void {
-      const queued = connection.queue ?? [];
-      connection.queue = null;
-      for (const { seq, bytes } of queued) send(connection, seq, bytes);
-    },
-    connectionCount: () => connections.size,
-    stop(): void {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      for (const connection of connections) connection.destroy("authority shutting down");
-      connections.clear();
-    },
+    goLive: (connection: FeedConnection) => goLive(state, connection),
+    connectionCount: () => state.connections.size,
+    stop: () => stop(state),
   };
 }
 

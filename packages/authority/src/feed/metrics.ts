@@ -2,27 +2,15 @@
  * The feed's Prometheus metrics, registered on the app's registry (one set per registry, however
  * many route modules ask for them).
  */
+import { VERIFY_FAILURES } from "@tessera/verifier/wire";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { FeedService } from "./service.js";
 
-/** Reasons a verifier may report for a refused request: the label values are bounded. */
-export const BLOCKED_REASONS = [
-  "malformed",
-  "unknown",
-  "revoked",
-  "expired",
-  "scope_insufficient",
-  "audience_mismatch",
-  "stale",
-  "unknown_key",
-  "bad_signature",
-  "not_yet_valid",
-  "issuer_mismatch",
-  "dpop_required",
-  "dpop_invalid",
-  "dpop_unsupported",
-  "missing",
-] as const;
+/**
+ * Reasons a verifier may report for a refused request: the label values are bounded, and are
+ * exactly the verifier's failure reasons (the wire contract's list).
+ */
+export const BLOCKED_REASONS = VERIFY_FAILURES;
 
 function create(registry: Registry, feed: FeedService) {
   const propagation = new Histogram({

@@ -31,175 +31,203 @@ export interface RegistryOptions {
   onError(error: unknown): void;
 }
 
-export function createVerifierRegistry(options: RegistryOptions) {
-  const { db, instanceId, now } = options;
-  const local = new Map<string, VerifierRegistration>();
-  const acks = new Map<string, { seq: number; at: number }>();
-  const disconnected = new Map<string, number>();
-  let scheduled: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> = Promise.resolve();
+/** A registry's pending writes and this instance's connections. */
+interface RegistryState {
+  readonly options: RegistryOptions;
+  /** Verifiers connected to this instance. */
+  readonly local: Map<string, VerifierRegistration>;
+  /** Acks not yet written, the highest per verifier. */
+  readonly acks: Map<string, { seq: number; at: number }>;
+  /** Disconnections not yet written. */
+  readonly disconnected: Map<string, number>;
+  scheduled: NodeJS.Timeout | undefined;
+  flushing: Promise<void>;
+}
 
-  async function connect(registration: VerifierRegistration): Promise<void> {
-    const at = now();
-    local.set(registration.id, registration);
-    disconnected.delete(registration.id);
-    await db
-      .insertInto("verifiers")
-      .values({
-        id: registration.id,
+async function connectVerifier(state: RegistryState, registration: VerifierRegistration): Promise<void> {
+  const { db, instanceId, now } = state.options;
+  const at = now();
+  state.local.set(registration.id, registration);
+  state.disconnected.delete(registration.id);
+  await db
+    .insertInto("verifiers")
+    .values({
+      id: registration.id,
+      name: registration.name,
+      authority_instance: instanceId,
+      staleness_ms: registration.stalenessMs,
+      applied_seq: registration.appliedSeq,
+      applied_at: null,
+      connected: 1,
+      connected_at: at,
+      last_seen_at: at,
+      disconnected_at: null,
+    })
+    .onConflict((oc) =>
+      oc.column("id").doUpdateSet({
         name: registration.name,
         authority_instance: instanceId,
         staleness_ms: registration.stalenessMs,
-        applied_seq: registration.appliedSeq,
-        applied_at: null,
         connected: 1,
         connected_at: at,
         last_seen_at: at,
         disconnected_at: null,
-      })
-      .onConflict((oc) =>
-        oc.column("id").doUpdateSet({
-          name: registration.name,
-          authority_instance: instanceId,
-          staleness_ms: registration.stalenessMs,
-          connected: 1,
-          connected_at: at,
-          last_seen_at: at,
-          disconnected_at: null,
-        }),
-      )
-      .execute();
-  }
+      }),
+    )
+    .execute();
+}
 
-  function schedule(): void {
-    if (scheduled) return;
-    scheduled = setTimeout(() => {
-      scheduled = undefined;
-      void flush();
-    }, ACK_FLUSH_DELAY_MS);
-  }
+function scheduleFlush(state: RegistryState): void {
+  if (state.scheduled) return;
+  state.scheduled = setTimeout(() => {
+    state.scheduled = undefined;
+    void flushRegistry(state);
+  }, ACK_FLUSH_DELAY_MS);
+}
 
-  function ack(id: string, seq: number): void {
-    const previous = acks.get(id);
-    if (!previous || seq > previous.seq) acks.set(id, { seq, at: now() });
-    schedule();
-  }
+function recordAck(state: RegistryState, id: string, seq: number): void {
+  const previous = state.acks.get(id);
+  if (!previous || seq > previous.seq) state.acks.set(id, { seq, at: state.options.now() });
+  scheduleFlush(state);
+}
 
-  function disconnect(id: string): void {
-    local.delete(id);
-    disconnected.set(id, now());
-    schedule();
-  }
+function recordDisconnect(state: RegistryState, id: string): void {
+  state.local.delete(id);
+  state.disconnected.set(id, state.options.now());
+  scheduleFlush(state);
+}
 
-  async function write(): Promise<void> {
-    if (acks.size === 0 && disconnected.size === 0) return;
-    const batch = [...acks];
-    const gone = [...disconnected];
-    acks.clear();
-    disconnected.clear();
-    try {
-      const write = (q: Kysely<FeedSchema>) => [
-        ...batch.map(([id, { seq, at }]) =>
-          q
-            .updateTable("verifiers")
-            .set({ applied_seq: seq, applied_at: at, last_seen_at: at })
-            .where("id", "=", id)
-            .where("applied_seq", "<", seq)
-            .execute(),
-        ),
-        ...gone.map(([id, at]) =>
-          q
-            .updateTable("verifiers")
-            .set({ connected: 0, disconnected_at: at })
-            .where("id", "=", id)
-            .where("authority_instance", "=", instanceId)
-            .execute(),
-        ),
-      ];
-      if (options.sqlite) {
-        // One writer at a time anyway: one transaction (one fsync) for the whole batch.
-        await db.transaction().execute(async (trx) => {
-          await Promise.all(write(trx));
-        });
-      } else {
-        // One statement per row, each its own transaction: holding one row lock at a time, a
-        // batch cannot deadlock with another instance's batch or with touch().
-        await Promise.all(write(db));
-      }
-      options.onWritten();
-    } catch (error) {
-      // Put them back (newer acks win) and try again on the next round.
-      for (const [id, value] of batch) {
-        const current = acks.get(id);
-        if (!current || current.seq < value.seq) acks.set(id, value);
-      }
-      for (const [id, at] of gone) if (!local.has(id)) disconnected.set(id, at);
-      options.onError(error);
-    }
-  }
-
-  /** Writes pending acks and disconnections; one write at a time. */
-  function flush(): Promise<void> {
-    flushing = flushing.then(write);
-    return flushing;
-  }
-
-  /** Marks this instance's connections as still alive. */
-  async function touch(): Promise<void> {
-    const ids = [...local.keys()];
-    const at = now();
-    for (let i = 0; i < ids.length; i += 500) {
-      await db
+/** The statements writing a batch of acks and disconnections, one per row. */
+function batchStatements(
+  q: Kysely<FeedSchema>,
+  instanceId: string,
+  batch: ReadonlyArray<[string, { seq: number; at: number }]>,
+  gone: ReadonlyArray<[string, number]>,
+): Array<Promise<unknown>> {
+  return [
+    ...batch.map(([id, { seq, at }]) =>
+      q
         .updateTable("verifiers")
-        .set({ last_seen_at: at })
-        .where("id", "in", ids.slice(i, i + 500))
-        .where("connected", "=", 1)
-        .execute();
-    }
-  }
+        .set({ applied_seq: seq, applied_at: at, last_seen_at: at })
+        .where("id", "=", id)
+        .where("applied_seq", "<", seq)
+        .execute(),
+    ),
+    ...gone.map(([id, at]) =>
+      q
+        .updateTable("verifiers")
+        .set({ connected: 0, disconnected_at: at })
+        .where("id", "=", id)
+        .where("authority_instance", "=", instanceId)
+        .execute(),
+    ),
+  ];
+}
 
-  /** Verifiers connected to any instance, as of `at`. */
-  async function live(at = now()): Promise<VerifiersTable[]> {
-    return db
-      .selectFrom("verifiers")
-      .selectAll()
+async function writePending(state: RegistryState): Promise<void> {
+  const { options, acks, disconnected } = state;
+  if (acks.size === 0 && disconnected.size === 0) return;
+  const batch = [...acks];
+  const gone = [...disconnected];
+  acks.clear();
+  disconnected.clear();
+  try {
+    if (options.sqlite) {
+      // One writer at a time anyway: one transaction (one fsync) for the whole batch.
+      await options.db.transaction().execute(async (trx) => {
+        await Promise.all(batchStatements(trx, options.instanceId, batch, gone));
+      });
+    } else {
+      // One statement per row, each its own transaction: holding one row lock at a time, a
+      // batch cannot deadlock with another instance's batch or with touch().
+      await Promise.all(batchStatements(options.db, options.instanceId, batch, gone));
+    }
+    options.onWritten();
+  } catch (error) {
+    // Put them back (newer acks win) and try again on the next round.
+    for (const [id, value] of batch) {
+      const current = acks.get(id);
+      if (!current || current.seq < value.seq) acks.set(id, value);
+    }
+    for (const [id, at] of gone) if (!state.local.has(id)) disconnected.set(id, at);
+    options.onError(error);
+  }
+}
+
+/** Writes pending acks and disconnections; one write at a time. */
+function flushRegistry(state: RegistryState): Promise<void> {
+  state.flushing = state.flushing.then(() => writePending(state));
+  return state.flushing;
+}
+
+/** Marks this instance's connections as still alive. */
+async function touchLocal(state: RegistryState): Promise<void> {
+  const ids = [...state.local.keys()];
+  const at = state.options.now();
+  for (let i = 0; i < ids.length; i += 500) {
+    await state.options.db
+      .updateTable("verifiers")
+      .set({ last_seen_at: at })
+      .where("id", "in", ids.slice(i, i + 500))
       .where("connected", "=", 1)
-      .where("last_seen_at", ">=", at - LIVE_MS)
-      .orderBy("name")
-      .orderBy("id")
       .execute();
   }
+}
 
-  async function rows(ids: string[]): Promise<VerifiersTable[]> {
-    const out: VerifiersTable[] = [];
-    for (let i = 0; i < ids.length; i += 500) {
-      out.push(
-        ...(await db
-          .selectFrom("verifiers")
-          .selectAll()
-          .where("id", "in", ids.slice(i, i + 500))
-          .execute()),
-      );
-    }
-    return out;
+/** Verifiers connected to any instance, as of `at`. */
+async function liveVerifiers(db: Kysely<FeedSchema>, at: number): Promise<VerifiersTable[]> {
+  return db
+    .selectFrom("verifiers")
+    .selectAll()
+    .where("connected", "=", 1)
+    .where("last_seen_at", ">=", at - LIVE_MS)
+    .orderBy("name")
+    .orderBy("id")
+    .execute();
+}
+
+async function verifierRows(db: Kysely<FeedSchema>, ids: string[]): Promise<VerifiersTable[]> {
+  const out: VerifiersTable[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    out.push(
+      ...(await db
+        .selectFrom("verifiers")
+        .selectAll()
+        .where("id", "in", ids.slice(i, i + 500))
+        .execute()),
+    );
   }
+  return out;
+}
 
+/** Every local connection ends: written as disconnected, with whatever else is pending. */
+async function closeRegistry(state: RegistryState): Promise<void> {
+  if (state.scheduled) clearTimeout(state.scheduled);
+  state.scheduled = undefined;
+  for (const id of state.local.keys()) state.disconnected.set(id, state.options.now());
+  state.local.clear();
+  await flushRegistry(state);
+}
+
+export function createVerifierRegistry(options: RegistryOptions) {
+  const state: RegistryState = {
+    options,
+    local: new Map(),
+    acks: new Map(),
+    disconnected: new Map(),
+    scheduled: undefined,
+    flushing: Promise.resolve(),
+  };
   return {
-    connect,
-    ack,
-    disconnect,
-    flush,
-    touch,
-    live,
-    rows,
-    isLocal: (id: string) => local.has(id),
-    async close(): Promise<void> {
-      if (scheduled) clearTimeout(scheduled);
-      scheduled = undefined;
-      for (const id of local.keys()) disconnected.set(id, now());
-      local.clear();
-      await flush();
-    },
+    connect: (registration: VerifierRegistration) => connectVerifier(state, registration),
+    ack: (id: string, seq: number) => recordAck(state, id, seq),
+    disconnect: (id: string) => recordDisconnect(state, id),
+    flush: () => flushRegistry(state),
+    touch: () => touchLocal(state),
+    live: (at = options.now()) => liveVerifiers(options.db, at),
+    rows: (ids: string[]) => verifierRows(options.db, ids),
+    isLocal: (id: string) => state.local.has(id),
+    close: () => closeRegistry(state),
   };
 }
 

@@ -5,35 +5,24 @@
  * only wakes them.
  */
 import { randomBytes } from "node:crypto";
-import SQLite from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { HEARTBEAT_INTERVAL_MS, type HelloWire } from "@tessera/verifier/wire";
+import type { Kysely } from "kysely";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/database.js";
-import type { Schema } from "../db/schema.js";
 import type { CommittedChange } from "../db/transaction.js";
 import { changeFrame, frame } from "./frames.js";
-import { createFeedHub, type FeedConnection } from "./hub.js";
+import { createFeedHub, type FeedConnection, type FeedHub } from "./hub.js";
 import { createPgListener } from "./pg-listener.js";
-import { createReceiptService } from "./receipts.js";
-import { createVerifierRegistry } from "./registry.js";
+import { createReceiptService, type ReceiptService } from "./receipts.js";
+import { createVerifierRegistry, type VerifierRegistry } from "./registry.js";
 import { emptyOAuthState, type OAuthStateLoader } from "./replica-state.js";
-import { feedDb } from "./schema.js";
-import { writeSnapshot, writeSnapshotSqlite } from "./snapshot.js";
+import { type FeedSchema, feedDb } from "./schema.js";
+import { createSnapshotSource } from "./snapshot-sharing.js";
 
 /** A connection further behind than this many changes gets a fresh snapshot instead. */
 export const MAX_CATCH_UP = 100_000;
-const HEARTBEAT_MS = 1000;
-/** How long a finished snapshot is reused for newcomers (they catch up from its sequence). */
-const SNAPSHOT_REUSE_MS = 5000;
+const HEARTBEAT_MS = HEARTBEAT_INTERVAL_MS;
 
-interface SnapshotRecording {
-  frames: Buffer[];
-  sequence: number;
-  done: boolean;
-  failed: boolean;
-  finishedAt: number;
-  waiters: Array<() => void>;
-}
 const MAX_BUFFERED_BYTES = 64 << 20;
 
 /** One feed connection's transport (an HTTP response in production). */
@@ -63,121 +52,163 @@ export interface FeedServiceOptions {
   onError(error: unknown): void;
 }
 
-function semaphore(limit: number) {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async function run<T>(work: () => Promise<T>): Promise<T> {
-    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await work();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
+/** One instance's feed: its parts, and the state its steps share. */
+interface FeedState {
+  readonly options: FeedServiceOptions;
+  readonly db: Kysely<FeedSchema>;
+  readonly instanceId: string;
+  readonly now: () => number;
+  readonly hub: FeedHub;
+  readonly registry: VerifierRegistry;
+  readonly receipts: ReceiptService;
+  readonly snapshots: ReturnType<typeof createSnapshotSource>;
+  readonly listener: ReturnType<typeof createPgListener> | undefined;
+  readonly confirmationListeners: Array<(seconds: number) => void>;
+  loadOAuthState: OAuthStateLoader;
+  closed: boolean;
+  started: Promise<void> | undefined;
+  touchTimer: NodeJS.Timeout | undefined;
+  /** See readFloor. */
+  floor: Promise<number> | undefined;
 }
 
-export function createFeedService(inputOptions: FeedServiceOptions) {
-  const { database, clock } = inputOptions;
-  // Work still in flight when the authority closes fails against a closed pool: not news.
-  const options = { ...inputOptions, onError: (error: unknown) => closed || inputOptions.onError(error) };
-  const db = feedDb(database.db);
-  const instanceId = `ain_${randomBytes(9).toString("base64url").replace(/[-_]/g, "x")}`;
-  const now = () => clock.now();
-  let closed = false;
-  let loadOAuthState: OAuthStateLoader = emptyOAuthState;
-  const confirmationListeners: Array<(seconds: number) => void> = [];
+const readChanges = (db: Kysely<FeedSchema>, after: number, limit: number) =>
+  db.selectFrom("change_log").selectAll().where("seq", ">", after).orderBy("seq").limit(limit).execute();
 
-  // SQLite: snapshots read on their own read-only connection (a WAL snapshot), so a large
-  // snapshot or a slow client never holds the connection that writes revocations.
-  let snapshotDb: Kysely<Schema> | undefined;
-  let snapshotConnection: SQLite.Database | undefined;
-  function takeSnapshot(write: (bytes: Buffer) => Promise<void>) {
-    if (database.kind !== "sqlite" || database.location === ":memory:") {
-      return writeSnapshot(database.db, loadOAuthState, now(), write);
+const readHead = async (db: Kysely<FeedSchema>) =>
+  Number(
+    (await db.selectFrom("sequences").select("value").where("name", "=", "change").executeTakeFirstOrThrow()).value,
+  );
+
+function start(state: FeedState): Promise<void> {
+  state.started ??= (async () => {
+    await state.hub.start();
+    await state.listener?.start();
+    state.touchTimer = setInterval(() => state.registry.touch().catch(state.options.onError), HEARTBEAT_MS);
+    state.touchTimer.unref();
+  })();
+  return state.started;
+}
+
+/**
+ * Replicas built from changes up to this sequence predate the current record format (key
+ * ordinals, migration 0009) and must be rebuilt from a snapshot. Fixed once migrated.
+ */
+function readFloor(state: FeedState): Promise<number> {
+  state.floor ??= state.db
+    .selectFrom("sequences")
+    .select("value")
+    .where("name", "=", "feed_floor")
+    .executeTakeFirst()
+    .then((row) => Number(row?.value ?? 0))
+    .catch((error: unknown) => {
+      state.floor = undefined;
+      throw error;
+    });
+  return state.floor;
+}
+
+async function needsSnapshot(state: FeedState, lastEventId: number | null): Promise<boolean> {
+  if (lastEventId === null) return true;
+  if (lastEventId <= (await readFloor(state))) return true;
+  const head = await readHead(state.db);
+  if (lastEventId > head || head - lastEventId > MAX_CATCH_UP) return true;
+  if (lastEventId === head) return false;
+  const oldest = await state.db.selectFrom("change_log").select("seq").orderBy("seq").limit(1).executeTakeFirst();
+  // Changes after lastEventId were purged: a resume would miss them.
+  return !oldest || Number(oldest.seq) > lastEventId + 1;
+}
+
+/** The hub's view of one connection, and a `send` that waits for the sink to drain. */
+function openConnection(state: FeedState, request: FeedRequest, sink: FeedSink) {
+  let open = true;
+  const connection: FeedConnection = {
+    verifierId: request.verifierId,
+    sent: -1,
+    queue: [],
+    write: (bytes) => void sink.write(bytes),
+    buffered: () => sink.buffered(),
+    destroy: (reason) => sink.destroy(reason),
+  };
+  sink.onClose(() => {
+    open = false;
+    state.hub.remove(connection);
+    state.registry.disconnect(request.verifierId);
+  });
+  const send = async (bytes: Buffer) => {
+    if (!open) throw new Error("feed connection closed");
+    if (!sink.write(bytes)) await sink.drain();
+  };
+  return { connection, send, isOpen: () => open };
+}
+
+function helloFrame(state: FeedState, request: FeedRequest): Buffer {
+  const hello: HelloWire = {
+    verifierId: request.verifierId,
+    authorityInstance: state.instanceId,
+    head: state.hub.position(),
+    issuer: state.options.issuer,
+  };
+  return frame("hello", JSON.stringify(hello));
+}
+
+/** Sends every change after `connection.sent` from the change log, until none is left. */
+async function catchUp(state: FeedState, connection: FeedConnection, send: (bytes: Buffer) => Promise<void>) {
+  for (;;) {
+    const rows = await readChanges(state.db, connection.sent, 1000);
+    if (rows.length === 0) return;
+    for (const row of rows) {
+      await send(changeFrame(row));
+      connection.sent = Number(row.seq);
     }
-    if (!snapshotConnection || !snapshotDb) {
-      snapshotConnection = new SQLite(database.location, { readonly: true, fileMustExist: true });
-      snapshotConnection.pragma("busy_timeout = 5000");
-      snapshotDb = new Kysely<Schema>({ dialect: new SqliteDialect({ database: snapshotConnection }) });
-    }
-    return writeSnapshotSqlite(snapshotConnection, snapshotDb, loadOAuthState, now(), write);
   }
-  const snapshotSlots = semaphore(database.kind === "postgres" ? 3 : 1);
+}
 
-  // One snapshot read serves every connection that needs one at about the same time (100
-  // verifiers starting together cost one read, not 100): the encoded frames are recorded as
-  // they are produced, late joiners replay them, and the result is reused for a few seconds.
-  // Any snapshot at S is valid for a newcomer: it catches up from S like any resume.
-  let sharedSnapshot: SnapshotRecording | undefined;
-  function snapshotRecording(): SnapshotRecording {
-    const current = sharedSnapshot;
-    if (current && !current.failed && (!current.done || performance.now() - current.finishedAt < SNAPSHOT_REUSE_MS)) {
-      return current;
-    }
-    const recording: SnapshotRecording = {
-      frames: [],
-      sequence: -1,
-      done: false,
-      failed: false,
-      finishedAt: 0,
-      waiters: [],
-    };
-    const wake = () => {
-      for (const waiter of recording.waiters.splice(0)) waiter();
-    };
-    sharedSnapshot = recording;
-    void snapshotSlots(() =>
-      takeSnapshot(async (bytes) => {
-        recording.frames.push(bytes);
-        wake();
-        // Let readers (and everything else) run between pages of a large snapshot.
-        await new Promise((resolve) => setImmediate(resolve));
-      }),
-    ).then(
-      ({ sequence }) => {
-        recording.sequence = sequence;
-        recording.done = true;
-        recording.finishedAt = performance.now();
-        wake();
-        // Let the frames go once nobody can reuse them.
-        setTimeout(() => {
-          if (sharedSnapshot === recording) sharedSnapshot = undefined;
-        }, SNAPSHOT_REUSE_MS).unref();
-      },
-      (error) => {
-        recording.failed = true;
-        if (sharedSnapshot === recording) sharedSnapshot = undefined;
-        options.onError(error);
-        wake();
-      },
-    );
-    return recording;
-  }
-
-  /** Writes a (shared) snapshot to one connection at its own pace; returns its sequence. */
-  async function replaySnapshot(send: (bytes: Buffer) => Promise<void>): Promise<number> {
-    const recording = snapshotRecording();
-    let next = 0;
-    for (;;) {
-      while (next < recording.frames.length) await send(recording.frames[next++] as Buffer);
-      if (recording.failed) throw new Error("snapshot failed");
-      if (recording.done) return recording.sequence;
-      await new Promise<void>((resolve) => recording.waiters.push(resolve));
+/** Serves one feed connection until it closes: hello, snapshot or resume, catch-up, live. */
+async function serve(state: FeedState, request: FeedRequest, sink: FeedSink): Promise<void> {
+  await start(state);
+  const { connection, send, isOpen } = openConnection(state, request, sink);
+  await state.registry.connect({
+    id: request.verifierId,
+    name: request.name,
+    stalenessMs: request.stalenessMs,
+    appliedSeq: request.lastEventId ?? 0,
+  });
+  if (!isOpen()) return;
+  state.hub.add(connection);
+  try {
+    await send(helloFrame(state, request));
+    connection.sent = (await needsSnapshot(state, request.lastEventId))
+      ? await state.snapshots.replay(send)
+      : (request.lastEventId as number);
+    await catchUp(state, connection, send);
+    if (isOpen()) state.hub.goLive(connection);
+  } catch (error) {
+    if (isOpen()) {
+      state.options.onError(error);
+      sink.destroy("feed failed");
     }
   }
+}
 
-  const readChanges = (after: number, limit: number) =>
-    db.selectFrom("change_log").selectAll().where("seq", ">", after).orderBy("seq").limit(limit).execute();
-  const readHead = async () =>
-    Number(
-      (await db.selectFrom("sequences").select("value").where("name", "=", "change").executeTakeFirstOrThrow()).value,
-    );
+async function closeFeed(state: FeedState): Promise<void> {
+  if (state.closed) return;
+  state.closed = true;
+  if (state.touchTimer) clearInterval(state.touchTimer);
+  state.hub.stop();
+  state.receipts.close();
+  await state.registry.close().catch(state.options.onError);
+  await state.listener?.stop();
+  await state.snapshots.close();
+}
 
+/** The hub, registry, receipts, snapshots and (PostgreSQL) listener of one instance, wired. */
+function createParts(options: FeedServiceOptions, db: Kysely<FeedSchema>, instanceId: string, late: () => FeedState) {
+  const { database } = options;
+  const now = () => options.clock.now();
   const hub = createFeedHub({
-    readChanges,
-    readHead,
+    readChanges: (after, limit) => readChanges(db, after, limit),
+    readHead: () => readHead(db),
     now,
     heartbeatMs: HEARTBEAT_MS,
     maxBufferedBytes: MAX_BUFFERED_BYTES,
@@ -188,172 +219,82 @@ export function createFeedService(inputOptions: FeedServiceOptions) {
     sqlite: database.kind === "sqlite",
     instanceId,
     now,
-    onWritten: () => receiptService.refresh(),
+    onWritten: () => receipts.refresh(),
     onError: options.onError,
   });
-  const receiptService = createReceiptService({
+  const receipts = createReceiptService({
     db,
     registry,
     now,
     onConfirmation: (s) => {
-      for (const listener of confirmationListeners) listener(s);
+      for (const listener of late().confirmationListeners) listener(s);
     },
     onError: options.onError,
   });
-
+  const snapshots = createSnapshotSource({
+    database,
+    now,
+    oauthState: () => late().loadOAuthState,
+    onError: options.onError,
+  });
   const listener =
     database.kind === "postgres"
       ? createPgListener(
           options.databaseUrl,
-          (channel) => (channel === "tessera_changes" ? void hub.wake() : receiptService.refresh()),
+          (channel) => (channel === "tessera_changes" ? void hub.wake() : receipts.refresh()),
           options.onError,
         )
       : undefined;
+  return { now, hub, registry, receipts, snapshots, listener };
+}
 
-  let touchTimer: NodeJS.Timeout | undefined;
-  let started: Promise<void> | undefined;
-
-  function start(): Promise<void> {
-    started ??= (async () => {
-      await hub.start();
-      await listener?.start();
-      touchTimer = setInterval(() => registry.touch().catch(options.onError), HEARTBEAT_MS);
-      touchTimer.unref();
-    })();
-    return started;
-  }
-
-  /**
-   * Replicas built from changes up to this sequence predate the current record format (key
-   * ordinals, migration 0009) and must be rebuilt from a snapshot. Fixed once migrated.
-   */
-  let floor: Promise<number> | undefined;
-  const readFloor = () =>
-    (floor ??= db
-      .selectFrom("sequences")
-      .select("value")
-      .where("name", "=", "feed_floor")
-      .executeTakeFirst()
-      .then((row) => Number(row?.value ?? 0))
-      .catch((error: unknown) => {
-        floor = undefined;
-        throw error;
-      }));
-
-  async function needsSnapshot(lastEventId: number | null): Promise<boolean> {
-    if (lastEventId === null) return true;
-    if (lastEventId <= (await readFloor())) return true;
-    const head = await readHead();
-    if (lastEventId > head || head - lastEventId > MAX_CATCH_UP) return true;
-    if (lastEventId === head) return false;
-    const oldest = await db.selectFrom("change_log").select("seq").orderBy("seq").limit(1).executeTakeFirst();
-    // Changes after lastEventId were purged: a resume would miss them.
-    return !oldest || Number(oldest.seq) > lastEventId + 1;
-  }
-
-  /** Serves one feed connection until it closes. */
-  async function serve(request: FeedRequest, sink: FeedSink): Promise<void> {
-    await start();
-    let open = true;
-    const connection: FeedConnection = {
-      verifierId: request.verifierId,
-      sent: -1,
-      queue: [],
-      write: (bytes) => void sink.write(bytes),
-      buffered: () => sink.buffered(),
-      destroy: (reason) => sink.destroy(reason),
-    };
-    sink.onClose(() => {
-      open = false;
-      hub.remove(connection);
-      registry.disconnect(request.verifierId);
-    });
-    const send = async (bytes: Buffer) => {
-      if (!open) throw new Error("feed connection closed");
-      if (!sink.write(bytes)) await sink.drain();
-    };
-    await registry.connect({
-      id: request.verifierId,
-      name: request.name,
-      stalenessMs: request.stalenessMs,
-      appliedSeq: request.lastEventId ?? 0,
-    });
-    if (!open) return;
-    hub.add(connection);
-    try {
-      await send(
-        frame(
-          "hello",
-          JSON.stringify({
-            verifierId: request.verifierId,
-            authorityInstance: instanceId,
-            head: hub.position(),
-            issuer: options.issuer,
-          }),
-        ),
-      );
-      let from: number;
-      if (await needsSnapshot(request.lastEventId)) {
-        from = await replaySnapshot(send);
-      } else {
-        from = request.lastEventId as number;
-      }
-      connection.sent = from;
-      for (;;) {
-        const rows = await readChanges(connection.sent, 1000);
-        if (rows.length === 0) break;
-        for (const row of rows) {
-          await send(changeFrame(row));
-          connection.sent = Number(row.seq);
-        }
-      }
-      if (open) hub.goLive(connection);
-    } catch (error) {
-      if (open) {
-        options.onError(error);
-        sink.destroy("feed failed");
-      }
-    }
-  }
-
+export function createFeedService(inputOptions: FeedServiceOptions) {
+  // Work still in flight when the authority closes fails against a closed pool: not news.
+  const options = { ...inputOptions, onError: (error: unknown) => state.closed || inputOptions.onError(error) };
+  const db = feedDb(inputOptions.database.db);
+  const instanceId = `ain_${randomBytes(9).toString("base64url").replace(/[-_]/g, "x")}`;
+  const state: FeedState = {
+    options,
+    db,
+    instanceId,
+    ...createParts(options, db, instanceId, () => state),
+    confirmationListeners: [],
+    loadOAuthState: emptyOAuthState,
+    closed: false,
+    started: undefined,
+    touchTimer: undefined,
+    floor: undefined,
+  };
+  const { hub, registry, receipts } = state;
   return {
     instanceId,
-    serve,
-    start,
+    serve: (request: FeedRequest, sink: FeedSink) => serve(state, request, sink),
+    start: () => start(state),
     hub,
     registry,
-    receipts: receiptService,
+    receipts,
     /** See receipts.ts: usable by any revoke path, including `POST /oauth/revoke`. */
     awaitReceipt: (sequence: number, waitMs: number, actorId?: string) =>
-      receiptService.awaitReceipt(sequence, waitMs, actorId),
+      receipts.awaitReceipt(sequence, waitMs, actorId),
     /**
      * A local unit of work's committed change-log rows (every change-log write is one), broadcast
      * without reading them back; other instances' rows come through NOTIFY and the poll.
      */
     offerCommitted(rows: readonly CommittedChange[]): void {
-      if (started && !closed) hub.offer(rows);
+      if (state.started && !state.closed) hub.offer(rows);
     },
     /** The OAuth service registers the loader of its replica state here (one line). */
     setOAuthStateLoader(loader: OAuthStateLoader): void {
-      loadOAuthState = loader;
+      state.loadOAuthState = loader;
     },
     onConfirmation(listener: (seconds: number) => void): void {
-      confirmationListeners.push(listener);
+      state.confirmationListeners.push(listener);
     },
     /** Ends every feed connection (before the HTTP server closes: they are long-lived). */
     disconnectAll(): void {
       hub.stop();
     },
-    async close(): Promise<void> {
-      if (closed) return;
-      closed = true;
-      if (touchTimer) clearInterval(touchTimer);
-      hub.stop();
-      receiptService.close();
-      await registry.close().catch(options.onError);
-      await listener?.stop();
-      await snapshotDb?.destroy();
-    },
+    close: () => closeFeed(state),
   };
 }
 

@@ -4,11 +4,12 @@
  * SQLite, a consistent snapshot in WAL mode), so it is exactly the state after change S:
  * nothing missed, nothing applied twice.
  *
- * Keys go out in chunks by column (see KeyChunkWire in @tessera/verifier): principal ids,
+ * Keys go out in chunks by column (KeyChunkWire in @tessera/verifier/wire): principal ids,
  * audiences and scope lists named once per chunk, ids space-separated, token hashes
  * concatenated, then index and expiry columns. A verifier parses a chunk of 10,000 keys into a
  * handful of strings and number arrays, not 10,000 objects.
  */
+import { HASH_LENGTH, type KeyChunkWire, type SnapshotEndWire, type SnapshotStartWire } from "@tessera/verifier/wire";
 import type SQLite from "better-sqlite3";
 import type { Kysely } from "kysely";
 import type { Schema } from "../db/schema.js";
@@ -19,9 +20,6 @@ const PAGE = 10_000;
 
 /** id, key_hash, principal_id, scopes (JSON text), audience, expires_at, status, ordinal */
 type KeyRow = [string, string, string, string, string | null, number | null, string, number];
-
-/** Length of a token hash (base64url SHA-256). */
-const HASH_LENGTH = 43;
 
 /** One chunk's keys by column, as the SQLite query aggregates them or rows are gathered. */
 interface ChunkColumns {
@@ -87,11 +85,35 @@ function encodeColumns(c: ChunkColumns): string {
   // order or nearly, so most are "1", a tenth of the bytes of the ordinals themselves.
   const ordinalDeltas = c.ordinals.map((ordinal, k) => (k === 0 ? ordinal : ordinal - (c.ordinals[k - 1] as number)));
   // Scope lists are stored as JSON text already.
-  return `{"p":${JSON.stringify([...strings.keys()])},"s":[${[...scopes.keys()].join(",")}],"i":"${c.ids}","h":"${
-    c.hashes
-  }","pi":[${principals.join(",")}],"si":[${scopeIndexes.join(",")}],${audiences ? `"a":[${audiences.join(",")}],` : ""}"e":[${
-    c.expiries
-  }],"o":[${ordinalDeltas.join(",")}]${c.deprecated.length > 0 ? `,"d":[${c.deprecated.join(",")}]` : ""}}`;
+  return chunkJson({
+    p: JSON.stringify([...strings.keys()]),
+    s: `[${[...scopes.keys()].join(",")}]`,
+    i: `"${c.ids}"`,
+    h: `"${c.hashes}"`,
+    pi: `[${principals.join(",")}]`,
+    si: `[${scopeIndexes.join(",")}]`,
+    a: audiences ? `[${audiences.join(",")}]` : undefined,
+    e: `[${c.expiries}]`,
+    o: `[${ordinalDeltas.join(",")}]`,
+    d: c.deprecated.length > 0 ? `[${c.deprecated.join(",")}]` : undefined,
+  });
+}
+
+/** Each chunk field's JSON text; the optional ones may be left out. */
+type ChunkFieldsJson = {
+  // biome-ignore lint/complexity/noBannedTypes: `{}` tests whether the field is optional.
+  [K in ChunkField]: {} extends Pick<KeyChunkWire, K> ? string | undefined : string;
+};
+type ChunkField = keyof KeyChunkWire;
+
+/**
+ * A chunk's JSON from each field's JSON text (undefined: the field is left out). Typed by the
+ * wire contract's KeyChunkWire, so a field added or renamed there fails to compile here.
+ */
+function chunkJson(fields: ChunkFieldsJson): string {
+  const parts: string[] = [];
+  for (const [name, json] of Object.entries(fields)) if (json !== undefined) parts.push(`"${name}":${json}`);
+  return `{${parts.join(",")}}`;
 }
 
 export function encodeKeyChunk(rows: KeyRow[]): string {
@@ -114,6 +136,9 @@ export function encodeKeyChunk(rows: KeyRow[]): string {
 
 type Write = (bytes: Buffer) => Promise<void>;
 
+const snapshotStartFrame = (start: SnapshotStartWire) => frame("snapshot", JSON.stringify(start));
+const snapshotEndFrame = (end: SnapshotEndWire) => frame("snapshot_end", JSON.stringify(end), end.sequence);
+
 /** PostgreSQL (and any Kysely database): one REPEATABLE READ transaction, keyset pages by ordinal. */
 export async function writeSnapshot(
   db: Kysely<Schema>,
@@ -131,7 +156,7 @@ export async function writeSnapshot(
         .where("name", "=", "change")
         .executeTakeFirstOrThrow();
       const sequence = Number(head.value);
-      await write(frame("snapshot", JSON.stringify({ sequence, oauth: await loadOAuthState(trx, nowMs) })));
+      await write(snapshotStartFrame({ sequence, oauth: await loadOAuthState(trx, nowMs) }));
       let keyCount = 0;
       let after = 0;
       for (;;) {
@@ -166,7 +191,7 @@ export async function writeSnapshot(
         after = (rows[rows.length - 1] as (typeof rows)[0]).ordinal as number;
         if (rows.length < PAGE) break;
       }
-      await write(frame("snapshot_end", JSON.stringify({ sequence, keyCount }), sequence));
+      await write(snapshotEndFrame({ sequence, keyCount }));
       return { sequence, keyCount };
     });
 }
@@ -188,7 +213,7 @@ export async function writeSnapshotSqlite(
   raw.exec("BEGIN");
   try {
     const sequence = Number(raw.prepare("select value from sequences where name = 'change'").pluck().get());
-    await write(frame("snapshot", JSON.stringify({ sequence, oauth: await loadOAuthState(db, nowMs) })));
+    await write(snapshotStartFrame({ sequence, oauth: await loadOAuthState(db, nowMs) }));
     // Every aggregate reads the page's rows in the same order, so the columns line up.
     const page = raw.prepare(
       `select count(*) as n, max(rowid) as last,
@@ -240,7 +265,7 @@ export async function writeSnapshotSqlite(
       after = r.last;
       if (r.n < PAGE) break;
     }
-    await write(frame("snapshot_end", JSON.stringify({ sequence, keyCount }), sequence));
+    await write(snapshotEndFrame({ sequence, keyCount }));
     return { sequence, keyCount };
   } finally {
     raw.exec("COMMIT");

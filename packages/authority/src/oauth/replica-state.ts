@@ -4,16 +4,12 @@
  * `exp` is in the future) are included; the change feed carries everything after the snapshot.
  */
 import type { JsonWebKey } from "node:crypto";
+import type { OAuthStateWire } from "@tessera/verifier/wire";
 import type { Kysely } from "kysely";
 import type { Schema } from "../db/schema.js";
 
-export interface OAuthReplicaState {
-  /** Every key not yet retired, plus keys retired while tokens they signed could still be unexpired. */
-  signingKeys: Array<{ kid: string; jwk: JsonWebKey; notBefore: number; retired: boolean; emergency: boolean }>;
-  revokedJtis: Array<{ jti: string; exp: number }>;
-  revokedFamilies: Array<{ familyId: string; exp: number }>;
-  principalCutoffs: Array<{ principalId: string; before: number }>;
-}
+/** The wire contract's OAuth state (`@tessera/verifier/wire`). */
+export type OAuthReplicaState = OAuthStateWire;
 
 /** Longest access-token lifetime any configuration allows: retired keys older than this are irrelevant. */
 const RETIRED_KEY_HORIZON_MS = 24 * 3_600_000;

@@ -20,8 +20,9 @@
  *   id; a verifier checks each key it holds against the sorted list in one pass, about 15 ms
  *   for 100,000 ordinals and 600,000 keys, where finding 100,000 keys by id took 40-50).
  */
+import type { CompactRevocationWire, ScopeMatchWire } from "@tessera/verifier/wire";
 import type { UnitOfWork } from "../db/transaction.js";
-import { type OrdinalBitmap, ordinalBitmap } from "../domain/ordinal-bitmap.js";
+import { ordinalBitmap } from "../domain/ordinal-bitmap.js";
 import { ordinalRuns } from "../domain/ordinal-runs.js";
 
 /** From this many keys on, a revocation is also described compactly (smaller ones: the ids are short). */
@@ -39,18 +40,11 @@ const PRINCIPAL_BATCH = 500;
  */
 const BITMAP_MAX_SPAN_PER_KEY = 64;
 
-/** Every key holding `scope`, of `principalId` when given. */
-export interface ScopeMatch {
-  scope: string;
-  principalId?: string;
-}
+/** Every key holding `scope`, of `principalId` when given (the wire contract's form). */
+export type ScopeMatch = ScopeMatchWire;
 
-export interface CompactRevocation {
-  runs?: Record<string, number[]>;
-  scopeMatch?: ScopeMatch;
-  ordinalBitmap?: OrdinalBitmap;
-  ordinalDeltas?: number[];
-}
+/** The forms as the wire contract declares them (`@tessera/verifier/wire`). */
+export type CompactRevocation = CompactRevocationWire;
 
 /** The compact form of a revocation of `rows` (the keys just revoked), or none below COMPACT_FROM_KEYS. */
 export async function compactRevocation(

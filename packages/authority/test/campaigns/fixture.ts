@@ -1,5 +1,6 @@
 /** Helpers for campaign tests: an owner's export key pair, decrypting exports, a verifier replica. */
-import { hashToken, Replica } from "@tessera/verifier";
+import { hashToken } from "@tessera/verifier";
+import { Replica } from "@tessera/verifier/replica";
 import { compactDecrypt, exportJWK, generateKeyPair, type JWK } from "jose";
 import type { Authority } from "../../src/authority.js";
 import type { ExportPayload } from "../../src/campaigns/recipients.js";

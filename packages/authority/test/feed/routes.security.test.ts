@@ -3,6 +3,7 @@
  * one error shape), bad input is a 400 with a code, and usage reports feed last-used times and
  * the blocked-requests counter.
  */
+import { VERIFY_FAILURES } from "@tessera/verifier/wire";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createHttpHarness, type HttpHarness } from "../http-harness.js";
 import { describeEachStore } from "../stores.js";
@@ -133,5 +134,29 @@ describeEachStore("feed endpoints: security and input", (kind) => {
     expect(metrics).toMatch(/tessera_verifier_blocked_requests_total\{reason="revoked"\} 2/);
     expect(metrics).toMatch(/tessera_verifier_usage_dropped_total 4/);
     expect(metrics).toContain("tessera_revocation_propagation_seconds_bucket");
+  });
+
+  it("takes exactly the verifier's failure reasons as blocked outcomes (the wire contract's list)", async () => {
+    const entry = (outcome: string) => ({
+      keyId: null,
+      kind: null,
+      outcome,
+      route: "/r",
+      address: "10.0.0.3",
+      userAgent: "t",
+      count: 1,
+      lastAt: h.clock.now(),
+    });
+    const report = (outcomes: readonly string[]) =>
+      h.call("POST", "/v1/verifiers/usage", {
+        body: { verifierId: "abcdefgh12", entries: outcomes.map(entry), dropped: 0 },
+      });
+    expect((await report(VERIFY_FAILURES)).statusCode).toBe(204);
+    // Reasons no verifier reports (once listed here, drifted from the verifier's list).
+    for (const drifted of ["unknown_key", "dpop_required", "dpop_unsupported"]) {
+      const refused = await report([drifted]);
+      expect(refused.statusCode, drifted).toBe(400);
+      expect(JSON.parse(refused.body).error.code).toBe("validation_failed");
+    }
   });
 });

@@ -4,7 +4,8 @@
  * must read them back exactly.
  */
 import { randomBytes } from "node:crypto";
-import { hashToken, Replica } from "@tessera/verifier";
+import { hashToken } from "@tessera/verifier";
+import { Replica } from "@tessera/verifier/replica";
 import SQLite from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -8,6 +8,13 @@ import type { Verifier } from "../create-verifier.js";
 import { verifyDpopProof } from "../dpop.js";
 import type { VerifiedCredential, VerifyFailure } from "../types.js";
 
+/**
+ * Options of every middleware factory (`tesseraExpress`, `tesseraFastify`, `tesseraHono`,
+ * `tesseraNodeHttp`), checked when the factory is called.
+ * @example
+ * const options: TesseraMiddlewareOptions = { verifier, scopes: ["orders:read"], audience: "orders-api" };
+ * app.use(tesseraExpress(options));
+ */
 export interface TesseraMiddlewareOptions {
   /** A verifier from `createVerifier`. */
   verifier: Verifier;

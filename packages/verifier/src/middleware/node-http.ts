@@ -6,7 +6,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { VerifiedCredential } from "../types.js";
 import { checkOptions, decide, type TesseraMiddlewareOptions } from "./core.js";
 
-/** A request that passed: the verified credential is attached as `tessera`. */
+/**
+ * A node:http request after `tesseraNodeHttp` let it through: `req.tessera` is the credential.
+ * @example
+ * const handler = (req: TesseraIncomingMessage, res: ServerResponse) => res.end(req.tessera?.principalId);
+ */
 export type TesseraIncomingMessage = IncomingMessage & { tessera?: VerifiedCredential };
 
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);

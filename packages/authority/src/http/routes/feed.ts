@@ -2,11 +2,12 @@
  * GET /v1/feed: the change feed as Server-Sent Events (scope `feed:read`). See docs/events.md.
  */
 import { type Static, Type } from "@sinclair/typebox";
+import { VERIFIER_NAME_PATTERN } from "@tessera/verifier/wire";
 import type { FeedSink } from "../../feed/service.js";
 import type { RouteModule } from "../route.js";
 import { adminErrors } from "../schemas.js";
 
-export const VerifierName = Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$", maxLength: 128 });
+export const VerifierName = Type.String({ pattern: VERIFIER_NAME_PATTERN.source, maxLength: 128 });
 export const VerifierInstance = Type.String({ pattern: "^[A-Za-z0-9_-]{8,64}$" });
 
 const Query = Type.Object({

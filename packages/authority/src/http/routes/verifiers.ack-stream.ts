@@ -15,18 +15,92 @@
  * ack as delivered only when `ok` comes back, and falls back to POST /v1/verifiers/acks when it
  * does not (a proxy that buffers request bodies, say).
  */
+
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Static, Type } from "@sinclair/typebox";
+import { ACK_STREAM_CONTENT_TYPE } from "@tessera/verifier/wire";
 import type { FastifyInstance } from "fastify";
 import type { RouteModule } from "../route.js";
 import { adminErrors } from "../schemas.js";
 import { VerifierInstance } from "./feed.js";
 
-/** The content type of the stream's body: one sequence number per line. */
-export const ACK_STREAM_CONTENT_TYPE = "application/x-tessera-acks";
 /** Longer than any sequence number: a line this long is not one. */
 const MAX_LINE = 20;
 
 const Query = Type.Object({ instance: VerifierInstance });
+
+/**
+ * Reads the body's lines as they arrive, records each ack and confirms after each chunk;
+ * resolves when the stream ends. `open` holds the stream's end while it lasts (for shutdown).
+ */
+function serveAckStream(
+  req: IncomingMessage,
+  res: ServerResponse,
+  open: Set<() => void>,
+  ack: (sequence: number) => void,
+): Promise<void> {
+  let pending = "";
+  let highest = -1;
+  let ended = false;
+  const end = (line?: string) => {
+    if (ended) return;
+    ended = true;
+    open.delete(end);
+    res.end(line === undefined ? undefined : `${line}\n`);
+    // Stop reading a body nobody will answer; the connection closes with the response.
+    req.destroy();
+  };
+  open.add(end);
+  return new Promise<void>((resolve) => {
+    res.on("close", () => {
+      ended = true;
+      open.delete(end);
+      resolve();
+    });
+    req.on("error", () => end());
+    req.on("end", () => end());
+    req.setEncoding("latin1");
+    req.on("data", (chunk: string) => {
+      if (ended) return;
+      pending += chunk;
+      let start = 0;
+      for (let at = pending.indexOf("\n"); at !== -1; at = pending.indexOf("\n", start)) {
+        const line = pending.slice(start, at).trim();
+        start = at + 1;
+        if (line === "") continue;
+        if (!/^\d{1,15}$/.test(line)) return end("error each line must be a sequence number");
+        const sequence = Number(line);
+        if (sequence > highest) highest = sequence;
+        ack(sequence);
+      }
+      pending = pending.slice(start);
+      if (pending.length > MAX_LINE) return end("error each line must be a sequence number");
+      // One confirmation per chunk read: the verifier counts an ack as delivered from here.
+      if (highest >= 0) res.write(`ok ${highest}\n`);
+    });
+  });
+}
+
+/** Answers 200 at once: the stream's confirmations follow as the body is read. */
+function startResponse(res: ServerResponse, requestId: string): void {
+  res.writeHead(200, {
+    "content-type": "text/plain; charset=utf-8",
+    "cache-control": "no-store",
+    "x-accel-buffering": "no",
+    "x-request-id": requestId,
+  });
+  res.socket?.setNoDelay(true);
+  res.socket?.setTimeout(0);
+}
+
+const schema = {
+  summary: "Stream applied sequences (one line each)",
+  description: `A long-lived request whose body (${ACK_STREAM_CONTENT_TYPE}) carries one applied sequence number per line; the response carries \`ok <sequence>\` lines as they are recorded. See docs/events.md.`,
+  tags: ["feed"],
+  security: [{ bearer: [] }],
+  querystring: Query,
+  response: adminErrors,
+};
 
 export const verifierAckStreamRoute: RouteModule = (app, { authority }) => {
   const open = new Set<() => void>();
@@ -41,70 +115,14 @@ export const verifierAckStreamRoute: RouteModule = (app, { authority }) => {
     child.addContentTypeParser(ACK_STREAM_CONTENT_TYPE, (_request, _payload, done) => done(null, undefined));
     child.post<{ Querystring: Static<typeof Query> }>(
       "/v1/verifiers/acks/stream",
-      {
-        config: { scopes: ["feed:read"] },
-        schema: {
-          summary: "Stream applied sequences (one line each)",
-          description: `A long-lived request whose body (${ACK_STREAM_CONTENT_TYPE}) carries one applied sequence number per line; the response carries \`ok <sequence>\` lines as they are recorded. See docs/events.md.`,
-          tags: ["feed"],
-          security: [{ bearer: [] }],
-          querystring: Query,
-          response: adminErrors,
-        },
-      },
+      { config: { scopes: ["feed:read"] }, schema },
       async (request, reply) => {
         const verifierId = request.query.instance;
         reply.hijack();
-        const res = reply.raw;
-        const req = request.raw;
-        res.writeHead(200, {
-          "content-type": "text/plain; charset=utf-8",
-          "cache-control": "no-store",
-          "x-accel-buffering": "no",
-          "x-request-id": request.id,
-        });
-        res.socket?.setNoDelay(true);
-        res.socket?.setTimeout(0);
-        let pending = "";
-        let highest = -1;
-        let ended = false;
-        const end = (line?: string) => {
-          if (ended) return;
-          ended = true;
-          open.delete(end);
-          res.end(line === undefined ? undefined : `${line}\n`);
-          // Stop reading a body nobody will answer; the connection closes with the response.
-          req.destroy();
-        };
-        open.add(end);
-        await new Promise<void>((resolve) => {
-          res.on("close", () => {
-            ended = true;
-            open.delete(end);
-            resolve();
-          });
-          req.on("error", () => end());
-          req.on("end", () => end());
-          req.setEncoding("latin1");
-          req.on("data", (chunk: string) => {
-            if (ended) return;
-            pending += chunk;
-            let start = 0;
-            for (let at = pending.indexOf("\n"); at !== -1; at = pending.indexOf("\n", start)) {
-              const line = pending.slice(start, at).trim();
-              start = at + 1;
-              if (line === "") continue;
-              if (!/^\d{1,15}$/.test(line)) return end("error each line must be a sequence number");
-              const sequence = Number(line);
-              if (sequence > highest) highest = sequence;
-              authority.feed.registry.ack(verifierId, sequence);
-            }
-            pending = pending.slice(start);
-            if (pending.length > MAX_LINE) return end("error each line must be a sequence number");
-            // One confirmation per chunk read: the verifier counts an ack as delivered from here.
-            if (highest >= 0) res.write(`ok ${highest}\n`);
-          });
-        });
+        startResponse(reply.raw, request.id);
+        await serveAckStream(request.raw, reply.raw, open, (sequence) =>
+          authority.feed.registry.ack(verifierId, sequence),
+        );
       },
     );
   });

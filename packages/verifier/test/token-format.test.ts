@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { crc32Ascii } from "./crc32.js";
-import { hashToken } from "./hash.js";
-import { checksumOf, displayStart, generateToken, parseToken, TOKEN_BODY_LENGTH } from "./token-format.js";
+import { crc32Ascii } from "../src/crc32.js";
+import { hashToken } from "../src/hash.js";
+import { checksumOf, displayStart, generateToken, parseToken, TOKEN_BODY_LENGTH } from "../src/token-format.js";
 
 const rng = (n: number) => new Uint8Array(randomBytes(n));
 

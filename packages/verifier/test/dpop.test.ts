@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { accessTokenHash, jwkThumbprint, verifyDpopProof } from "./dpop.js";
+import { accessTokenHash, jwkThumbprint, verifyDpopProof } from "../src/dpop.js";
 
 const NOW = 1_800_000_000;
 const URL_ = "https://api.example/orders";
