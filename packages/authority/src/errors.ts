@@ -30,6 +30,7 @@ export type TesseraErrorCode =
   | "rate_limited"
   | "step_up_required"
   | "step_up_failed"
+  | "address_in_use"
   | "internal_error";
 
 /** Options carried by a {@link TesseraError}. */

@@ -1,11 +1,13 @@
 /**
- * Starts an authority: opens the database (migrating it), creates the root admin key on an
- * empty database, and listens. Used by `tessera serve` and by tests that need a real port.
+ * Starts an authority: opens the database (migrating it), listens, and only then creates the
+ * root admin key on an empty database, so a start that cannot bind its port (EADDRINUSE) never
+ * creates a root key nobody saw. Used by `tessera serve` and by tests that need a real port.
  */
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { type Authority, createAuthority } from "./authority.js";
 import type { Clock } from "./clock.js";
 import type { TesseraConfig } from "./config.js";
+import { TesseraError } from "./errors.js";
 import { buildApp } from "./http/app.js";
 import type { BootstrapResult } from "./services/bootstrap.js";
 
@@ -27,10 +29,13 @@ export async function startAuthority(
   options: { logger?: FastifyServerOptions["logger"]; clock?: Clock } = {},
 ): Promise<RunningAuthority> {
   const authority = await createAuthority({ config, ...(options.clock ? { clock: options.clock } : {}) });
+  let started: FastifyInstance | undefined;
   try {
-    const bootstrap = await authority.bootstrap();
     const { app } = await buildApp(authority, options.logger === undefined ? {} : { logger: options.logger });
-    await app.listen({ host: config.host, port: config.port });
+    started = app;
+    await listen(app, config);
+    // Before this, admin requests find no key and are refused: nothing is lost by waiting.
+    const bootstrap = await authority.bootstrap();
     // Webhook deliveries start with the server (the CLI and tests drive them with runOnce()).
     authority.webhooks.start();
     authority.jobs.scheduler.start(config.jobsIntervalMs);
@@ -58,7 +63,32 @@ export async function startAuthority(
       },
     };
   } catch (error) {
+    await started?.close();
     await authority.close();
+    throw error;
+  }
+}
+
+/** Listens, turning a taken port or address into an error that says what to change. */
+async function listen(app: FastifyInstance, config: TesseraConfig): Promise<void> {
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") {
+      throw new TesseraError(
+        "address_in_use",
+        `port ${config.port} is in use on ${config.host}: set TESSERA_PORT or --port (nothing was created)`,
+        { cause: error },
+      );
+    }
+    if (code === "EADDRNOTAVAIL" || code === "EACCES") {
+      throw new TesseraError(
+        "address_in_use",
+        `cannot listen on ${config.host}:${config.port} (${code}): set TESSERA_HOST / TESSERA_PORT or --host / --port`,
+        { cause: error },
+      );
+    }
     throw error;
   }
 }

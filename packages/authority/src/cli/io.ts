@@ -7,6 +7,13 @@ export interface CliIO {
   isTTY: boolean;
 }
 
+// A reader that closes the pipe early (`tessera keys list | head`) is not an error of ours.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+}
+
 export const processIO: CliIO = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),

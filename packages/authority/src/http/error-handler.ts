@@ -35,6 +35,7 @@ export const STATUS_BY_CODE: Record<TesseraErrorCode, number> = {
   rate_limited: 429,
   step_up_required: 403,
   step_up_failed: 403,
+  address_in_use: 500,
   internal_error: 500,
 };
 

@@ -51,7 +51,11 @@ export function createPrincipalUpdater(ctx: ServiceContext) {
       const before = JSON.parse(row.allowed_scopes) as string[];
       // Changing a principal more privileged than the caller (its owner, which decides where new
       // secrets are sent, or its scopes) is escalation too.
-      assertNoAdminEscalation(before, actor.scopes, "you cannot change a principal allowed admin scopes you do not hold");
+      assertNoAdminEscalation(
+        before,
+        actor.scopes,
+        "you cannot change a principal allowed admin scopes you do not hold",
+      );
       const after = allowedScopes ?? before;
       const allowed = new Set(after);
       const removedScopes = before.filter((s) => !allowed.has(s));

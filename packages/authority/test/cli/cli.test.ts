@@ -6,18 +6,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { CliIO } from "../../src/cli/io.js";
 import { runCli } from "../../src/cli/program.js";
 import { loadConfig } from "../../src/config.js";
 import { type RunningAuthority, startAuthority } from "../../src/server.js";
+import { capture } from "../cli-capture.js";
 import { createTestStore, describeEachStore, type TestStore } from "../stores.js";
-
-function capture(env: Record<string, string | undefined>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = { out: (t) => void out.push(t), err: (t) => void err.push(t), env, isTTY: false };
-  return { io, out: () => out.join(""), err: () => err.join("") };
-}
 
 describeEachStore("tessera CLI", (kind) => {
   let store: TestStore;
