@@ -4,9 +4,13 @@
  * surprising default. Durations accept `90d`, `12h`, `30m`, `45s`.
  */
 import { assertValidPrefix, DEFAULT_PREFIXES } from "@tessera/verifier";
+import { databaseKind } from "./db/url.js";
 import { type LifetimeRule, parseLifetimePolicies } from "./domain/lifetime-policy.js";
 import { parseDuration } from "./duration.js";
 import { validationFailed } from "./errors.js";
+
+export { databaseKind };
+
 import { loadMasterKey, type MasterKey } from "./oauth/master-key.js";
 
 export interface TesseraConfig {
@@ -218,10 +222,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<TesseraCon
   if (config.rotationGraceMs > config.rotationMaxGraceMs) {
     throw validationFailed("TESSERA_ROTATION_GRACE must not exceed TESSERA_ROTATION_MAX_GRACE");
   }
+  // A URL naming no store we support fails here, before anything is created.
+  databaseKind(config.databaseUrl);
   return config;
 }
 
 /** Which database engine a URL names. */
-export function databaseKind(url: string): "postgres" | "sqlite" {
-  return /^postgres(ql)?:\/\//i.test(url) ? "postgres" : "sqlite";
-}

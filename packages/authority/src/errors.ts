@@ -31,6 +31,8 @@ export type TesseraErrorCode =
   | "step_up_required"
   | "step_up_failed"
   | "address_in_use"
+  | "database_url_invalid"
+  | "database_unavailable"
   | "internal_error";
 
 /** Options carried by a {@link TesseraError}. */

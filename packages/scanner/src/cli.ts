@@ -115,7 +115,7 @@ export function configureScanCommand(command: Command, io: CliIo, onExit: (code:
     .option("--show-secrets", "print the secrets themselves (text and json only)")
     .option("--url <url>", "Tessera authority: check each Tessera token found for liveness")
     .option("--credential-env <name>", "environment variable holding the authority admin key", DEFAULT_CREDENTIAL_ENV)
-    .option("--revoke", "revoke the live Tessera tokens found (needs --url)")
+    .option("--revoke", "revoke the live Tessera tokens found (at --url, else TESSERA_URL)")
     .option("--allow-insecure-http", "allow sending tokens to a non-loopback authority over plain http")
     .option("--timeout <ms>", "authority request timeout in milliseconds", parseCount)
     .option(
@@ -221,7 +221,11 @@ function toScanOptions(paths: string[], raw: RawOptions, io: CliIo): ScanOptions
     );
   if (raw.state !== undefined && raw.git === undefined)
     throw new ScanError("invalid_option", "--state only applies to --git history scans");
-  if (raw.revoke && raw.url === undefined) throw new ScanError("invalid_option", "--revoke needs --url");
+  // --revoke finds the authority as every tessera command does when --url is not given.
+  const url = raw.url ?? (raw.revoke ? io.env.TESSERA_URL || undefined : undefined);
+  if (raw.revoke && url === undefined) {
+    throw new ScanError("invalid_option", "--revoke needs the authority: pass --url or set TESSERA_URL");
+  }
   let source: ScanSource;
   if (raw.stdin) source = { kind: "stdin", stream: io.stdin };
   else if (raw.git !== undefined)
@@ -241,7 +245,7 @@ function toScanOptions(paths: string[], raw: RawOptions, io: CliIo): ScanOptions
   if (raw.state !== undefined) options.statePath = raw.state;
   if (raw.showSecrets) options.showSecrets = true;
   if (raw.workers !== undefined) options.workers = raw.workers;
-  if (raw.url !== undefined) {
+  if (url !== undefined) {
     const credential = io.env[raw.credentialEnv];
     if (credential === undefined || credential === "") {
       throw new ScanError(
@@ -249,7 +253,7 @@ function toScanOptions(paths: string[], raw: RawOptions, io: CliIo): ScanOptions
         `--url needs the authority admin key in the environment variable ${raw.credentialEnv}`,
       );
     }
-    options.authority = { url: raw.url, credential, revoke: raw.revoke === true };
+    options.authority = { url, credential, revoke: raw.revoke === true };
     if (raw.allowInsecureHttp) options.authority.allowInsecureHttp = true;
     if (raw.timeout !== undefined) options.authority.timeoutMs = raw.timeout;
     if (io.fetch) options.authority.fetch = io.fetch;

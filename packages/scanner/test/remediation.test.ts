@@ -138,6 +138,20 @@ describe("liveness", () => {
 });
 
 describe("revoke", () => {
+  it("finds the authority in TESSERA_URL when --url is not given", async () => {
+    const live = tesseraToken();
+    authority.keys.set(live, { status: "active", keyId: "key_env" });
+    writeFileSync(join(dir.path, "b.env"), `KEY=${live}\n`);
+    const result = await cli(["--revoke", "--format", "json", dir.path], {
+      env: { ...env, TESSERA_URL: authority.url },
+    });
+    expect(result.code).toBe(1);
+    expect(authority.requests.at(-1)?.path).toBe("/v1/leaks");
+    const without = await cli(["--revoke", dir.path], { env });
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain("pass --url or set TESSERA_URL");
+  });
+
   it("revokes live tokens with their location and reports the action per finding", async () => {
     const live = tesseraToken();
     authority.keys.set(live, { status: "active", keyId: "key_1" });

@@ -60,10 +60,12 @@ export function createAdminClient(url: string, adminKey: string | undefined): Ad
       }
       if (!response.ok) {
         const error = (parsed as ErrorBody | undefined)?.error;
+        const message = error?.message ?? `HTTP ${response.status}`;
         throw new ApiError(
           response.status,
           error?.code ?? `http_${response.status}`,
-          error?.message ?? `HTTP ${response.status}`,
+          // Which authority refused the key matters: it may not be the one the user meant.
+          response.status === 401 || response.status === 403 ? `${message} (asked ${base})` : message,
           error?.requestId,
           error?.details,
         );

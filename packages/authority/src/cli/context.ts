@@ -2,7 +2,22 @@ import type { Command } from "commander";
 import { type AdminClient, createAdminClient } from "./client.js";
 import type { CliIO } from "./io.js";
 
-export const DEFAULT_URL = "http://localhost:7070";
+export const DEFAULT_URL = "http://127.0.0.1:7070";
+
+/**
+ * Where every command finds the authority, in one place: --url, else TESSERA_URL, else the
+ * address `tessera serve` would listen on with the same environment (TESSERA_HOST and
+ * TESSERA_PORT), else http://127.0.0.1:7070. Errors name the URL they asked.
+ */
+export function resolveAuthorityUrl(env: Record<string, string | undefined>, flag?: string): string {
+  const explicit = flag ?? env.TESSERA_URL;
+  if (explicit) return explicit.replace(/\/+$/, "");
+  const port = env.TESSERA_PORT?.trim() || "7070";
+  const configuredHost = env.TESSERA_HOST?.trim() || "127.0.0.1";
+  // A server listening on every address is reached on loopback from here.
+  const host = configuredHost === "0.0.0.0" || configuredHost === "::" ? "127.0.0.1" : configuredHost;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
 
 /** What a command needs: where to write, and a client built from the global options. */
 export interface CommandContext {
@@ -15,7 +30,7 @@ export interface CommandContext {
 export function createCommandContext(program: Command, io: CliIO): CommandContext {
   const globals = () => {
     const opts = program.opts<{ url?: string; json?: boolean }>();
-    return { url: opts.url ?? io.env.TESSERA_URL ?? DEFAULT_URL, json: Boolean(opts.json) };
+    return { url: resolveAuthorityUrl(io.env, opts.url), json: Boolean(opts.json) };
   };
   return {
     io,

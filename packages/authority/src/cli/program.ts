@@ -18,14 +18,17 @@ import { registerServe } from "./commands/serve.js";
 import { registerSigningKeys } from "./commands/signing-keys.js";
 import { registerTotp } from "./commands/totp.js";
 import { registerWebhooks } from "./commands/webhooks.js";
-import { createCommandContext, DEFAULT_URL } from "./context.js";
+import { createCommandContext, DEFAULT_URL, resolveAuthorityUrl } from "./context.js";
 import { CliExit, type CliIO } from "./io.js";
 
 export function createProgram(io: CliIO): Command {
   const program = new Command("tessera")
     .description("Tessera: issue, verify, revoke and audit API credentials")
     .version("0.1.0")
-    .option("--url <url>", `the authority's URL (TESSERA_URL, default ${DEFAULT_URL})`)
+    .option(
+      "--url <url>",
+      `the authority's URL (TESSERA_URL; else from TESSERA_HOST and TESSERA_PORT; default ${DEFAULT_URL})`,
+    )
     .option("--json", "machine-readable JSON output")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
@@ -67,7 +70,8 @@ function scannerIO(io: CliIO) {
     stdout: io.out,
     stderr: io.err,
     stdin: process.stdin,
-    env: io.env,
+    // `tessera scan --revoke` finds the authority as every other tessera command does.
+    env: { ...io.env, TESSERA_URL: resolveAuthorityUrl(io.env) },
     stdoutIsTTY: io.isTTY,
     stderrIsTTY: Boolean(process.stderr.isTTY),
   };

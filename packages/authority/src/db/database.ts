@@ -7,10 +7,12 @@ import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
-import { databaseKind } from "../config.js";
 import { TesseraError } from "../errors.js";
 import { migrationProvider } from "./migrations.js";
 import type { Schema } from "./schema.js";
+import { databaseKind, describeConnectionFailure, redactDatabaseUrl } from "./url.js";
+
+export { redactDatabaseUrl };
 
 export interface Database {
   db: Kysely<Schema>;
@@ -31,11 +33,6 @@ export interface OpenOptions {
 export function sqlitePath(url: string): string {
   const stripped = url.replace(/^sqlite:(\/\/)?/i, "").replace(/^file:(\/\/)?/i, "");
   return stripped === ":memory:" ? stripped : resolve(stripped);
-}
-
-/** The URL with its password replaced, for messages and logs. */
-export function redactDatabaseUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, "$1***@");
 }
 
 // bigint (int8) and numeric come back from pg as strings; our values (epoch ms, sequences)
@@ -102,7 +99,9 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
       await migrate(database);
     } catch (error) {
       await database.close();
-      throw error;
+      // The first query connects: say what failed, not "migration failed".
+      const cause = error instanceof TesseraError ? error.cause : error;
+      throw (kind === "postgres" ? describeConnectionFailure(cause, url) : null) ?? error;
     }
   }
   return database;
@@ -114,6 +113,10 @@ export async function migrate(database: Database): Promise<void> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
-    throw new TesseraError("internal_error", `database migration ${failed} failed`, { cause: error });
+    throw new TesseraError(
+      "internal_error",
+      `database migration ${failed} failed: ${(error as Error)?.message ?? String(error)}`,
+      { cause: error },
+    );
   }
 }

@@ -36,6 +36,8 @@ export const STATUS_BY_CODE: Record<TesseraErrorCode, number> = {
   step_up_required: 403,
   step_up_failed: 403,
   address_in_use: 500,
+  database_url_invalid: 400,
+  database_unavailable: 503,
   internal_error: 500,
 };
 
