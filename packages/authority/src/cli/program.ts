@@ -9,6 +9,7 @@ import { isTesseraError } from "../errors.js";
 import { ApiError } from "./client.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCampaigns } from "./commands/campaigns.js";
+import { runGatewayCommand } from "./commands/gateway.js";
 import { registerInit } from "./commands/init.js";
 import { registerJobs, registerSweep } from "./commands/jobs.js";
 import { registerKeys } from "./commands/keys.js";
@@ -78,6 +79,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   // `tessera scan` has options of its own named like the global ones (--url is the authority
   // to check findings against), so its arguments go to the scanner untouched.
   if (argv[0] === "scan") return runScanCli(argv.slice(1), scannerIO(io));
+  // `tessera gateway` is the gateway package's command, with its own flags (its --url is the
+  // authority it replicates from).
+  if (argv[0] === "gateway") return runGatewayCommand(argv.slice(1), io);
   const program = createProgram(io);
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -1,0 +1,147 @@
+/**
+ * `createGateway`: a verifier replica fed by the authority, and one HTTP server that answers
+ * forward-auth checks or proxies to an upstream, deciding every request locally.
+ * @module
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createVerifier, type Verifier } from "@tessera/verifier";
+import type { GatewayContext } from "./context.js";
+import { handleRequest, handleUpgrade } from "./handlers.js";
+import { type Logger, silentLogger } from "./log.js";
+import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
+import { createUpstream } from "./proxy.js";
+import { compileTrustProxy } from "./request-facts.js";
+import type { Rules } from "./rules.js";
+
+export interface GatewayOptions {
+  /** The authority's base URL. */
+  url: string;
+  /** A key holding `feed:read` (`TESSERA_FEED_KEY`). */
+  credential: string;
+  /** Where to listen (default 127.0.0.1, port 0 picks a free one). */
+  host?: string;
+  port?: number;
+  /** Proxy every request to this URL after checking it; without it, forward-auth at `/auth`. */
+  upstream?: string;
+  /** Parsed rules (see `loadRules`); without them any valid credential passes. */
+  rules?: Rules | null;
+  /** How long the replica is trusted without news from the authority (default `5s`). */
+  staleness?: number | string;
+  /** Peers whose `X-Forwarded-For` / `X-Forwarded-Proto` / `X-Forwarded-Host` are believed. */
+  trustProxy?: readonly string[];
+  /** Remove `Authorization` and `DPoP` before proxying (the upstream sees the identity headers only). */
+  stripCredential?: boolean;
+  /** Milliseconds to wait for the upstream (default 30 s). */
+  upstreamTimeoutMs?: number;
+  /** The public base URL clients use, for DPoP `htu` checks (default from the request). */
+  publicUrl?: string;
+  /** How the authority lists this gateway (default `tessera-gateway`). */
+  name?: string;
+  /** `realm` of `WWW-Authenticate` answers (default `tessera`). */
+  realm?: string;
+  log?: Logger;
+  /** A verifier to use instead of creating one (embedding, tests). */
+  verifier?: Verifier;
+}
+
+export interface RunningGateway {
+  /** `http://host:port` of the listening server. */
+  url: string;
+  server: Server;
+  verifier: Verifier;
+  metrics: GatewayMetrics;
+  close(): Promise<void>;
+}
+
+/** Starts a gateway; resolves once it listens (the replica loads in the background: see `/healthz`). */
+export async function createGateway(options: GatewayOptions): Promise<RunningGateway> {
+  checkOptions(options);
+  const log = options.log ?? silentLogger;
+  const verifier =
+    options.verifier ??
+    createVerifier({
+      url: options.url,
+      credential: options.credential,
+      name: options.name ?? "tessera-gateway",
+      staleness: options.staleness ?? "5s",
+      onError: (error) => log("warn", "authority feed", { error: error.message }),
+    });
+  const metrics = createGatewayMetrics(() => verifier.status());
+  const ctx: GatewayContext = {
+    verifier,
+    decide: { verifier, realm: options.realm ?? "tessera", seenProofs: new Map() },
+    rules: options.rules ?? null,
+    upstream: options.upstream
+      ? createUpstream({
+          target: options.upstream,
+          timeoutMs: options.upstreamTimeoutMs ?? 30_000,
+          log,
+          onError: (code) => metrics.upstreamError(code),
+        })
+      : null,
+    stripCredential: options.stripCredential === true,
+    trustProxy: compileTrustProxy(options.trustProxy ?? []),
+    publicUrl: options.publicUrl,
+    metrics,
+    log,
+  };
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    handleRequest(ctx, req, res).catch((error: Error) => answerFault(ctx, res, error));
+  });
+  server.on("upgrade", (req, socket, head) => {
+    handleUpgrade(ctx, req, socket, head).catch(() => socket.destroy());
+  });
+  await listen(server, options.host ?? "127.0.0.1", options.port ?? 0);
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    server,
+    verifier,
+    metrics,
+    async close() {
+      ctx.upstream?.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (!options.verifier) await verifier.close();
+    },
+  };
+}
+
+function checkOptions(options: GatewayOptions): void {
+  if (!options.verifier) {
+    new URL(options.url);
+    if (typeof options.credential !== "string" || options.credential === "") {
+      throw new TypeError("createGateway: a feed credential is required (TESSERA_FEED_KEY)");
+    }
+  }
+  if (options.upstream !== undefined) {
+    const upstream = new URL(options.upstream);
+    if (upstream.protocol !== "http:" && upstream.protocol !== "https:") {
+      throw new TypeError("createGateway: upstream must be an http:// or https:// URL");
+    }
+  }
+  if (options.publicUrl !== undefined) new URL(options.publicUrl);
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/** A fault is answered generically; its message (never a header) goes to the log. */
+function answerFault(ctx: GatewayContext, res: import("node:http").ServerResponse, error: Error): void {
+  ctx.log("error", "request failed", { error: error.message });
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(500, { "content-type": "application/json", "cache-control": "no-store" });
+  res.end(JSON.stringify({ error: "server_error", error_description: "the gateway failed to decide" }));
+}

@@ -1,0 +1,151 @@
+/**
+ * The gateway's endpoints: `/auth` (forward-auth for NGINX, Traefik, Caddy, Envoy,
+ * ingress-nginx), every other path proxied to the upstream when there is one, `/healthz` and
+ * `/metrics`. Each handler is one step list: gather facts, find the requirement, decide,
+ * count, answer.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import type { GatewayContext } from "./context.js";
+import { type Decision, decide } from "./decide.js";
+import { IDENTITY_PREFIX, identityHeaders } from "./identity-headers.js";
+import { normalizePath } from "./path-pattern.js";
+import { directFacts, forwardedFacts, type RequestFacts } from "./request-facts.js";
+import type { Requirement } from "./rules.js";
+
+const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-store" };
+
+/** Routes one request to its handler. */
+export async function handleRequest(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = req.url ?? "/";
+  const path = url.split("?", 1)[0];
+  if (path === "/healthz") return answerHealth(ctx, res);
+  if (path === "/metrics") return answerMetrics(ctx, res);
+  if (ctx.upstream) return proxyRequest(ctx, req, res);
+  if (path === "/auth") return forwardAuth(ctx, req, res);
+  res.writeHead(404, JSON_HEADERS).end(JSON.stringify({ error: "not_found", error_description: "see /auth" }));
+}
+
+/** `/auth`: decides the original request a proxy describes; 200 with identity headers or a refusal. */
+async function forwardAuth(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const facts = forwardedFacts(req, ctx.trustProxy, ctx.publicUrl);
+  const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+  const decision = await timedDecision(ctx, facts, forwardAuthRequirement(ctx, query, facts));
+  if (decision.ok) {
+    res.writeHead(200, {
+      ...(decision.outcome === "ok" ? identityHeaders(decision.credential) : {}),
+      "cache-control": "no-store",
+      "content-length": "0",
+    });
+    res.end();
+    return;
+  }
+  answerRefusal(res, decision);
+}
+
+/**
+ * `?scope=a%20b` (and `?audience=`) on the auth URL are set by the operator in the proxy's
+ * configuration; without them the rules file decides; without either, any valid credential.
+ */
+function forwardAuthRequirement(ctx: GatewayContext, query: URLSearchParams, facts: RequestFacts): Requirement {
+  const scope = query.get("scope");
+  const audience = query.get("audience");
+  if (scope !== null || audience !== null) {
+    const scopes = (scope ?? "").split(" ").filter((s) => s !== "");
+    return { kind: "credential", ...(scopes.length ? { scopes } : {}), ...(audience ? { audience } : {}) };
+  }
+  return ruleRequirement(ctx, facts);
+}
+
+function ruleRequirement(ctx: GatewayContext, facts: RequestFacts): Requirement {
+  if (!ctx.rules) return { kind: "credential" };
+  const path = normalizePath(facts.uri);
+  return path === null ? { kind: "deny" } : ctx.rules.requirementFor(facts.method, path);
+}
+
+/** With `--upstream`: every request is decided by the rules file (never by its own query). */
+async function proxyRequest(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const facts = directFacts(req, ctx.trustProxy, ctx.publicUrl);
+  const decision = await timedDecision(ctx, facts, ruleRequirement(ctx, facts));
+  if (!decision.ok) return answerRefusal(res, decision);
+  prepareForUpstream(ctx, req, decision);
+  (ctx.upstream as NonNullable<GatewayContext["upstream"]>).web(req, res);
+}
+
+/** WebSocket upgrades: decided like any request, then carried by the proxy. */
+export async function handleUpgrade(
+  ctx: GatewayContext,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
+  if (!ctx.upstream) {
+    socket.destroy();
+    return;
+  }
+  const facts = directFacts(req, ctx.trustProxy, ctx.publicUrl);
+  const decision = await timedDecision(ctx, facts, ruleRequirement(ctx, facts));
+  if (!decision.ok) {
+    const headers = Object.entries(decision.headers).map(([name, value]) => `${name}: ${value}\r\n`);
+    socket.end(
+      `HTTP/1.1 ${decision.status} Refused\r\n${headers.join("")}connection: close\r\ncontent-length: 0\r\n\r\n`,
+    );
+    return;
+  }
+  prepareForUpstream(ctx, req, decision);
+  ctx.upstream.ws(req, socket, head);
+}
+
+/** Identity headers in, forged ones and (optionally) the credential out. */
+function prepareForUpstream(ctx: GatewayContext, req: IncomingMessage, decision: Extract<Decision, { ok: true }>) {
+  for (const name of Object.keys(req.headers)) if (name.startsWith(IDENTITY_PREFIX)) delete req.headers[name];
+  if (decision.outcome === "ok") Object.assign(req.headers, identityHeaders(decision.credential));
+  if (ctx.stripCredential) {
+    delete req.headers.authorization;
+    delete req.headers.dpop;
+  }
+}
+
+async function timedDecision(ctx: GatewayContext, facts: RequestFacts, requirement: Requirement): Promise<Decision> {
+  const started = process.hrtime.bigint();
+  const decision = await decide(ctx.decide, requirement, facts);
+  ctx.metrics.decided(decision.outcome, Number(process.hrtime.bigint() - started) / 1e9);
+  if (decision.outcome !== "anonymous") {
+    const credential = decision.ok && decision.outcome === "ok" ? decision.credential : null;
+    ctx.verifier.recordUsage({
+      keyId: credential?.keyId ?? null,
+      kind: credential?.kind ?? null,
+      outcome: decision.outcome,
+      route: normalizePath(facts.uri) ?? "",
+      address: facts.address,
+      userAgent: facts.userAgent,
+    });
+  }
+  return decision;
+}
+
+function answerRefusal(res: ServerResponse, decision: Extract<Decision, { ok: false }>): void {
+  res.writeHead(decision.status, { ...decision.headers, ...JSON_HEADERS });
+  res.end(JSON.stringify(decision.body));
+}
+
+function answerHealth(ctx: GatewayContext, res: ServerResponse): void {
+  const status = ctx.verifier.status();
+  res.writeHead(status.fresh ? 200 : 503, JSON_HEADERS);
+  res.end(
+    JSON.stringify({
+      status: status.fresh ? "ok" : "stale",
+      ready: status.ready,
+      connected: status.connected,
+      appliedSequence: status.appliedSequence,
+      ageMs: status.ageMs,
+      stalenessMs: ctx.verifier.stalenessMs,
+    }),
+  );
+}
+
+async function answerMetrics(ctx: GatewayContext, res: ServerResponse): Promise<void> {
+  const body = await ctx.metrics.render();
+  res.writeHead(200, { "content-type": ctx.metrics.registry.contentType }).end(body);
+}
