@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { createVerifier, type Verifier } from "@tessera/verifier";
 import type { GatewayContext } from "./context.js";
 import { handleRequest, handleUpgrade } from "./handlers.js";
@@ -89,7 +90,11 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     handleRequest(ctx, req, res).catch((error: Error) => answerFault(ctx, res, error));
   });
+  // Upgraded connections leave the HTTP server's bookkeeping: tracked here to end them on close.
+  const upgraded = new Set<Duplex>();
   server.on("upgrade", (req, socket, head) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
     handleUpgrade(ctx, req, socket, head).catch(() => socket.destroy());
   });
   await listen(server, options.host ?? "127.0.0.1", options.port ?? 0);
@@ -103,6 +108,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     async close() {
       ctx.upstream?.close();
       server.closeAllConnections();
+      for (const socket of upgraded) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (!options.verifier) await verifier.close();
     },

@@ -23,14 +23,19 @@ export async function handleRequest(ctx: GatewayContext, req: IncomingMessage, r
   if (path === "/healthz") return answerHealth(ctx, res);
   if (path === "/metrics") return answerMetrics(ctx, res);
   if (ctx.upstream) return proxyRequest(ctx, req, res);
-  if (path === "/auth") return forwardAuth(ctx, req, res);
+  if (path === "/auth" || path?.startsWith("/auth/")) return forwardAuth(ctx, req, res);
   res.writeHead(404, JSON_HEADERS).end(JSON.stringify({ error: "not_found", error_description: "see /auth" }));
 }
 
-/** `/auth`: decides the original request a proxy describes; 200 with identity headers or a refusal. */
+/**
+ * `/auth`: decides the original request a proxy describes; 200 with identity headers or a
+ * refusal. Envoy's HTTP ext_authz appends the original path to its prefix: `/auth/orders/7`.
+ */
 async function forwardAuth(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const facts = forwardedFacts(req, ctx.trustProxy, ctx.publicUrl);
-  const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+  const url = req.url ?? "/auth";
+  const appended = url.startsWith("/auth/") ? url.slice("/auth".length) : undefined;
+  const facts = forwardedFacts(req, ctx.trustProxy, ctx.publicUrl, appended);
+  const query = appended === undefined ? new URLSearchParams(url.split("?")[1] ?? "") : null;
   const decision = await timedDecision(ctx, facts, forwardAuthRequirement(ctx, query, facts));
   if (decision.ok) {
     res.writeHead(200, {
@@ -45,17 +50,16 @@ async function forwardAuth(ctx: GatewayContext, req: IncomingMessage, res: Serve
 }
 
 /**
- * `?scope=a%20b` (and `?audience=`) on the auth URL are set by the operator in the proxy's
- * configuration; without them the rules file decides; without either, any valid credential.
+ * With a rules file, the rules decide and the auth URL's query is ignored: some proxies pass
+ * the client's query string on, and a client must not choose its own requirement. Without
+ * one, `?scope=a%20b` and `?audience=` (set in the proxy's configuration) add requirements to
+ * "any valid credential"; whatever a client could add there only makes the check stricter.
  */
-function forwardAuthRequirement(ctx: GatewayContext, query: URLSearchParams, facts: RequestFacts): Requirement {
-  const scope = query.get("scope");
+function forwardAuthRequirement(ctx: GatewayContext, query: URLSearchParams | null, facts: RequestFacts): Requirement {
+  if (ctx.rules || !query) return ruleRequirement(ctx, facts);
+  const scopes = [...new Set(query.getAll("scope").flatMap((scope) => scope.split(" ")))].filter((s) => s !== "");
   const audience = query.get("audience");
-  if (scope !== null || audience !== null) {
-    const scopes = (scope ?? "").split(" ").filter((s) => s !== "");
-    return { kind: "credential", ...(scopes.length ? { scopes } : {}), ...(audience ? { audience } : {}) };
-  }
-  return ruleRequirement(ctx, facts);
+  return { kind: "credential", ...(scopes.length ? { scopes } : {}), ...(audience ? { audience } : {}) };
 }
 
 function ruleRequirement(ctx: GatewayContext, facts: RequestFacts): Requirement {
@@ -88,9 +92,9 @@ export async function handleUpgrade(
   const decision = await timedDecision(ctx, facts, ruleRequirement(ctx, facts));
   if (!decision.ok) {
     const headers = Object.entries(decision.headers).map(([name, value]) => `${name}: ${value}\r\n`);
-    socket.end(
-      `HTTP/1.1 ${decision.status} Refused\r\n${headers.join("")}connection: close\r\ncontent-length: 0\r\n\r\n`,
-    );
+    const answer = `HTTP/1.1 ${decision.status} Refused\r\n${headers.join("")}connection: close\r\ncontent-length: 0\r\n\r\n`;
+    // Close both directions once written: a client that keeps its side open must not hold the socket.
+    socket.end(answer, () => socket.destroy());
     return;
   }
   prepareForUpstream(ctx, req, decision);

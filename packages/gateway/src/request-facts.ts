@@ -40,10 +40,16 @@ export function clientAddress(req: IncomingMessage, trust: TrustProxy): string {
 }
 
 /** Facts of the original request behind a forward-auth check. */
-export function forwardedFacts(req: IncomingMessage, trust: TrustProxy, publicUrl: string | undefined): RequestFacts {
+export function forwardedFacts(
+  req: IncomingMessage,
+  trust: TrustProxy,
+  publicUrl: string | undefined,
+  /** The original path and query when the proxy appended them to the auth URL (Envoy). */
+  appendedUri?: string,
+): RequestFacts {
   const trusted = trust(req.socket.remoteAddress ?? "", 0);
   const method = header(req, "x-original-method") ?? header(req, "x-forwarded-method") ?? req.method ?? "GET";
-  const uri = originalUri(req) ?? "/";
+  const uri = originalUri(req) ?? appendedUri ?? "/";
   const proto = (trusted && header(req, "x-forwarded-proto")) || "http";
   const host = (trusted && header(req, "x-forwarded-host")) || header(req, "host") || "localhost";
   return {

@@ -57,7 +57,7 @@ export function parseRules(text: string, source = "rules"): Rules {
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const problems: string[] = [];
   const at = (node: Node | null | undefined) => `${source}:${node?.range ? lines.linePos(node.range[0]).line : 1}`;
-  for (const error of document.errors) problems.push(`${source}:${error.linePos?.[0]?.line ?? 1}: ${error.message}`);
+  for (const error of document.errors) problems.push(`${source}:${lines.linePos(error.pos[0]).line}: ${error.message}`);
   if (problems.length > 0) throw new RulesError(problems, source);
 
   const root = document.contents;
