@@ -62,10 +62,17 @@ export function createGatewayMetrics(status: () => VerifierStatus): GatewayMetri
       this.set(status().keys);
     },
   });
+  // Label children looked up once per outcome, not hashed on every decision.
+  const byOutcome = new Map<string, { inc(): void }>();
   return {
     registry,
     decided(outcome, seconds) {
-      decisions.inc({ outcome: OUTCOME.test(outcome) ? outcome : "other" });
+      let counter = byOutcome.get(outcome);
+      if (!counter) {
+        counter = decisions.labels(OUTCOME.test(outcome) ? outcome : "other");
+        if (byOutcome.size < 64) byOutcome.set(outcome, counter);
+      }
+      counter.inc();
       latency.observe(seconds);
     },
     upstreamError(code) {

@@ -29,9 +29,14 @@ export function compilePathPattern(pattern: string): RegExp {
  */
 export function normalizePath(uri: string): string | null {
   if (!uri.startsWith("/")) return null;
+  // Most paths have nothing to resolve: no escapes, no dot segments, no backslashes.
+  const query = uri.indexOf("?");
+  const path = query === -1 ? uri : uri.slice(0, query);
+  if (!/[%\\#]|\/\.|^\/\//.test(path)) return path;
   try {
     // The URL parser resolves dot segments (also percent-encoded ones) like every server does.
-    const { pathname } = new URL(uri, "http://gateway.invalid");
+    // The path is appended, not resolved against a base, so `//x` stays a path; a `#` is data.
+    const { pathname } = new URL(`http://gateway.invalid${path.replaceAll("#", "%23")}`);
     return pathname.replace(/%([0-9A-Fa-f]{2})/g, (encoded, hex: string) => {
       const char = String.fromCharCode(Number.parseInt(hex, 16));
       return /[A-Za-z0-9\-._~]/.test(char) ? char : encoded.toUpperCase();

@@ -36,6 +36,8 @@ export const header = (req: IncomingMessage, name: string): string | undefined =
 
 /** The client address: `X-Forwarded-For` is read only through peers in the trusted list. */
 export function clientAddress(req: IncomingMessage, trust: TrustProxy): string {
+  // Without the header there is nothing to believe or ignore: the peer is the client.
+  if (req.headers["x-forwarded-for"] === undefined) return req.socket.remoteAddress ?? "";
   return proxyAddr(req, trust);
 }
 

@@ -188,7 +188,7 @@ describe("/healthz and /metrics", () => {
   it("reports a fresh replica and counts decisions by outcome with latency and lag", async () => {
     const health = await fetch(`${gateway.url}/healthz`);
     expect(health.status).toBe(200);
-    expect((await health.json()).status).toBe("ok");
+    expect(((await health.json()) as { status: string }).status).toBe("ok");
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
     expect(metrics).toMatch(/tessera_gateway_decisions_total\{outcome="ok"\} [1-9]/);
     expect(metrics).toMatch(/tessera_gateway_decisions_total\{outcome="missing"\} [1-9]/);

@@ -67,7 +67,7 @@ describe("--upstream", () => {
     expect(upstream.received.length).toBe(before);
     const open = await fetch(`${gateway.url}/public/a`, { headers: { "x-tessera-principal": "prn_forged" } });
     expect(open.status).toBe(200);
-    expect((await open.json()).principal).toBeNull();
+    expect(((await open.json()) as { principal: string | null }).principal).toBeNull();
   });
 
   it("streams request and response bodies", async () => {

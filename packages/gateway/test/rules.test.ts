@@ -120,5 +120,8 @@ describe("path patterns", () => {
     expect(normalizePath("/%6Frders/1")).toBe("/orders/1");
     expect(normalizePath("/a%2Fb")).toBe("/a%2Fb");
     expect(normalizePath("http://evil/x")).toBeNull();
+    expect(normalizePath("//evil/orders")).toBe("//evil/orders");
+    expect(normalizePath("/public/x#/../../admin")).toBe("/admin");
+    expect(normalizePath("/orders/1?next=/../admin")).toBe("/orders/1");
   });
 });
