@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -100,6 +100,21 @@ describe("rules file", () => {
     });
     expect(code).toBe(2);
     expect(err.join("")).toContain(`${file}:5:`);
+  });
+});
+
+describe("docs/gateway.md", () => {
+  it("has a rules example that loads and means what the doc says", () => {
+    const doc = readFileSync(new URL("../../../docs/gateway.md", import.meta.url), "utf8");
+    const example = /## The rules file[\s\S]*?```yaml\n([\s\S]*?)```/.exec(doc)?.[1] ?? "";
+    const rules = parseRules(example, "docs/gateway.md");
+    expect(rules.requirementFor("GET", "/healthz")).toEqual({ kind: "anonymous" });
+    expect(rules.requirementFor("GET", "/orders/7/items")).toEqual({ kind: "credential", scopes: ["orders:read"] });
+    expect(rules.requirementFor("DELETE", "/orders/7")).toMatchObject({
+      scopes: ["orders:write"],
+      audience: "orders-api",
+    });
+    expect(rules.requirementFor("GET", "/admin")).toEqual({ kind: "deny" });
   });
 });
 
