@@ -33,6 +33,7 @@ ingress-nginx auth-url); with --upstream it checks every request and proxies it.
   --strip-credential        remove Authorization and DPoP before proxying
   --upstream-timeout <dur>  how long to wait for the upstream (default 30s)
   --public-url <url>        the URL clients use, for DPoP proofs
+  --grpc-listen <host:port> also serve Envoy's gRPC ext_authz (Authorization/Check) there
   --name <name>             how the authority lists this gateway (default tessera-gateway)
   --log-level <level>       debug, info, warn, error (default info)
 
@@ -49,6 +50,7 @@ const FLAGS = {
   "strip-credential": { type: "boolean" },
   "upstream-timeout": { type: "string" },
   "public-url": { type: "string" },
+  "grpc-listen": { type: "string" },
   name: { type: "string" },
   "log-level": { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -103,6 +105,7 @@ export function optionsFromArgs(argv: readonly string[], env: GatewayCliIO["env"
     stripCredential: values["strip-credential"] === true,
     upstreamTimeoutMs: parseDuration(values["upstream-timeout"] ?? "30s", "--upstream-timeout"),
     ...(values["public-url"] ? { publicUrl: values["public-url"] } : {}),
+    ...(values["grpc-listen"] ? { grpc: parseListen(values["grpc-listen"]) } : {}),
     name: values.name ?? "tessera-gateway",
     log: createLogger(process.stderr, level as LogLevel),
   };
@@ -120,6 +123,7 @@ export async function startFromArgs(argv: readonly string[], io: GatewayCliIO): 
     url: gateway.url,
     mode: options.upstream ? "proxy" : "forward-auth",
     rules: options.rules ? options.rules.rules.length : null,
+    grpc: gateway.grpcAddress ?? null,
   });
   return gateway;
 }

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { createVerifier, type Verifier } from "@tessera/verifier";
 import type { GatewayContext } from "./context.js";
+import { startExtAuthzServer } from "./ext-authz-grpc.js";
 import { handleRequest, handleUpgrade } from "./handlers.js";
 import { type Logger, silentLogger } from "./log.js";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   /** `realm` of `WWW-Authenticate` answers (default `tessera`). */
   realm?: string;
   log?: Logger;
+  /** Also serve Envoy's gRPC `ext_authz` (`envoy.service.auth.v3.Authorization/Check`) here. */
+  grpc?: { host: string; port: number };
   /** A verifier to use instead of creating one (embedding, tests). */
   verifier?: Verifier;
 }
@@ -52,6 +55,8 @@ export interface RunningGateway {
   server: Server;
   verifier: Verifier;
   metrics: GatewayMetrics;
+  /** `host:port` of the gRPC ext_authz server, when one was asked for. */
+  grpcAddress?: string;
   close(): Promise<void>;
 }
 
@@ -98,6 +103,7 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     handleUpgrade(ctx, req, socket, head).catch(() => socket.destroy());
   });
   await listen(server, options.host ?? "127.0.0.1", options.port ?? 0);
+  const grpc = options.grpc ? await startExtAuthzServer(ctx, options.grpc.host, options.grpc.port) : null;
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
@@ -105,7 +111,9 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     server,
     verifier,
     metrics,
+    ...(grpc ? { grpcAddress: grpc.address } : {}),
     async close() {
+      await grpc?.close();
       ctx.upstream?.close();
       server.closeAllConnections();
       for (const socket of upgraded) socket.destroy();

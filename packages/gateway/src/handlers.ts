@@ -62,7 +62,7 @@ function forwardAuthRequirement(ctx: GatewayContext, query: URLSearchParams | nu
   return { kind: "credential", ...(scopes.length ? { scopes } : {}), ...(audience ? { audience } : {}) };
 }
 
-function ruleRequirement(ctx: GatewayContext, facts: RequestFacts): Requirement {
+export function ruleRequirement(ctx: GatewayContext, facts: RequestFacts): Requirement {
   if (!ctx.rules) return { kind: "credential" };
   const path = normalizePath(facts.uri);
   return path === null ? { kind: "deny" } : ctx.rules.requirementFor(facts.method, path);
@@ -111,7 +111,11 @@ function prepareForUpstream(ctx: GatewayContext, req: IncomingMessage, decision:
   }
 }
 
-async function timedDecision(ctx: GatewayContext, facts: RequestFacts, requirement: Requirement): Promise<Decision> {
+export async function timedDecision(
+  ctx: GatewayContext,
+  facts: RequestFacts,
+  requirement: Requirement,
+): Promise<Decision> {
   const started = process.hrtime.bigint();
   const decision = await decide(ctx.decide, requirement, facts);
   ctx.metrics.decided(decision.outcome, Number(process.hrtime.bigint() - started) / 1e9);

@@ -5,6 +5,7 @@
  * @module
  */
 export { type Decision, decide } from "./decide.js";
+export { EXT_AUTHZ_PROTO, type ExtAuthzServer, loadExtAuthzPackage, startExtAuthzServer } from "./ext-authz-grpc.js";
 export { createGateway, type GatewayOptions, type RunningGateway } from "./gateway.js";
 export { identityHeaders } from "./identity-headers.js";
 export { createLogger, type Logger } from "./log.js";
