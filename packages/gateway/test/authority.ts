@@ -16,6 +16,8 @@ export interface TestAuthority {
     scopes?: string[],
     options?: { expiresInMs?: number; audience?: string },
   ): Promise<{ id: string; secret: string; principalId: string }>;
+  /** An OAuth client (a principal with a key holding `oauth:client`) allowed these scopes. */
+  oauthClient(scopes: string[]): Promise<{ id: string; secret: string }>;
   /** Revokes through `POST /v1/keys/{id}/revoke`; resolves when the answer has arrived. */
   revoke(id: string): Promise<void>;
   close(): Promise<void>;
@@ -26,7 +28,10 @@ let counter = 0;
 
 export async function startTestAuthority(): Promise<TestAuthority> {
   const dir = mkdtempSync(join(tmpdir(), "tessera-gateway-test-"));
-  const config = loadConfig({}, { databaseUrl: join(dir, "tessera.db"), port: 0, usageFlushIntervalMs: 50 });
+  const config = loadConfig(
+    {},
+    { databaseUrl: join(dir, "tessera.db"), port: 0, usageFlushIntervalMs: 50, issuer: "http://tessera.test" },
+  );
   const running = await startAuthority(config, { logger: false });
 
   async function key(scopes: string[] = ["orders:read"], options: { expiresInMs?: number; audience?: string } = {}) {
@@ -49,6 +54,22 @@ export async function startTestAuthority(): Promise<TestAuthority> {
     url: running.url,
     adminKey: admin.secret,
     key,
+    async oauthClient(scopes) {
+      const principal = await running.authority.principals.create(
+        {
+          name: `gw-client-${++counter}`,
+          kind: "service",
+          owner: "team-gw",
+          allowedScopes: [...scopes, "oauth:client"],
+        },
+        system,
+      );
+      const issued = await running.authority.keys.issue(
+        { principalId: principal.id, scopes: ["oauth:client"] },
+        system,
+      );
+      return { id: principal.id, secret: issued.secret };
+    },
     async revoke(id) {
       const response = await fetch(`${running.url}/v1/keys/${id}/revoke`, {
         method: "POST",
