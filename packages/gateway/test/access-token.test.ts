@@ -84,7 +84,7 @@ describe("access tokens through /auth", () => {
     const good = proof(keys, { htm: "GET", htu: "https://api.example/orders/1", ath });
     expect((await ask({ authorization: `DPoP ${issued.access_token}`, dpop: good })).status).toBe(200);
     // Replayed, missing, for another URL, by another key, or sent as a plain bearer token: refused.
-    const refusals = [
+    const refusals: Record<string, string>[] = [
       { authorization: `DPoP ${issued.access_token}`, dpop: good },
       { authorization: `DPoP ${issued.access_token}` },
       {
