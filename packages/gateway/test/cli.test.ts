@@ -59,6 +59,9 @@ describe.skipIf(!BUILT)("tessera gateway (built)", () => {
     });
     expect(code).toBe(0);
     expect(out.join("")).toContain("Usage: tessera gateway --url <authority>");
+    const help: string[] = [];
+    await runCli(["--help"], { out: (text) => void help.push(text), err: () => {}, env: {}, isTTY: false });
+    expect(help.join("")).toMatch(/gateway\s+enforce credentials in front of a service/);
   });
 
   it("runs as tessera-gateway until SIGTERM, healthy once its replica is loaded", async () => {

@@ -43,7 +43,8 @@ describe("cut off from the authority", () => {
     await eventually(async () => (await auth(kept.secret)) === 503, 5000);
     const failedClosedAfter = Date.now() - cutAt;
     // ...and past it nothing is accepted: the revoked key was never accepted beyond the bound.
-    expect(failedClosedAfter).toBeLessThan(2000 + 1500);
+    // (2 s bound; the rest is the polling requests' own latency on a loaded machine.)
+    expect(failedClosedAfter).toBeLessThan(2000 + 2500);
     expect(await auth(revokedWhileCut.secret)).toBe(503);
     expect(await health()).toBe(503);
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();

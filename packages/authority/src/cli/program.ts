@@ -9,7 +9,7 @@ import { isTesseraError } from "../errors.js";
 import { ApiError } from "./client.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCampaigns } from "./commands/campaigns.js";
-import { runGatewayCommand } from "./commands/gateway.js";
+import { registerGatewayHelp, runGatewayCommand } from "./commands/gateway.js";
 import { registerInit } from "./commands/init.js";
 import { registerJobs, registerSweep } from "./commands/jobs.js";
 import { registerKeys } from "./commands/keys.js";
@@ -54,6 +54,7 @@ export function createProgram(io: CliIO): Command {
   registerSigningKeys(program, ctx);
   registerWebhooks(program, ctx);
   registerTotp(program, ctx);
+  registerGatewayHelp(program);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
     for (const sub of command.commands) {

@@ -3,6 +3,7 @@
  * the verifier only), loaded here when the command is used, so that no other command pays for
  * it and an authority installed without it still runs.
  */
+import type { Command } from "commander";
 import type { CliIO } from "../io.js";
 
 interface GatewayCli {
@@ -27,4 +28,14 @@ export async function runGatewayCommand(argv: string[], io: CliIO): Promise<numb
     return 1;
   }
   return cli.runGatewayCli(argv, io);
+}
+
+/**
+ * Lists `gateway` in `tessera --help`. The command itself never reaches commander: `runCli`
+ * hands `tessera gateway ...` to `runGatewayCommand` with its arguments untouched.
+ */
+export function registerGatewayHelp(program: Command): void {
+  program
+    .command("gateway")
+    .description("enforce credentials in front of a service: forward-auth or reverse proxy (tessera gateway --help)");
 }
