@@ -113,11 +113,14 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     metrics,
     ...(grpc ? { grpcAddress: grpc.address } : {}),
     async close() {
-      await grpc?.close();
-      ctx.upstream?.close();
-      server.closeAllConnections();
+      // Requests in flight may finish (up to 5 s); idle keep-alive connections end now.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
       for (const socket of upgraded) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const drain = setTimeout(() => server.closeAllConnections(), 5000);
+      await Promise.all([closed, grpc?.close()]);
+      clearTimeout(drain);
+      ctx.upstream?.close();
       if (!options.verifier) await verifier.close();
     },
   };
