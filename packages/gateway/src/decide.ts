@@ -27,7 +27,7 @@ export type Decision =
     };
 
 export interface DecideContext {
-  verifier: Pick<Verifier, "authenticate">;
+  verifier: Pick<Verifier, "verify">;
   realm: string;
   /** DPoP proof ids seen, remembered until they expire (refuses replays). */
   seenProofs: Map<string, number>;
@@ -35,8 +35,11 @@ export interface DecideContext {
 
 const CREDENTIAL = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
-/** Decides a request; never throws for bad input. */
-export async function decide(ctx: DecideContext, requirement: Requirement, facts: RequestFacts): Promise<Decision> {
+/**
+ * Decides a request synchronously (the replica is in memory; a stale one fails closed, the
+ * gateway never asks the authority online); never throws for bad input.
+ */
+export function decide(ctx: DecideContext, requirement: Requirement, facts: RequestFacts): Decision {
   if (requirement.kind === "anonymous") return { ok: true, outcome: "anonymous" };
   if (requirement.kind === "deny") {
     return refusal("no_rule", 403, {}, "access_denied", "no rule of this gateway allows this request");
@@ -49,7 +52,7 @@ export async function decide(ctx: DecideContext, requirement: Requirement, facts
     ...(requirement.scopes ? { scopes: requirement.scopes } : {}),
     ...(requirement.audience ? { audience: requirement.audience } : {}),
   };
-  const result = await ctx.verifier.authenticate(token, options);
+  const result = ctx.verifier.verify(token, options);
   if (!result.ok) return refuse(ctx, result.reason, scheme, requirement.scopes);
   if (result.jkt !== undefined && !proofHolds(ctx, facts, scheme, token, result.jkt)) {
     return refuse(ctx, "dpop_invalid", "DPoP", requirement.scopes);

@@ -66,7 +66,7 @@ export function loadExtAuthzPackage() {
 /** Starts the gRPC Authorization service on `host:port` (port 0 picks a free one). */
 export async function startExtAuthzServer(ctx: GatewayContext, host: string, port: number): Promise<ExtAuthzServer> {
   const server = new Server();
-  const check: handleUnaryCall<CheckRequest, unknown> = (call, callback) => void answerCheck(ctx, call, callback);
+  const check: handleUnaryCall<CheckRequest, unknown> = (call, callback) => answerCheck(ctx, call, callback);
   server.addService(loadExtAuthzPackage().Authorization.service, { Check: check });
   const bound = await new Promise<number>((resolve, reject) => {
     const target = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
@@ -84,14 +84,14 @@ export async function startExtAuthzServer(ctx: GatewayContext, host: string, por
   };
 }
 
-async function answerCheck(
+function answerCheck(
   ctx: GatewayContext,
   call: ServerUnaryCall<CheckRequest, unknown>,
   callback: sendUnaryData<unknown>,
-): Promise<void> {
+): void {
   try {
     const { facts, extensions } = checkFacts(call.request);
-    const decision = await timedDecision(ctx, facts, grpcRequirement(ctx, extensions, facts));
+    const decision = timedDecision(ctx, facts, grpcRequirement(ctx, extensions, facts));
     callback(null, checkResponse(decision));
   } catch (error) {
     ctx.log("error", "ext_authz check failed", { error: (error as Error).message });

@@ -9,7 +9,7 @@ import type { Duplex } from "node:stream";
 import { createVerifier, type Verifier } from "@tessera/verifier";
 import type { GatewayContext } from "./context.js";
 import { startExtAuthzServer } from "./ext-authz-grpc.js";
-import { handleRequest, handleUpgrade } from "./handlers.js";
+import { answerFault, handleRequest, handleUpgrade } from "./handlers.js";
 import { type Logger, silentLogger } from "./log.js";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.js";
 import { createUpstream } from "./proxy.js";
@@ -93,14 +93,22 @@ export async function createGateway(options: GatewayOptions): Promise<RunningGat
     log,
   };
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    handleRequest(ctx, req, res).catch((error: Error) => answerFault(ctx, res, error));
+    try {
+      handleRequest(ctx, req, res);
+    } catch (error) {
+      answerFault(ctx, res, error as Error);
+    }
   });
   // Upgraded connections leave the HTTP server's bookkeeping: tracked here to end them on close.
   const upgraded = new Set<Duplex>();
   server.on("upgrade", (req, socket, head) => {
     upgraded.add(socket);
     socket.once("close", () => upgraded.delete(socket));
-    handleUpgrade(ctx, req, socket, head).catch(() => socket.destroy());
+    try {
+      handleUpgrade(ctx, req, socket, head);
+    } catch {
+      socket.destroy();
+    }
   });
   await listen(server, options.host ?? "127.0.0.1", options.port ?? 0);
   const grpc = options.grpc ? await startExtAuthzServer(ctx, options.grpc.host, options.grpc.port) : null;
@@ -150,15 +158,4 @@ function listen(server: Server, host: string, port: number): Promise<void> {
       resolve();
     });
   });
-}
-
-/** A fault is answered generically; its message (never a header) goes to the log. */
-function answerFault(ctx: GatewayContext, res: import("node:http").ServerResponse, error: Error): void {
-  ctx.log("error", "request failed", { error: error.message });
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.writeHead(500, { "content-type": "application/json", "cache-control": "no-store" });
-  res.end(JSON.stringify({ error: "server_error", error_description: "the gateway failed to decide" }));
 }

@@ -17,26 +17,26 @@ import type { Requirement } from "./rules.js";
 const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-store" };
 
 /** Routes one request to its handler. */
-export async function handleRequest(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export function handleRequest(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
   const url = req.url ?? "/";
   const path = url.split("?", 1)[0];
-  if (path === "/healthz") return answerHealth(ctx, res);
-  if (path === "/metrics") return answerMetrics(ctx, res);
-  if (ctx.upstream) return proxyRequest(ctx, req, res);
-  if (path === "/auth" || path?.startsWith("/auth/")) return forwardAuth(ctx, req, res);
-  res.writeHead(404, JSON_HEADERS).end(JSON.stringify({ error: "not_found", error_description: "see /auth" }));
+  if (path === "/healthz") answerHealth(ctx, res);
+  else if (path === "/metrics") answerMetrics(ctx, res).catch((error: Error) => answerFault(ctx, res, error));
+  else if (ctx.upstream) proxyRequest(ctx, req, res);
+  else if (path === "/auth" || path?.startsWith("/auth/")) forwardAuth(ctx, req, res);
+  else res.writeHead(404, JSON_HEADERS).end(JSON.stringify({ error: "not_found", error_description: "see /auth" }));
 }
 
 /**
  * `/auth`: decides the original request a proxy describes; 200 with identity headers or a
  * refusal. Envoy's HTTP ext_authz appends the original path to its prefix: `/auth/orders/7`.
  */
-async function forwardAuth(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+function forwardAuth(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
   const url = req.url ?? "/auth";
   const appended = url.startsWith("/auth/") ? url.slice("/auth".length) : undefined;
   const facts = forwardedFacts(req, ctx.trustProxy, ctx.publicUrl, appended);
   const query = appended === undefined ? new URLSearchParams(url.split("?")[1] ?? "") : null;
-  const decision = await timedDecision(ctx, facts, forwardAuthRequirement(ctx, query, facts));
+  const decision = timedDecision(ctx, facts, forwardAuthRequirement(ctx, query, facts));
   if (decision.ok) {
     res.writeHead(200, {
       ...(decision.outcome === "ok" ? identityHeaders(decision.credential) : {}),
@@ -69,27 +69,25 @@ export function ruleRequirement(ctx: GatewayContext, facts: RequestFacts): Requi
 }
 
 /** With `--upstream`: every request is decided by the rules file (never by its own query). */
-async function proxyRequest(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+function proxyRequest(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): void {
   const facts = directFacts(req, ctx.trustProxy, ctx.publicUrl);
-  const decision = await timedDecision(ctx, facts, ruleRequirement(ctx, facts));
-  if (!decision.ok) return answerRefusal(res, decision);
+  const decision = timedDecision(ctx, facts, ruleRequirement(ctx, facts));
+  if (!decision.ok) {
+    answerRefusal(res, decision);
+    return;
+  }
   prepareForUpstream(ctx, req, decision);
   (ctx.upstream as NonNullable<GatewayContext["upstream"]>).web(req, res);
 }
 
 /** WebSocket upgrades: decided like any request, then carried by the proxy. */
-export async function handleUpgrade(
-  ctx: GatewayContext,
-  req: IncomingMessage,
-  socket: Duplex,
-  head: Buffer,
-): Promise<void> {
+export function handleUpgrade(ctx: GatewayContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   if (!ctx.upstream) {
     socket.destroy();
     return;
   }
   const facts = directFacts(req, ctx.trustProxy, ctx.publicUrl);
-  const decision = await timedDecision(ctx, facts, ruleRequirement(ctx, facts));
+  const decision = timedDecision(ctx, facts, ruleRequirement(ctx, facts));
   if (!decision.ok) {
     const headers = Object.entries(decision.headers).map(([name, value]) => `${name}: ${value}\r\n`);
     const answer = `HTTP/1.1 ${decision.status} Refused\r\n${headers.join("")}connection: close\r\ncontent-length: 0\r\n\r\n`;
@@ -111,13 +109,9 @@ function prepareForUpstream(ctx: GatewayContext, req: IncomingMessage, decision:
   }
 }
 
-export async function timedDecision(
-  ctx: GatewayContext,
-  facts: RequestFacts,
-  requirement: Requirement,
-): Promise<Decision> {
+export function timedDecision(ctx: GatewayContext, facts: RequestFacts, requirement: Requirement): Decision {
   const started = process.hrtime.bigint();
-  const decision = await decide(ctx.decide, requirement, facts);
+  const decision = decide(ctx.decide, requirement, facts);
   ctx.metrics.decided(decision.outcome, Number(process.hrtime.bigint() - started) / 1e9);
   if (decision.outcome !== "anonymous") {
     const credential = decision.ok && decision.outcome === "ok" ? decision.credential : null;
@@ -156,4 +150,15 @@ function answerHealth(ctx: GatewayContext, res: ServerResponse): void {
 async function answerMetrics(ctx: GatewayContext, res: ServerResponse): Promise<void> {
   const body = await ctx.metrics.render();
   res.writeHead(200, { "content-type": ctx.metrics.registry.contentType }).end(body);
+}
+
+/** A fault is answered generically; its message (never a header) goes to the log. */
+export function answerFault(ctx: GatewayContext, res: ServerResponse, error: Error): void {
+  ctx.log("error", "request failed", { error: error.message });
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(500, JSON_HEADERS);
+  res.end(JSON.stringify({ error: "server_error", error_description: "the gateway failed to decide" }));
 }

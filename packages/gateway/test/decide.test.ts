@@ -18,14 +18,14 @@ const facts = (authorization?: string): RequestFacts => ({
 });
 
 function contextAnswering(result: VerifyResult) {
-  return { verifier: { authenticate: async () => result }, realm: "tessera", seenProofs: new Map() };
+  return { verifier: { verify: () => result }, realm: "tessera", seenProofs: new Map() };
 }
 
 describe("decide", () => {
   it("refuses any credential failure reason, including ones added later, with 401 invalid_token", async () => {
     for (const reason of ["suspended", "revoked", "expired", "unknown", "some_future_reason"]) {
       const ctx = contextAnswering({ ok: false, reason } as unknown as VerifyResult);
-      const decision = await decide(ctx, { kind: "credential" }, facts("Bearer tsk_x"));
+      const decision = decide(ctx, { kind: "credential" }, facts("Bearer tsk_x"));
       expect(decision).toMatchObject({
         ok: false,
         outcome: reason,
@@ -36,7 +36,7 @@ describe("decide", () => {
   });
 
   it("fails closed with 503 and Retry-After while the replica is stale", async () => {
-    const decision = await decide(
+    const decision = decide(
       contextAnswering({ ok: false, reason: "stale" }),
       { kind: "credential" },
       facts("Bearer t"),
@@ -53,7 +53,7 @@ describe("decide", () => {
       kind: "access_token",
       jkt: "abc",
     });
-    const decision = await decide(ctx, { kind: "credential" }, facts("Bearer eyJ.x.y"));
+    const decision = decide(ctx, { kind: "credential" }, facts("Bearer eyJ.x.y"));
     expect(decision).toMatchObject({
       ok: false,
       status: 401,
@@ -64,12 +64,12 @@ describe("decide", () => {
   it("rejects malformed Authorization headers as missing, and denies with no rule", async () => {
     const ctx = contextAnswering({ ok: true, principalId: "p", scopes: [], keyId: "k", kind: "api_key" });
     for (const header of ["Basic dXNlcg==", "Bearer", "Bearer a b", "bearer\ttoken"]) {
-      expect(await decide(ctx, { kind: "credential" }, facts(header))).toMatchObject({
+      expect(decide(ctx, { kind: "credential" }, facts(header))).toMatchObject({
         status: 401,
         outcome: "missing",
       });
     }
-    expect(await decide(ctx, { kind: "deny" }, facts("Bearer k"))).toMatchObject({ status: 403, outcome: "no_rule" });
-    expect(await decide(ctx, { kind: "anonymous" }, facts())).toEqual({ ok: true, outcome: "anonymous" });
+    expect(decide(ctx, { kind: "deny" }, facts("Bearer k"))).toMatchObject({ status: 403, outcome: "no_rule" });
+    expect(decide(ctx, { kind: "anonymous" }, facts())).toEqual({ ok: true, outcome: "anonymous" });
   });
 });
