@@ -18,6 +18,8 @@ export interface TestAuthority {
   ): Promise<{ id: string; secret: string; principalId: string }>;
   /** An OAuth client (a principal with a key holding `oauth:client`) allowed these scopes. */
   oauthClient(scopes: string[]): Promise<{ id: string; secret: string }>;
+  /** `GET /v1/keys/{id}` as the admin sees it. */
+  keyView(id: string): Promise<{ lastUsedAt: string | null }>;
   /** Revokes through `POST /v1/keys/{id}/revoke`; resolves when the answer has arrived. */
   revoke(id: string): Promise<void>;
   close(): Promise<void>;
@@ -69,6 +71,12 @@ export async function startTestAuthority(): Promise<TestAuthority> {
         system,
       );
       return { id: principal.id, secret: issued.secret };
+    },
+    async keyView(id) {
+      const response = await fetch(`${running.url}/v1/keys/${id}`, {
+        headers: { authorization: `Bearer ${admin.secret}` },
+      });
+      return (await response.json()) as { lastUsedAt: string | null };
     },
     async revoke(id) {
       const response = await fetch(`${running.url}/v1/keys/${id}/revoke`, {

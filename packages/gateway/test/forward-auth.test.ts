@@ -164,6 +164,8 @@ describe("GET /auth", () => {
         userAgent: "checkout/1.2",
       },
     ]);
+    // The authority receives it: the key's last use is recorded behind the gateway.
+    await eventually(async () => (await authority.keyView(key.id)).lastUsedAt !== null, 10_000);
   });
 
   it("believes X-Forwarded-For from a trusted proxy only", async () => {
