@@ -9,6 +9,7 @@ import { isTesseraError } from "../errors.js";
 import { ApiError } from "./client.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCampaigns } from "./commands/campaigns.js";
+import { registerGatewayHelp, runGatewayCommand } from "./commands/gateway.js";
 import { registerInit } from "./commands/init.js";
 import { registerJobs, registerSweep } from "./commands/jobs.js";
 import { registerKeys } from "./commands/keys.js";
@@ -56,6 +57,7 @@ export function createProgram(io: CliIO): Command {
   registerSigningKeys(program, ctx);
   registerWebhooks(program, ctx);
   registerTotp(program, ctx);
+  registerGatewayHelp(program);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
     for (const sub of command.commands) {
@@ -82,6 +84,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   // `tessera scan` has options of its own named like the global ones (--url is the authority
   // to check findings against), so its arguments go to the scanner untouched.
   if (argv[0] === "scan") return runScanCli(argv.slice(1), scannerIO(io));
+  // `tessera gateway` is the gateway package's command, with its own flags (its --url is the
+  // authority it replicates from).
+  if (argv[0] === "gateway") return runGatewayCommand(argv.slice(1), io);
   const program = createProgram(io);
   try {
     await program.parseAsync(argv, { from: "user" });
