@@ -8,6 +8,7 @@ import { databaseKind } from "./db/url.js";
 import { type LifetimeRule, parseLifetimePolicies } from "./domain/lifetime-policy.js";
 import { parseDuration } from "./duration.js";
 import { validationFailed } from "./errors.js";
+import { parseAllowList } from "./webhooks/address-policy.js";
 
 export { databaseKind };
 
@@ -71,6 +72,12 @@ export interface TesseraConfig {
   /** TESSERA_STEPUP_SELECTOR_THRESHOLD: a revocation by selector matching more keys than this needs step-up (100). */
   stepUpSelectorThreshold: number;
   /** TESSERA_WEBHOOK_TIMEOUT: how long one webhook delivery attempt may take before it counts as failed (5s). */
+  /**
+   * TESSERA_WEBHOOK_ALLOW_HOSTS: host names, addresses and CIDR ranges webhooks may reach although
+   * they are loopback, private or link-local (internal receivers), comma-separated; plain http is
+   * allowed only to these. Empty by default: webhooks go only to public hosts over https.
+   */
+  webhookAllowHosts: string[];
   webhookTimeoutMs: number;
   /** TESSERA_WEBHOOK_CONCURRENCY: webhook deliveries in flight at once per instance (8; at most 2 per endpoint). */
   webhookConcurrency: number;
@@ -125,6 +132,22 @@ function optionalDuration(value: string | undefined, field: string): number {
 function scopeNarrowing(value: string): TesseraConfig["scopeNarrowing"] {
   if (value === "revoke" || value === "narrow") return value;
   throw validationFailed("TESSERA_SCOPE_NARROWING must be revoke or narrow", { field: "TESSERA_SCOPE_NARROWING" });
+}
+
+/** TESSERA_WEBHOOK_ALLOW_HOSTS, checked entry by entry so a typo fails at start-up. */
+function allowHosts(text: string): string[] {
+  const entries = text
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean);
+  try {
+    parseAllowList(entries);
+  } catch (error) {
+    throw validationFailed(`TESSERA_WEBHOOK_ALLOW_HOSTS: ${(error as Error).message}`, {
+      field: "TESSERA_WEBHOOK_ALLOW_HOSTS",
+    });
+  }
+  return entries;
 }
 
 /** Builds the configuration from environment variables and explicit overrides (CLI flags). */
@@ -187,6 +210,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<TesseraCon
     stepUpSelectorThreshold:
       overrides.stepUpSelectorThreshold ??
       integer(env.TESSERA_STEPUP_SELECTOR_THRESHOLD ?? "100", "TESSERA_STEPUP_SELECTOR_THRESHOLD", 0, 1_000_000_000),
+    webhookAllowHosts: overrides.webhookAllowHosts ?? allowHosts(env.TESSERA_WEBHOOK_ALLOW_HOSTS ?? ""),
     webhookTimeoutMs:
       overrides.webhookTimeoutMs ?? parseDuration(env.TESSERA_WEBHOOK_TIMEOUT ?? "5s", "TESSERA_WEBHOOK_TIMEOUT"),
     webhookConcurrency:

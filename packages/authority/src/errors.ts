@@ -5,6 +5,7 @@
  */
 export type TesseraErrorCode =
   | "validation_failed"
+  | "webhook_url_forbidden"
   | "invalid_json"
   | "invalid_url"
   | "url_too_long"

@@ -30,7 +30,16 @@ let counter = 0;
 export async function createHarness(kind: StoreKind, overrides: Partial<TesseraConfig> = {}): Promise<Harness> {
   const store = await createTestStore(kind);
   const clock = new ManualClock(Date.now());
-  const config = loadConfig({}, { databaseUrl: store.url, usageFlushIntervalMs: 50, ...overrides });
+  const config = loadConfig(
+    {},
+    {
+      databaseUrl: store.url,
+      usageFlushIntervalMs: 50,
+      // Test receivers listen on loopback; the address policy's own tests override this.
+      webhookAllowHosts: ["127.0.0.1", "localhost", "::1"],
+      ...overrides,
+    },
+  );
   const authority = await createAuthority({ config, clock });
   const system = systemActor("test");
 

@@ -9,6 +9,7 @@
  * @module
  */
 import { type VerifiedCredential, type Verifier, verifyDpopProof } from "@tessera/verifier";
+import type { UsageOutcome } from "@tessera/verifier/wire";
 import type { RequestFacts } from "./request-facts.js";
 import type { Requirement } from "./rules.js";
 
@@ -17,8 +18,8 @@ export type Decision =
   | { ok: true; outcome: "anonymous" }
   | {
       ok: false;
-      /** The verifier's reason, or `missing`, `dpop_invalid`, `no_rule`. */
-      outcome: string;
+      /** The verifier's reason (`missing` and `dpop_invalid` included), or `no_rule`: no credential was checked. */
+      outcome: UsageOutcome | "no_rule";
       status: 401 | 403 | 503;
       headers: Record<string, string>;
       body: { error: string; error_description: string };
@@ -85,7 +86,7 @@ function rememberProof(seen: Map<string, number>, jti: string, until: number, no
 
 function refuse(
   ctx: DecideContext,
-  reason: string,
+  reason: UsageOutcome,
   scheme: "Bearer" | "DPoP",
   scopes: readonly string[] | undefined,
 ): Extract<Decision, { ok: false }> {
@@ -108,7 +109,7 @@ function refuse(
 }
 
 function refusal(
-  outcome: string,
+  outcome: UsageOutcome | "no_rule",
   status: 401 | 403 | 503,
   headers: Record<string, string>,
   error: string,

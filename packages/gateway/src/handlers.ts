@@ -113,7 +113,8 @@ export function timedDecision(ctx: GatewayContext, facts: RequestFacts, requirem
   const started = process.hrtime.bigint();
   const decision = decide(ctx.decide, requirement, facts);
   ctx.metrics.decided(decision.outcome, Number(process.hrtime.bigint() - started) / 1e9);
-  if (decision.outcome !== "anonymous") {
+  // Usage is about credentials: an anonymous route or a request no rule allows checked none.
+  if (decision.outcome !== "anonymous" && decision.outcome !== "no_rule") {
     const credential = decision.ok && decision.outcome === "ok" ? decision.credential : null;
     ctx.verifier.recordUsage({
       keyId: credential?.keyId ?? null,

@@ -4,7 +4,7 @@
  * for the original request as the client addressed it (scheme and host from a trusted proxy).
  */
 import { generateKeyPairSync, type KeyObject, randomUUID, sign } from "node:crypto";
-import { accessTokenHash } from "@tessera/verifier";
+import { accessTokenHash } from "@tessera/verifier/dpop";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGateway, type RunningGateway } from "../src/index.js";
 import { startTestAuthority, type TestAuthority } from "./authority.js";

@@ -10,6 +10,7 @@ import { newId } from "../ids.js";
 
 export const STATUS_BY_CODE: Record<TesseraErrorCode, number> = {
   validation_failed: 400,
+  webhook_url_forbidden: 400,
   invalid_json: 400,
   invalid_url: 400,
   url_too_long: 414,

@@ -18,12 +18,13 @@ import type { TesseraConfig } from "../config.js";
 import type { Schema } from "../db/schema.js";
 import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import { iso } from "../domain/keys.js";
+import { parseAllowList } from "./address-policy.js";
 import { MAX_ATTEMPTS, retryDelay } from "./backoff.js";
 import { SECRET_EVENT_TYPE } from "./events.js";
 import { deliverySecretContext, endpointSecretContext } from "./ids.js";
 import { isPostgres, tailChangeLog, takeSqliteWriteLock } from "./outbox.js";
 import type { DeliveryStatus, WebhookDeliveriesTable, WebhookEndpointsTable } from "./schema.js";
-import { type AttemptOutcome, sendAttempt } from "./send.js";
+import { type AttemptOutcome, createSender, type SendAttempt } from "./send.js";
 import { SIGNATURE_HEADER, signatureHeader } from "./signature.js";
 
 export const PER_ENDPOINT = 2;
@@ -42,7 +43,7 @@ export interface DispatcherOptions {
   /** Source of jitter, in [0, 1). */
   random?: () => number;
   /** The HTTP attempt; tests may wrap it. */
-  send?: typeof sendAttempt;
+  send?: SendAttempt;
   onError?: (error: unknown) => void;
 }
 
@@ -71,7 +72,7 @@ type Claimed = WebhookDeliveriesTable & { lease_id: string } & Pick<
 export function createDispatcher(options: DispatcherOptions) {
   const { db, clock, config } = options;
   const random = options.random ?? Math.random;
-  const send = options.send ?? sendAttempt;
+  const send = options.send ?? createSender(parseAllowList(config.webhookAllowHosts));
   const onError = options.onError ?? (() => {});
   const outcomeListeners = new Set<(status: "delivered" | "retrying" | "failed") => void>();
   const inFlightByEndpoint = new Map<string, number>();

@@ -8,6 +8,7 @@ import type { Actor } from "../domain/actor.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
 import type { ServiceContext } from "../services/context.js";
 import { type Page, pageNewestFirst } from "../services/pagination.js";
+import { parseAllowList } from "./address-policy.js";
 import { normalizeEventPatterns, SECRET_EVENT_TYPE, TEST_EVENT_TYPE } from "./events.js";
 import { endpointSecretContext, newEndpointId, newEventId, newSigningSecret } from "./ids.js";
 import { lockCursor, newDeliveryRow } from "./outbox.js";
@@ -43,6 +44,7 @@ export interface DeliveryFilter {
 
 export function createWebhookEndpoints(ctx: ServiceContext, onQueued: () => void) {
   const { db, clock, config } = ctx;
+  const allow = parseAllowList(config.webhookAllowHosts);
   const seal = (id: string, secret: string) =>
     config.masterKey.encrypt(Buffer.from(secret, "utf8"), endpointSecretContext(id));
 
@@ -53,7 +55,7 @@ export function createWebhookEndpoints(ctx: ServiceContext, onQueued: () => void
   }
 
   async function create(input: CreateWebhookInput, actor: Actor): Promise<WebhookWithSecret> {
-    const url = validateWebhookUrl(input.url);
+    const url = validateWebhookUrl(input.url, allow);
     const events = normalizeEventPatterns(input.events);
     const owner = input.owner?.trim();
     if (input.owner !== undefined && (owner === "" || input.owner.length > 256)) {

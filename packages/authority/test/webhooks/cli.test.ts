@@ -32,7 +32,10 @@ describeEachStore("tessera webhooks", (kind) => {
 
   beforeAll(async () => {
     store = await createTestStore(kind);
-    const config = loadConfig({}, { databaseUrl: store.url, port: 0, webhookPollIntervalMs: 20 });
+    const config = loadConfig(
+      {},
+      { databaseUrl: store.url, port: 0, webhookPollIntervalMs: 20, webhookAllowHosts: ["127.0.0.1"] },
+    );
     server = await startAuthority(config, { logger: false });
     receiver = await startReceiver();
     env = { TESSERA_URL: server.url, TESSERA_ADMIN_KEY: server.bootstrap.rootKey?.secret };

@@ -23,7 +23,7 @@ describePg("webhook dispatch on two instances sharing PostgreSQL", () => {
 
   beforeAll(async () => {
     store = await createTestStore("postgres");
-    const config = loadConfig({}, { databaseUrl: store.url, webhookConcurrency: 4 });
+    const config = loadConfig({}, { databaseUrl: store.url, webhookConcurrency: 4, webhookAllowHosts: ["127.0.0.1"] });
     a = await createAuthority({ config, clock });
     b = await createAuthority({ config, clock });
     r = await startReceiver();

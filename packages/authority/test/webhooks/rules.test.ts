@@ -1,5 +1,6 @@
 /** The pure rules: event patterns, URLs, the retry schedule, and change-log entries as events. */
 import { describe, expect, it } from "vitest";
+import { parseAllowList } from "../../src/webhooks/address-policy.js";
 import { MAX_ATTEMPTS, RETRY_DELAYS_MS, retryDelay } from "../../src/webhooks/backoff.js";
 import { normalizeEventPatterns, subscribes } from "../../src/webhooks/events.js";
 import { mapChange, withoutSecrets } from "../../src/webhooks/mapping.js";
@@ -27,16 +28,16 @@ describe("event patterns", () => {
 });
 
 describe("webhook URLs", () => {
-  it("accepts https anywhere and http only to loopback", () => {
+  it("accepts https to public hosts and http only to hosts the operator allows", () => {
     expect(validateWebhookUrl("https://hooks.example.com/tessera")).toBe("https://hooks.example.com/tessera");
+    const allow = parseAllowList(["127.0.0.0/8", "localhost", "::1"]);
     for (const ok of ["http://127.0.0.1:9000/x", "http://localhost/x", "http://[::1]:8080/", "http://127.8.9.10/"]) {
-      expect(() => validateWebhookUrl(ok), ok).not.toThrow();
+      expect(() => validateWebhookUrl(ok, allow), ok).not.toThrow();
     }
   });
   it("refuses plain http elsewhere, credentials, fragments, other schemes and garbage", () => {
     for (const bad of [
       "http://hooks.example.com/x",
-      "http://10.0.0.1/x",
       "http://127.0.0.1.example.com/x",
       "https://user:pass@hooks.example.com/x",
       "https://token@hooks.example.com/x",
