@@ -24,6 +24,7 @@ import { createPrincipalService } from "./services/principals.js";
 import { createTokenCounts } from "./services/token-counts.js";
 import { createUsageRecorder } from "./services/usage.js";
 import { createStepUpService } from "./stepup/service.js";
+import { upgradeRecoveryCodes } from "./stepup/upgrade-recovery-codes.js";
 import { createWebhookService } from "./webhooks/service.js";
 
 export interface AuthorityOptions {
@@ -64,6 +65,8 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     onError: (error) => process.emitWarning(`tessera webhooks: ${(error as Error)?.message ?? String(error)}`),
   });
   const stepUp = createStepUpService(ctx);
+  // Recovery codes stored unkeyed by earlier versions become keyed (needs the master key).
+  await upgradeRecoveryCodes(database.db, config.masterKey);
   const campaigns = createCampaignService(ctx, { keys, usage, stepUp, webhooks });
   const principalUpdates = createPrincipalUpdater(ctx);
   const jobs = createJobs(ctx, (job, error) =>

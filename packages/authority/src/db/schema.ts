@@ -251,7 +251,7 @@ export interface TotpEnrolmentsTable {
   last_used_at: number | null;
 }
 
-/** Single-use recovery codes of a TOTP enrolment: SHA-256 only. */
+/** Single-use recovery codes of a TOTP enrolment: a keyed hash only (stepup/recovery-codes.ts). */
 export interface TotpRecoveryCodesTable {
   principal_id: string;
   code_hash: string;

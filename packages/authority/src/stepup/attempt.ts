@@ -61,12 +61,17 @@ async function consumeStep(unit: UnitOfWork, principalId: string, step: number):
   return Number(result.numUpdatedRows) === 1;
 }
 
-async function spendRecoveryCode(unit: UnitOfWork, principalId: string, canonical: string): Promise<boolean> {
+async function spendRecoveryCode(
+  unit: UnitOfWork,
+  masterKey: MasterKey,
+  principalId: string,
+  canonical: string,
+): Promise<boolean> {
   const result = await unit.trx
     .updateTable("totp_recovery_codes")
     .set({ used_at: unit.now })
     .where("principal_id", "=", principalId)
-    .where("code_hash", "=", hashRecoveryCode(canonical))
+    .where("code_hash", "=", hashRecoveryCode(masterKey, canonical))
     .where("used_at", "is", null)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) return false;
@@ -111,7 +116,7 @@ export async function attemptCode(
     }
   } else if (options.allowRecovery) {
     const canonical = normalizeRecoveryCode(otp);
-    if (canonical !== null && (await spendRecoveryCode(unit, principalId, canonical))) {
+    if (canonical !== null && (await spendRecoveryCode(unit, masterKey, principalId, canonical))) {
       outcome = { ok: true, method: "recovery_code" };
     }
   }

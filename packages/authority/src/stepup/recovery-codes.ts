@@ -1,10 +1,20 @@
 /**
  * Recovery codes: ten single-use codes shown once at enrolment, for when the authenticator is
- * lost. Each is 50 random bits written `xxxxx-xxxxx` in the base32 alphabet; only its SHA-256
- * is stored, so a database dump does not yield a usable code.
+ * lost. Each is 50 random bits written `xxxxx-xxxxx` in the base32 alphabet. What is stored is
+ * an HMAC-SHA-256 under a key derived from the master key (which is not in the database): an
+ * unkeyed hash of a 50-bit code is recovered from a database dump by trying every code, a keyed
+ * one is not without the master key.
+ *
+ * Stored form `v2:<base64url HMAC(key, SHA-256("tessera-recovery:" + code))>`. Hashing the
+ * earlier stored digest (version 1, the bare SHA-256) lets existing rows be upgraded in place
+ * without their codes: see {@link upgradeStoredRecoveryCode}.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
+import type { MasterKey } from "../oauth/master-key.js";
 import { base32Encode } from "./totp.js";
+
+/** The prefix of stored hashes in the current (keyed) form. */
+export const RECOVERY_HASH_PREFIX = "v2:";
 
 export const RECOVERY_CODE_COUNT = 10;
 
@@ -22,7 +32,22 @@ export function normalizeRecoveryCode(input: string): string | null {
   return /^[a-z2-7]{10}$/.test(clean) ? clean : null;
 }
 
-/** The stored form: base64url SHA-256 of the canonical code. */
-export function hashRecoveryCode(canonical: string): string {
-  return createHash("sha256").update(`tessera-recovery:${canonical}`).digest("base64url");
+function legacyDigest(canonical: string): Buffer {
+  return createHash("sha256").update(`tessera-recovery:${canonical}`).digest();
+}
+
+function keyedForm(masterKey: MasterKey, digest: Buffer): string {
+  const mac = createHmac("sha256", masterKey.derive("recovery-codes v2")).update(digest).digest("base64url");
+  return `${RECOVERY_HASH_PREFIX}${mac}`;
+}
+
+/** The stored form of a canonical code. */
+export function hashRecoveryCode(masterKey: MasterKey, canonical: string): string {
+  return keyedForm(masterKey, legacyDigest(canonical));
+}
+
+/** A version-1 stored hash (bare base64url SHA-256) in the current keyed form; others unchanged. */
+export function upgradeStoredRecoveryCode(masterKey: MasterKey, stored: string): string {
+  if (stored.startsWith(RECOVERY_HASH_PREFIX)) return stored;
+  return keyedForm(masterKey, Buffer.from(stored, "base64url"));
 }

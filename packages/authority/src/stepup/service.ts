@@ -145,7 +145,7 @@ export function createStepUpService(ctx: ServiceContext) {
         .values(
           recoveryCodes.map((code) => ({
             principal_id: actor.id,
-            code_hash: hashRecoveryCode(normalizeRecoveryCode(code) as string),
+            code_hash: hashRecoveryCode(config.masterKey, normalizeRecoveryCode(code) as string),
             used_at: null,
           })),
         )
