@@ -46,7 +46,13 @@ export function checkSelector(selector: CampaignSelector): CampaignSelector {
   return selector;
 }
 
-export type SelectedKey = ApiKeysTable & { owner: string; principal_name: string; principal_kind: PrincipalKind };
+export type SelectedKey = ApiKeysTable & {
+  owner: string;
+  principal_name: string;
+  principal_kind: PrincipalKind;
+  /** JSON array: the scopes the key's principal is allowed. */
+  principal_allowed_scopes: string;
+};
 
 /** The keys a campaign over `selector` would rotate now, oldest first. */
 export async function selectCampaignKeys(
@@ -64,7 +70,12 @@ export async function selectCampaignKeys(
     .selectFrom(matching)
     .innerJoin("principals as p", "p.id", "k.principal_id")
     .selectAll("k")
-    .select(["p.owner as owner", "p.name as principal_name", "p.kind as principal_kind"])
+    .select([
+      "p.owner as owner",
+      "p.name as principal_name",
+      "p.kind as principal_kind",
+      "p.allowed_scopes as principal_allowed_scopes",
+    ])
     .where("p.status", "=", "active")
     .orderBy("k.created_at")
     .orderBy("k.id")

@@ -11,7 +11,13 @@ import type { ApiKeysTable, CampaignsTable } from "../db/schema.js";
 import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { iso } from "../domain/keys.js";
-import { adminScopesOf, assertNoAdminEscalation, isAdminScope, normalizeScopes } from "../domain/scopes.js";
+import {
+  adminScopesOf,
+  assertMayIssueFor,
+  assertNoAdminEscalation,
+  isAdminScope,
+  normalizeScopes,
+} from "../domain/scopes.js";
 import { formatDuration } from "../duration.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
 import type { ServiceContext } from "../services/context.js";
@@ -366,6 +372,9 @@ export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
           creatorScopes,
           `campaign ${id} was created by a caller that does not hold admin scopes its replacements would`,
         );
+        for (const caller of [actor.scopes, creatorScopes]) {
+          assertMayIssueFor(old.principal_id, old.principal_allowed_scopes, scopes, caller);
+        }
         const { row, secret } = deps.keys.newKeyRow(unit.now, actor, {
           principalId: old.principal_id,
           scopes,

@@ -81,3 +81,25 @@ export function assertNoAdminEscalation(
     });
   }
 }
+
+/**
+ * The escalation rule for who a new admin key acts as: a key holding an admin scope authenticates
+ * as its principal on the admin API (it can set the principal's second factor, and its actions are
+ * audited under the principal), so a caller may issue or rotate such a key only for a principal
+ * allowed no admin scope the caller lacks. Otherwise `keys:write` alone could mint a `keys:write`
+ * key of the root principal and enrol the root's TOTP. Keys holding no admin scope cannot use the
+ * admin API, so they are not checked. Throws `scope_escalation` (403).
+ */
+export function assertMayIssueFor(
+  principalId: string,
+  principalAllowedScopes: string,
+  newKeyScopes: readonly string[],
+  callerScopes: ReadonlySet<string>,
+): void {
+  if (!newKeyScopes.some(isAdminScope)) return;
+  assertNoAdminEscalation(
+    JSON.parse(principalAllowedScopes) as string[],
+    callerScopes,
+    `you cannot issue admin keys of principal ${principalId}: it is allowed admin scopes you do not hold`,
+  );
+}

@@ -6,7 +6,7 @@
 import { type ChangeEntry, runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { type KeyView, keyState, toKeyView, toReplicaRecord } from "../domain/keys.js";
-import { assertNoAdminEscalation, assertScopesWithin, normalizeScopes } from "../domain/scopes.js";
+import { assertMayIssueFor, assertNoAdminEscalation, assertScopesWithin, normalizeScopes } from "../domain/scopes.js";
 import { formatDuration } from "../duration.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
 import type { SelectorStepUp, StepUpProof } from "../stepup/types.js";
@@ -214,12 +214,13 @@ export function createKeyLifecycleService(ctx: ServiceContext, keys: KeyService)
       assertScopesWithin(scopes, oldScopes, `key ${id} (a rotation may keep or narrow scopes)`);
       const principal = await unit.trx
         .selectFrom("principals")
-        .select(["status", "kind"])
+        .select(["status", "kind", "allowed_scopes"])
         .where("id", "=", old.principal_id)
         .executeTakeFirstOrThrow();
       if (principal.status !== "active") {
         throw new TesseraError("principal_disabled", `principal ${old.principal_id} is disabled`);
       }
+      assertMayIssueFor(old.principal_id, principal.allowed_scopes, scopes, actor.scopes);
       const { row, secret } = keys.newKeyRow(unit.now, actor, {
         principalId: old.principal_id,
         scopes,

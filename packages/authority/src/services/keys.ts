@@ -8,7 +8,7 @@ import { runUnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { type KeyView, toKeyView, toReplicaRecord } from "../domain/keys.js";
 import { effectiveLifetime } from "../domain/lifetime-policy.js";
-import { assertNoAdminEscalation, assertScopesWithin, normalizeScopes } from "../domain/scopes.js";
+import { assertMayIssueFor, assertNoAdminEscalation, assertScopesWithin, normalizeScopes } from "../domain/scopes.js";
 import { formatDuration } from "../duration.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
 import { newId, secureRandomBytes } from "../ids.js";
@@ -137,6 +137,7 @@ export function createKeyService(ctx: ServiceContext) {
         throw new TesseraError("principal_disabled", `principal ${input.principalId} is disabled`);
       }
       assertScopesWithin(scopes, JSON.parse(principal.allowed_scopes) as string[], `principal ${principal.id}`);
+      assertMayIssueFor(principal.id, principal.allowed_scopes, scopes, actor.scopes);
       const { row, secret } = newKeyRow(unit.now, actor, {
         ...input,
         scopes,

@@ -216,6 +216,71 @@ describeEachStore("escalation rule on every path", (kind) => {
     expect((await h.authority.campaigns.status(id)).campaign.status).toBe("draft");
   });
 
+  /** A key holding only `scopes` of a principal allowed every admin scope (owner `admins-<n>`). */
+  async function lesserKeyOfAdminPrincipal(scopes: string[]) {
+    const ownerName = `admins-${++adminOwners}`;
+    const principalId = await h.principal({ owner: ownerName, scopes: [...ADMIN_SCOPES, "orders:read"] });
+    const issued = await h.authority.keys.issue({ principalId, scopes }, h.system);
+    return { id: issued.key.id, secret: issued.secret, principalId, owner: ownerName };
+  }
+
+  it("POST /v1/keys: keys:write cannot mint an admin key of a principal allowed more, nor enrol its second factor", async () => {
+    const writer = await h.key(["keys:write"]);
+    const before = await keyCount();
+    const response = await h.call("POST", "/v1/keys", {
+      key: writer.secret,
+      body: { principalId: h.root.principalId, scopes: ["keys:write"] },
+    });
+    expect(response.statusCode).toBe(403);
+    expect(response.json().error.code).toBe("scope_escalation");
+    expect(await keyCount()).toBe(before);
+    // The root principal's second factor is still the root's to enrol.
+    expect((await h.call("POST", "/v1/me/totp", { key: h.root.secret })).statusCode).toBe(201);
+    // A key with no admin scope cannot use the admin API: it may still be issued to such a principal.
+    const service = await lesserKeyOfAdminPrincipal(["keys:write"]);
+    const plain = await h.call("POST", "/v1/keys", {
+      key: writer.secret,
+      body: { principalId: service.principalId, scopes: ["orders:read"] },
+    });
+    expect(plain.statusCode).toBe(201);
+  });
+
+  it("POST /v1/keys/:id/rotate: keys:write cannot rotate a keys:write key of a principal allowed more", async () => {
+    const writer = await h.key(["keys:write"]);
+    const lesser = await lesserKeyOfAdminPrincipal(["keys:write"]);
+    const before = await keyCount();
+    const response = await h.call("POST", `/v1/keys/${lesser.id}/rotate`, { key: writer.secret, body: {} });
+    expect(response.statusCode).toBe(403);
+    expect(response.json().error.code).toBe("scope_escalation");
+    expect(response.body).not.toMatch(/tsk_/);
+    expect(await keyCount()).toBe(before);
+    expect((await h.authority.keys.get(lesser.id)).state).toBe("active");
+  });
+
+  it("POST /v1/campaigns/:id/execute: keys:write cannot replace a keys:write key of a principal allowed more", async () => {
+    const writer = await caller(["keys:write"]);
+    const lesser = await lesserKeyOfAdminPrincipal(["keys:write"]);
+    const created = await h.call("POST", "/v1/campaigns", {
+      key: writer.secret,
+      body: {
+        selector: { owner: lesser.owner },
+        description: "rotate",
+        exportRecipients: { [lesser.owner]: owner.publicJwk },
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().campaign.id as string;
+    const before = await keyCount();
+    const response = await h.call("POST", `/v1/campaigns/${id}/execute`, {
+      key: writer.secret,
+      body: { stepUp: writer.stepUp("rotating the admins' keys") },
+    });
+    expect(response.statusCode).toBe(403);
+    expect(response.json().error.code).toBe("scope_escalation");
+    expect(await keyCount()).toBe(before);
+    expect((await h.authority.keys.get(lesser.id)).state).toBe("active");
+  });
+
   it("POST /v1/campaigns: a creator's recipients never receive admin secrets it lacks, even when a root executes", async () => {
     const writer = await h.key(["keys:write"]);
     const executor = await caller([...ADMIN_SCOPES]);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
+import { recipient } from "../campaigns/fixture.js";
 import { createHttpHarness, type HttpHarness } from "../http-harness.js";
 import { describeEachStore } from "../stores.js";
 
@@ -81,5 +82,39 @@ describeEachStore("leak reports", (kind) => {
     expect(notify.json().results[0].actionTaken).toBe("notified");
     expect(await h.authority.keys.get(n.id)).toMatchObject({ state: "active" });
     expect((await h.authority.audit.list({ action: "leak.reported", targetId: n.id })).items).toHaveLength(1);
+  });
+
+  // A leaked key deprecated by the report must not come back to its old lifetime through a
+  // rollback of a rotation it was in: the rollback restores the expiry from before the rotation.
+  it("a key reported leaked in a rotation keeps the leak's deadline when the rotation is rolled back", async () => {
+    await h.close();
+    h = await createHttpHarness(kind, { leakAction: "deprecate", leakDeprecateWithinMs: 60_000 });
+    const k = await h.key(["a"]);
+    await h.authority.lifecycle.rotate(k.id, {}, h.system);
+    const leak = await h.call("POST", "/v1/leaks", { body: { leaks: [{ token: k.secret, location: "ci.log:1:1" }] } });
+    expect(leak.json().results[0]).toMatchObject({ statusBefore: "deprecated", actionTaken: "deprecated" });
+    const deadline = new Date(h.clock.now() + 60_000).toISOString();
+    const rolledBack = await h.call("POST", `/v1/keys/${k.id}/rollback`, { body: {} });
+    expect(rolledBack.statusCode).toBe(200);
+    expect(await h.authority.keys.get(k.id)).toMatchObject({ state: "active", expiresAt: deadline });
+    h.clock.advance(60_000);
+    expect(await h.authority.keys.get(k.id)).toMatchObject({ state: "expired" });
+  });
+
+  it("a key reported leaked in a rotation campaign keeps the leak's deadline when the campaign is rolled back", async () => {
+    await h.close();
+    h = await createHttpHarness(kind, { leakAction: "deprecate", leakDeprecateWithinMs: 60_000 });
+    const k = await h.key(["a"], { owner: "team-leaky" });
+    const team = await recipient();
+    const { campaign } = await h.authority.campaigns.create(
+      { selector: { owner: "team-leaky" }, description: "rotate", exportRecipients: { "team-leaky": team.publicJwk } },
+      h.system,
+    );
+    await h.authority.campaigns.execute(campaign.id, {}, h.system);
+    await h.call("POST", "/v1/leaks", { body: { leaks: [{ token: k.secret, location: "ci.log:1:1" }] } });
+    const deadline = new Date(h.clock.now() + 60_000).toISOString();
+    const rolledBack = await h.call("POST", `/v1/campaigns/${campaign.id}/rollback`, { body: { reason: "undo" } });
+    expect(rolledBack.statusCode).toBe(200);
+    expect(await h.authority.keys.get(k.id)).toMatchObject({ state: "active", expiresAt: deadline });
   });
 });
