@@ -8,9 +8,10 @@
  * has seen sequence N therefore never later finds an N-1 it missed, on PostgreSQL with many
  * connections and instances as on SQLite.
  */
-import { type Kysely, SqliteAdapter, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import { type AuditRecordFields, auditHash } from "../audit/chain.js";
 import type { Clock } from "../clock.js";
+import { takeSqliteWriteLock } from "./dialect.js";
 import type { Schema } from "./schema.js";
 
 export interface AuditEntry {
@@ -87,15 +88,9 @@ export async function runUnitOfWork<T>(
   clock: Clock,
   work: (unit: UnitOfWork) => Promise<T>,
 ): Promise<T> {
-  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
   const written: CommittedChange[] = [];
   const result = await db.transaction().execute(async (trx) => {
-    if (sqlite) {
-      // SQLite's BEGIN is deferred: a transaction that reads first and writes later fails with
-      // SQLITE_BUSY (no waiting) when another process wrote in between. Writing first takes the
-      // write lock up front, where busy_timeout makes other processes wait their turn.
-      await trx.updateTable("sequences").set({ name: "change" }).where("name", "=", "change").execute();
-    }
+    await takeSqliteWriteLock(trx);
     const now = clock.now();
     const unit: UnitOfWork = {
       trx,

@@ -18,6 +18,7 @@ type CryptoKey = webcrypto.CryptoKey;
 const ED25519 = { name: "Ed25519" } as const;
 
 import { jwkThumbprint } from "@tessera/verifier";
+import { lockChangeSequence } from "../db/dialect.js";
 import type { OAuthSigningKeysTable } from "../db/schema.js";
 import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
@@ -62,7 +63,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * across instances on PostgreSQL (SQLite's unit of work takes it already).
  */
 async function lockWriters(unit: UnitOfWork): Promise<void> {
-  await unit.trx.updateTable("sequences").set({ name: "change" }).where("name", "=", "change").execute();
+  await lockChangeSequence(unit.trx);
 }
 
 export function createSigningKeyService(ctx: ServiceContext) {

@@ -3,7 +3,8 @@
  * principal disabling and leak reports, so that every path writes the same rows and the same
  * change-log event.
  */
-import { type Expression, type ExpressionBuilder, type SqlBool, SqliteAdapter } from "kysely";
+import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
+import { lockChangeSequence } from "../db/dialect.js";
 import type { Schema } from "../db/schema.js";
 import type { UnitOfWork } from "../db/transaction.js";
 import { compactRevocation, type ScopeMatch } from "./compact-revocation.js";
@@ -43,9 +44,7 @@ export async function revokeKeysMatching(
   revocation: { actor: string; reason: string; cause: string; wholePrincipals?: boolean; scopeMatch?: ScopeMatch },
 ): Promise<RevokedKeys> {
   // The lock that keeps the compact forms exact (above).
-  if (!(unit.trx.getExecutor().adapter instanceof SqliteAdapter)) {
-    await unit.trx.selectFrom("sequences").select("value").where("name", "=", "change").forUpdate().execute();
-  }
+  await lockChangeSequence(unit.trx);
   const rows = await unit.trx
     .updateTable("api_keys")
     .set({

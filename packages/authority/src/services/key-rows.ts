@@ -3,7 +3,8 @@
  * comes back with its ordinal (migration 0009), which the change-log records of new keys carry
  * to verifiers.
  */
-import { SqliteAdapter, type Transaction } from "kysely";
+import type { Transaction } from "kysely";
+import { reserveKeyOrdinals } from "../db/dialect.js";
 import type { ApiKeysTable, Schema } from "../db/schema.js";
 
 /** Rows per statement: ~20 parameters each stays far below driver limits. */
@@ -11,19 +12,11 @@ const BATCH = 500;
 
 /** Inserts `rows` and sets each one's `ordinal` in place. */
 export async function insertKeyRows(trx: Transaction<Schema>, rows: ApiKeysTable[]): Promise<void> {
-  const sqlite = trx.getExecutor().adapter instanceof SqliteAdapter;
   for (let start = 0; start < rows.length; start += BATCH) {
     const batch = rows.slice(start, start + BATCH);
-    if (sqlite) {
-      // One writer at a time: the batch takes the next ordinals from the counter in one
-      // statement (the trigger that advances it row by row is for inserts that name none).
-      const { value } = await trx
-        .updateTable("sequences")
-        .set((eb) => ({ value: eb("value", "+", batch.length) }))
-        .where("name", "=", "key_ordinal")
-        .returning("value")
-        .executeTakeFirstOrThrow();
-      const first = Number(value) - batch.length + 1;
+    // SQLite: one writer at a time, the batch takes the next ordinals in one statement.
+    const first = await reserveKeyOrdinals(trx, batch.length);
+    if (first !== null) {
       batch.forEach((row, k) => {
         row.ordinal = first + k;
       });
