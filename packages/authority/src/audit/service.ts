@@ -1,6 +1,6 @@
 /**
- * Reading and checking the audit trail, and the one audit write that is not part of a state
- * change: failed admin authentication.
+ * Reading and checking the audit trail, and the audit writes that are not part of a state
+ * change: failed admin authentication, and summaries of repeated failures.
  */
 import type { Kysely } from "kysely";
 import type { Clock } from "../clock.js";
@@ -9,6 +9,7 @@ import type { AuditLogTable, Schema } from "../db/schema.js";
 import { runUnitOfWork } from "../db/transaction.js";
 import { validationFailed } from "../errors.js";
 import { type AuditRecord, type ChainVerification, ChainVerifier } from "./chain.js";
+import type { FailureSummary } from "./failure-aggregator.js";
 
 export interface AuditFilter {
   action?: string;
@@ -144,7 +145,29 @@ export function createAuditService(db: Kysely<Schema>, clock: Clock) {
     );
   }
 
-  return { list, records, verify, recordAuthFailure };
+  /** One record for the repeated failures of one address in one window (see failure-aggregator.ts). */
+  async function recordFailureSummary(summary: FailureSummary): Promise<void> {
+    await runUnitOfWork(db, clock, (unit) =>
+      unit.appendAudit({
+        actor: "anonymous",
+        action: summary.action,
+        targetType: "route",
+        targetId: summary.routes.length === 1 ? (summary.routes[0] as string) : null,
+        reason: "repeated",
+        data: {
+          ip: summary.ip,
+          count: summary.count,
+          from: new Date(summary.from).toISOString(),
+          to: new Date(summary.to).toISOString(),
+          reasons: summary.reasons,
+          routes: summary.routes,
+          credentials: summary.credentials,
+        },
+      }),
+    );
+  }
+
+  return { list, records, verify, recordAuthFailure, recordFailureSummary };
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;

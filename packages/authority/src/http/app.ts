@@ -4,14 +4,20 @@
  */
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { createFailureAggregator } from "../audit/failure-aggregator.js";
 import type { Authority } from "../authority.js";
 import { newId } from "../ids.js";
 import { adminAuthHook } from "./auth.js";
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from "./error-handler.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { rateLimitHooks } from "./rate-limit/hooks.js";
+import { createRateLimits } from "./rate-limit/limits.js";
 import type { RouteModule } from "./route.js";
 import { routes as defaultRoutes } from "./routes/index.js";
 import { createValidatorCompiler } from "./validation.js";
+
+/** Addresses whose failed authentications are aggregated at once (past it they share one summary). */
+const MAX_AUDITED_SOURCES = 10_000;
 
 export interface AppOptions {
   /** Fastify logger options or `false`. Default: pino at the configured level. */
@@ -121,7 +127,23 @@ export async function buildApp(
     }
   });
   installErrorHandlers(app);
-  app.addHook("onRequest", adminAuthHook(authority, metrics));
+  const limits = createRateLimits(authority.config, authority.clock);
+  const failures = createFailureAggregator({
+    clock: authority.clock,
+    windowMs: authority.config.authFailureAuditWindowMs,
+    maxSources: MAX_AUDITED_SOURCES,
+    writeSummary: authority.audit.recordFailureSummary,
+    onError: (err) => app.log.error({ err }, "could not audit repeated failed authentications"),
+  });
+  failures.start();
+  // Before the database closes (the authority closes after the app): open windows are written.
+  app.addHook("onClose", () => failures.stop());
+  const limitHooks = rateLimitHooks(limits, metrics);
+  // Limits first: a blocked or flooding address costs no key lookup.
+  app.addHook("onRequest", limitHooks.onRequest);
+  app.addHook("onRequest", adminAuthHook({ authority, metrics, failures, limits }));
+  app.addHook("preHandler", limitHooks.preHandler);
+  app.addHook("onSend", limitHooks.onSend);
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
     metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });
@@ -131,7 +153,9 @@ export async function buildApp(
     reply.header("x-request-id", request.id);
   });
 
-  for (const route of [...defaultRoutes, ...(options.routes ?? [])]) route(app, { authority, metrics });
+  for (const route of [...defaultRoutes, ...(options.routes ?? [])]) {
+    route(app, { authority, metrics, failures, limits });
+  }
   authority.usage.start();
   await app.ready();
   return { app, metrics, routes: registered };
