@@ -82,6 +82,21 @@ function toSummary(window: SourceWindow): FailureSummary {
   };
 }
 
+function openWindow(action: string, ip: string, now: number): SourceWindow {
+  const samples = { reasons: {}, routes: new Set<string>(), credentials: new Set<string>() };
+  return { action, ip, start: now, count: 0, from: now, to: now, ...samples };
+}
+
+/** A failure after the source's first in this window: only counted, and sampled. */
+function countInto(window: SourceWindow, event: FailureEvent, now: number): void {
+  if (window.count === 0) window.from = now;
+  window.count += 1;
+  window.to = now;
+  window.reasons[event.reason] = (window.reasons[event.reason] ?? 0) + 1;
+  addSample(window.routes, event.route);
+  addSample(window.credentials, event.credential);
+}
+
 export function createFailureAggregator(options: FailureAggregatorOptions) {
   const windows = new Map<string, SourceWindow>();
   let timer: NodeJS.Timeout | undefined;
@@ -114,21 +129,12 @@ export function createFailureAggregator(options: FailureAggregatorOptions) {
     const key = `${event.action} ${ip}`;
     await endIfOver(key, now);
     const window = windows.get(key);
-    if (!window) {
-      const fresh: SourceWindow = {
-        ...{ action: event.action, ip, start: now, count: 0, from: now, to: now },
-        ...{ reasons: {}, routes: new Set<string>(), credentials: new Set<string>() },
-      };
-      windows.set(key, fresh);
-      return true;
+    if (window) {
+      countInto(window, event, now);
+      return false;
     }
-    if (window.count === 0) window.from = now;
-    window.count += 1;
-    window.to = now;
-    window.reasons[event.reason] = (window.reasons[event.reason] ?? 0) + 1;
-    addSample(window.routes, event.route);
-    addSample(window.credentials, event.credential);
-    return false;
+    windows.set(key, openWindow(event.action, ip, now));
+    return true;
   }
 
   /** Writes the summaries of every window that has ended. */

@@ -6,10 +6,10 @@ import type { Kysely } from "kysely";
 import type { Clock } from "../clock.js";
 import { GENESIS_HASH } from "../db/migrations.js";
 import type { AuditLogTable, Schema } from "../db/schema.js";
-import { runUnitOfWork } from "../db/transaction.js";
 import { validationFailed } from "../errors.js";
 import { type AuditRecord, type ChainVerification, ChainVerifier } from "./chain.js";
 import type { FailureSummary } from "./failure-aggregator.js";
+import { type AuthFailure, recordAuthFailure, recordFailureSummary } from "./failure-records.js";
 
 export interface AuditFilter {
   action?: string;
@@ -55,16 +55,7 @@ export function toAuditView(row: AuditLogTable): AuditView {
   };
 }
 
-export interface AuthFailure {
-  reason: "missing" | "malformed" | "unknown" | "revoked" | "expired" | "principal_disabled" | "insufficient_scope";
-  route: string;
-  ip: string;
-  requestId: string;
-  /** Display start of the presented key when it was well-formed: never the secret. */
-  start?: string;
-  keyId?: string;
-  missingScopes?: string[];
-}
+export type { AuthFailure } from "./failure-records.js";
 
 const EXPORT_PAGE = 1000;
 
@@ -127,47 +118,13 @@ export function createAuditService(db: Kysely<Schema>, clock: Clock) {
     return { ...verifier.finish(head ?? undefined), anchor };
   }
 
-  async function recordAuthFailure(failure: AuthFailure): Promise<void> {
-    await runUnitOfWork(db, clock, (unit) =>
-      unit.appendAudit({
-        actor: failure.keyId ?? "anonymous",
-        action: "auth.failed",
-        targetType: "route",
-        targetId: failure.route,
-        reason: failure.reason,
-        requestId: failure.requestId,
-        data: {
-          ip: failure.ip,
-          ...(failure.start ? { start: failure.start } : {}),
-          ...(failure.missingScopes ? { missingScopes: failure.missingScopes } : {}),
-        },
-      }),
-    );
-  }
-
-  /** One record for the repeated failures of one address in one window (see failure-aggregator.ts). */
-  async function recordFailureSummary(summary: FailureSummary): Promise<void> {
-    await runUnitOfWork(db, clock, (unit) =>
-      unit.appendAudit({
-        actor: "anonymous",
-        action: summary.action,
-        targetType: "route",
-        targetId: summary.routes.length === 1 ? (summary.routes[0] as string) : null,
-        reason: "repeated",
-        data: {
-          ip: summary.ip,
-          count: summary.count,
-          from: new Date(summary.from).toISOString(),
-          to: new Date(summary.to).toISOString(),
-          reasons: summary.reasons,
-          routes: summary.routes,
-          credentials: summary.credentials,
-        },
-      }),
-    );
-  }
-
-  return { list, records, verify, recordAuthFailure, recordFailureSummary };
+  return {
+    list,
+    records,
+    verify,
+    recordAuthFailure: (failure: AuthFailure) => recordAuthFailure(db, clock, failure),
+    recordFailureSummary: (summary: FailureSummary) => recordFailureSummary(db, clock, summary),
+  };
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;

@@ -40,6 +40,15 @@ export function sendTooManyRequests(
   return sendError(reply, request, new TesseraError("rate_limited", message, { details }));
 }
 
+/** RFC 6749 2.3.1: Basic credentials are form-encoded first; a bad encoding is kept as sent. */
+function formDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, " ")).slice(0, 128);
+  } catch {
+    return value.slice(0, 128);
+  }
+}
+
 /** The client a request to /oauth/* speaks for: its client_id (Basic or form), or its bearer key's display start. */
 export function oauthClientKey(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
