@@ -54,12 +54,13 @@ export function oauthClientKey(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (typeof header === "string") {
     const basic = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(header);
-    if (basic)
-      return `client:${
+    if (basic) {
+      const userId =
         Buffer.from(basic[1] as string, "base64")
           .toString("utf8")
-          .split(":")[0]
-      }`;
+          .split(":")[0] ?? "";
+      return `client:${formDecode(userId)}`;
+    }
     const bearer = /^Bearer +([^\s]+) *$/i.exec(header);
     if (bearer) return `key:${displayStart(bearer[1] as string)}`;
   }
