@@ -3,7 +3,8 @@
  * 429 with `Retry-After` in the surface's format (RFC 6749 style on /oauth/*, the admin shape
  * on /v1/*); another address is not limited; after the window, requests pass again.
  */
-import { afterEach, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
 import { describeEachStore } from "../stores.js";
 import { type AbuseHarness, createAbuseHarness } from "./abuse-harness.js";
 
@@ -47,6 +48,13 @@ describeEachStore("rate limits", (kind) => {
     h.clock.advance(WINDOW_MS);
     expect((await h.admin("/v1/keys", h.root.secret, A)).statusCode).toBe(200);
     expect(await h.counter("tessera_rate_limited_total", { limit: "address" })).toBe(1);
+  });
+
+  it("a percent-encoded path reaching an admin route is limited like it", async () => {
+    h = await open({ rateLimitPerAddress: 2 });
+    expect((await h.admin("/%761/keys", h.root.secret, A)).statusCode).toBe(200);
+    expect((await h.admin("/v1/keys", h.root.secret, A)).statusCode).toBe(200);
+    expectAdmin429(await h.admin("/%761/keys", h.root.secret, A));
   });
 
   it("limits /oauth/token per address, in RFC 6749 form", async () => {
@@ -122,5 +130,25 @@ describeEachStore("rate limits", (kind) => {
     h = await open({ rateLimitPerAddress: 0, rateLimitPerClient: 0, rateLimitFailedAuth: 0 });
     for (let i = 0; i < 50; i++) expect((await h.admin("/v1/keys", "guess", A)).statusCode).toBe(401);
     expect((await h.admin("/v1/keys", h.root.secret, A)).statusCode).toBe(200);
+  });
+});
+
+describe("rate-limit configuration", () => {
+  it("has defaults that leave normal use alone, and refuses nonsense", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      rateLimitWindowMs: 60_000,
+      rateLimitPerAddress: 60_000,
+      rateLimitPerClient: 60_000,
+      rateLimitFailedAuth: 120,
+      authFailureAuditWindowMs: 60_000,
+    });
+    expect(loadConfig({ TESSERA_RATE_LIMIT: "0", TESSERA_RATE_LIMIT_WINDOW: "10s" })).toMatchObject({
+      rateLimitPerAddress: 0,
+      rateLimitWindowMs: 10_000,
+    });
+    expect(() => loadConfig({ TESSERA_RATE_LIMIT: "-1" })).toThrow(/TESSERA_RATE_LIMIT must be a whole number/);
+    expect(() => loadConfig({ TESSERA_RATE_LIMIT_FAILED_AUTH: "lots" })).toThrow(/TESSERA_RATE_LIMIT_FAILED_AUTH/);
+    expect(() => loadConfig({ TESSERA_RATE_LIMIT_WINDOW: "0s" })).toThrow(/longer than 0/);
   });
 });

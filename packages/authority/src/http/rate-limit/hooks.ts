@@ -10,6 +10,15 @@ import { sendError } from "../error-handler.js";
 import type { Metrics } from "../metrics.js";
 import { type LimitName, type RateLimits, surfaceOf } from "./limits.js";
 
+/**
+ * The surface of the route that matched (a percent-encoded path such as `/%761/keys` reaches
+ * the `/v1/keys` route, so the raw URL alone could dodge the limits), or of the raw URL when
+ * no route matched.
+ */
+function surfaceOfRequest(request: FastifyRequest) {
+  return surfaceOf(request.routeOptions.url ?? request.url);
+}
+
 const WHAT: Record<LimitName, string> = {
   address: "too many requests from this address",
   client: "too many requests for this client",
@@ -28,7 +37,7 @@ export function sendTooManyRequests(
   metrics.rateLimited.inc({ limit });
   const message = `${WHAT[limit]}: retry after ${seconds} s`;
   reply.header("retry-after", String(seconds));
-  if (surfaceOf(request.url) === "oauth") {
+  if (surfaceOfRequest(request) === "oauth") {
     // RFC 6749 defines no 429 code; temporarily_unavailable is the registered one that fits.
     return reply
       .header("cache-control", "no-store")
@@ -87,7 +96,7 @@ export function limitAdminClient(
 export function rateLimitHooks(limits: RateLimits, metrics: Metrics) {
   return {
     async onRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-      if (surfaceOf(request.url) === null) return undefined;
+      if (surfaceOfRequest(request) === null) return undefined;
       const blocked = limits.failedAuth.blockedFor(request.ip);
       if (blocked > 0) return sendTooManyRequests(request, reply, "failed_auth", blocked, metrics);
       const wait = limits.address.hit(request.ip);
@@ -96,14 +105,14 @@ export function rateLimitHooks(limits: RateLimits, metrics: Metrics) {
     },
     /** After the body is parsed: the OAuth client id may be a form parameter. */
     async preHandler(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-      if (surfaceOf(request.url) !== "oauth") return undefined;
+      if (surfaceOfRequest(request) !== "oauth") return undefined;
       const client = oauthClientKey(request);
       const wait = client === null ? 0 : limits.client.hit(client);
       return wait > 0 ? sendTooManyRequests(request, reply, "client", wait, metrics) : undefined;
     },
     /** Any 401 on a limited surface is a failed authentication of its address (counted before it is sent). */
     async onSend<T>(request: FastifyRequest, reply: FastifyReply, payload: T): Promise<T> {
-      if (reply.statusCode === 401 && surfaceOf(request.url) !== null) limits.failedAuth.hit(request.ip);
+      if (reply.statusCode === 401 && surfaceOfRequest(request) !== null) limits.failedAuth.hit(request.ip);
       return payload;
     },
   };
