@@ -99,6 +99,16 @@ export interface TesseraConfig {
   auditRetentionMs: number;
   /** TESSERA_JOBS_INTERVAL: how often the scheduled jobs run (1m; 0 turns the scheduler off). */
   jobsIntervalMs: number;
+  /** TESSERA_RATE_LIMIT_WINDOW: the window of the rate limits below (1m). */
+  rateLimitWindowMs: number;
+  /** TESSERA_RATE_LIMIT: requests per window per client address on /oauth/* and /v1/* (60000; 0 = off). */
+  rateLimitPerAddress: number;
+  /** TESSERA_RATE_LIMIT_CLIENT: requests per window per client id (OAuth client_id, admin key) (60000; 0 = off). */
+  rateLimitPerClient: number;
+  /** TESSERA_RATE_LIMIT_FAILED_AUTH: failed authentications per window per address before it gets 429 (120; 0 = off). */
+  rateLimitFailedAuth: number;
+  /** TESSERA_AUTH_FAILURE_AUDIT_WINDOW: repeated auth failures of one address in this window become one summary audit record (1m). */
+  authFailureAuditWindowMs: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -233,6 +243,20 @@ export function loadConfig(env: Env = process.env, overrides: Partial<TesseraCon
       overrides.auditRetentionMs ?? optionalDuration(env.TESSERA_AUDIT_RETENTION, "TESSERA_AUDIT_RETENTION"),
     jobsIntervalMs:
       overrides.jobsIntervalMs ?? optionalDuration(env.TESSERA_JOBS_INTERVAL ?? "1m", "TESSERA_JOBS_INTERVAL"),
+    rateLimitWindowMs:
+      overrides.rateLimitWindowMs ?? parseDuration(env.TESSERA_RATE_LIMIT_WINDOW ?? "1m", "TESSERA_RATE_LIMIT_WINDOW"),
+    rateLimitPerAddress:
+      overrides.rateLimitPerAddress ??
+      integer(env.TESSERA_RATE_LIMIT ?? "60000", "TESSERA_RATE_LIMIT", 0, 1_000_000_000),
+    rateLimitPerClient:
+      overrides.rateLimitPerClient ??
+      integer(env.TESSERA_RATE_LIMIT_CLIENT ?? "60000", "TESSERA_RATE_LIMIT_CLIENT", 0, 1_000_000_000),
+    rateLimitFailedAuth:
+      overrides.rateLimitFailedAuth ??
+      integer(env.TESSERA_RATE_LIMIT_FAILED_AUTH ?? "120", "TESSERA_RATE_LIMIT_FAILED_AUTH", 0, 1_000_000_000),
+    authFailureAuditWindowMs:
+      overrides.authFailureAuditWindowMs ??
+      parseDuration(env.TESSERA_AUTH_FAILURE_AUDIT_WINDOW ?? "1m", "TESSERA_AUTH_FAILURE_AUDIT_WINDOW"),
   };
   if (config.accessTokenTtlMs > config.accessTokenMaxTtlMs) {
     throw validationFailed("TESSERA_ACCESS_TOKEN_TTL must not exceed TESSERA_ACCESS_TOKEN_MAX_TTL");
@@ -242,6 +266,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<TesseraCon
   }
   if (config.keyDefaultTtlMs > config.keyMaxTtlMs) {
     throw validationFailed("TESSERA_KEY_DEFAULT_TTL must not exceed TESSERA_KEY_MAX_TTL");
+  }
+  if (config.rateLimitWindowMs <= 0 || config.authFailureAuditWindowMs <= 0) {
+    throw validationFailed("TESSERA_RATE_LIMIT_WINDOW and TESSERA_AUTH_FAILURE_AUDIT_WINDOW must be longer than 0");
   }
   if (config.rotationGraceMs > config.rotationMaxGraceMs) {
     throw validationFailed("TESSERA_ROTATION_GRACE must not exceed TESSERA_ROTATION_MAX_GRACE");

@@ -19,7 +19,7 @@ export interface HttpHarness extends Harness {
   call(
     method: InjectOptions["method"],
     url: string,
-    options?: { key?: string | null; body?: unknown; headers?: Record<string, string> },
+    options?: { key?: string | null; body?: unknown; headers?: Record<string, string>; remoteAddress?: string },
   ): Promise<LightMyRequestResponse>;
 }
 
@@ -48,6 +48,7 @@ export async function createHttpHarness(kind: StoreKind, overrides: Partial<Tess
         method,
         url,
         headers,
+        ...(options.remoteAddress === undefined ? {} : { remoteAddress: options.remoteAddress }),
         ...(options.body === undefined
           ? {}
           : typeof options.body === "string"

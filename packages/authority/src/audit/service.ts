@@ -1,14 +1,15 @@
 /**
- * Reading and checking the audit trail, and the one audit write that is not part of a state
- * change: failed admin authentication.
+ * Reading and checking the audit trail, and the audit writes that are not part of a state
+ * change: failed admin authentication, and summaries of repeated failures.
  */
 import type { Kysely } from "kysely";
 import type { Clock } from "../clock.js";
 import { GENESIS_HASH } from "../db/migrations.js";
 import type { AuditLogTable, Schema } from "../db/schema.js";
-import { runUnitOfWork } from "../db/transaction.js";
 import { validationFailed } from "../errors.js";
 import { type AuditRecord, type ChainVerification, ChainVerifier } from "./chain.js";
+import type { FailureSummary } from "./failure-aggregator.js";
+import { type AuthFailure, recordAuthFailure, recordFailureSummary } from "./failure-records.js";
 
 export interface AuditFilter {
   action?: string;
@@ -54,16 +55,7 @@ export function toAuditView(row: AuditLogTable): AuditView {
   };
 }
 
-export interface AuthFailure {
-  reason: "missing" | "malformed" | "unknown" | "revoked" | "expired" | "principal_disabled" | "insufficient_scope";
-  route: string;
-  ip: string;
-  requestId: string;
-  /** Display start of the presented key when it was well-formed: never the secret. */
-  start?: string;
-  keyId?: string;
-  missingScopes?: string[];
-}
+export type { AuthFailure } from "./failure-records.js";
 
 const EXPORT_PAGE = 1000;
 
@@ -126,25 +118,13 @@ export function createAuditService(db: Kysely<Schema>, clock: Clock) {
     return { ...verifier.finish(head ?? undefined), anchor };
   }
 
-  async function recordAuthFailure(failure: AuthFailure): Promise<void> {
-    await runUnitOfWork(db, clock, (unit) =>
-      unit.appendAudit({
-        actor: failure.keyId ?? "anonymous",
-        action: "auth.failed",
-        targetType: "route",
-        targetId: failure.route,
-        reason: failure.reason,
-        requestId: failure.requestId,
-        data: {
-          ip: failure.ip,
-          ...(failure.start ? { start: failure.start } : {}),
-          ...(failure.missingScopes ? { missingScopes: failure.missingScopes } : {}),
-        },
-      }),
-    );
-  }
-
-  return { list, records, verify, recordAuthFailure };
+  return {
+    list,
+    records,
+    verify,
+    recordAuthFailure: (failure: AuthFailure) => recordAuthFailure(db, clock, failure),
+    recordFailureSummary: (summary: FailureSummary) => recordFailureSummary(db, clock, summary),
+  };
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;

@@ -4,14 +4,20 @@
  */
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { createFailureAggregator } from "../audit/failure-aggregator.js";
 import type { Authority } from "../authority.js";
 import { newId } from "../ids.js";
 import { adminAuthHook } from "./auth.js";
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from "./error-handler.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { rateLimitHooks } from "./rate-limit/hooks.js";
+import { createRateLimits } from "./rate-limit/limits.js";
 import type { RouteModule } from "./route.js";
 import { routes as defaultRoutes } from "./routes/index.js";
 import { createValidatorCompiler } from "./validation.js";
+
+/** Addresses whose failed authentications are aggregated at once (past it they share one summary). */
+const MAX_AUDITED_SOURCES = 10_000;
 
 export interface AppOptions {
   /** Fastify logger options or `false`. Default: pino at the configured level. */
@@ -61,6 +67,48 @@ export interface RegisteredRoute {
   scopes: readonly string[] | undefined;
 }
 
+/** RFC 6749 / 7662 / 7009 endpoints take form-encoded bodies; a repeated parameter is refused. */
+function registerFormParser(app: FastifyInstance): void {
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
+    const params = new URLSearchParams(body as string);
+    const result: Record<string, string> = {};
+    for (const key of new Set(params.keys())) {
+      const values = params.getAll(key);
+      // RFC 6749 3.1: parameters must not be included more than once.
+      if (values.length > 1) {
+        done(Object.assign(new Error(`parameter ${key} was sent more than once`), { statusCode: 400 }), undefined);
+        return;
+      }
+      result[key] = values[0] as string;
+    }
+    done(null, result);
+  });
+}
+
+/**
+ * Rate limits and failure aggregation: limits run first (a blocked or flooding address costs
+ * no key lookup), then admin authentication, which audits refusals through the aggregator.
+ */
+function installAbuseGuards(app: FastifyInstance, authority: Authority, metrics: Metrics) {
+  const limits = createRateLimits(authority.config, authority.clock);
+  const failures = createFailureAggregator({
+    clock: authority.clock,
+    windowMs: authority.config.authFailureAuditWindowMs,
+    maxSources: MAX_AUDITED_SOURCES,
+    writeSummary: authority.audit.recordFailureSummary,
+    onError: (err) => app.log.error({ err }, "could not audit repeated failed authentications"),
+  });
+  failures.start();
+  // Before the database closes (the authority closes after the app): open windows are written.
+  app.addHook("onClose", () => failures.stop());
+  const limitHooks = rateLimitHooks(limits, metrics);
+  app.addHook("onRequest", limitHooks.onRequest);
+  app.addHook("onRequest", adminAuthHook({ authority, metrics, failures, limits }));
+  app.addHook("preHandler", limitHooks.preHandler);
+  app.addHook("onSend", limitHooks.onSend);
+  return { limits, failures };
+}
+
 export async function buildApp(
   authority: Authority,
   options: AppOptions = {},
@@ -82,21 +130,7 @@ export async function buildApp(
   // JSON (and form-encoded on the OAuth endpoints) only: a text/plain body is refused with 415.
   app.removeContentTypeParser("text/plain");
 
-  // RFC 6749 / 7662 / 7009 endpoints take form-encoded bodies.
-  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
-    const params = new URLSearchParams(body as string);
-    const result: Record<string, string> = {};
-    for (const key of new Set(params.keys())) {
-      const values = params.getAll(key);
-      // RFC 6749 3.1: parameters must not be included more than once.
-      if (values.length > 1) {
-        done(Object.assign(new Error(`parameter ${key} was sent more than once`), { statusCode: 400 }), undefined);
-        return;
-      }
-      result[key] = values[0] as string;
-    }
-    done(null, result);
-  });
+  registerFormParser(app);
 
   await app.register(swagger, {
     openapi: {
@@ -121,7 +155,7 @@ export async function buildApp(
     }
   });
   installErrorHandlers(app);
-  app.addHook("onRequest", adminAuthHook(authority, metrics));
+  const { limits, failures } = installAbuseGuards(app, authority, metrics);
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
     metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });
@@ -131,7 +165,9 @@ export async function buildApp(
     reply.header("x-request-id", request.id);
   });
 
-  for (const route of [...defaultRoutes, ...(options.routes ?? [])]) route(app, { authority, metrics });
+  for (const route of [...defaultRoutes, ...(options.routes ?? [])]) {
+    route(app, { authority, metrics, failures, limits });
+  }
   authority.usage.start();
   await app.ready();
   return { app, metrics, routes: registered };

@@ -1,18 +1,23 @@
 /**
  * Admin authentication: `Authorization: Bearer <Tessera key>`, the key's scopes checked
- * against the scopes the route declares. Every refusal is counted and audited with its
- * reason, the caller's address and the key's display start (never the secret).
+ * against the scopes the route declares. Every refusal is counted in metrics; the first of an
+ * address in a window is audited with its reason, the caller's address and the key's display
+ * start (never the secret), later ones in one summary record (audit/failure-aggregator.ts).
+ * An authenticated key is then held to its per-client rate limit.
  *
  * No constant-time comparison is needed here: the secret is never compared, it is hashed
  * and the hash looked up, so response time does not depend on how much of a guess was right.
  */
 import { displayStart } from "@tessera/verifier";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FailureAggregator } from "../audit/failure-aggregator.js";
 import type { AuthFailure } from "../audit/service.js";
 import type { Authority } from "../authority.js";
 import type { Actor } from "../domain/actor.js";
 import { TesseraError } from "../errors.js";
 import type { Metrics } from "./metrics.js";
+import { limitAdminClient } from "./rate-limit/hooks.js";
+import type { RateLimits } from "./rate-limit/limits.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -86,23 +91,51 @@ export async function authenticateAdmin(
   return { ok: true, actor: { id: key.principal_id, keyId: key.id, scopes, requestId: request.id } };
 }
 
+/** What authentication needs besides the authority: metrics, failure aggregation, rate limits. */
+export interface AuthDeps {
+  authority: Authority;
+  metrics: Metrics;
+  failures: FailureAggregator;
+  limits: RateLimits;
+}
+
+/**
+ * Counts a refusal and audits it: the first of its address in the window gets its own record
+ * now, later ones are counted into the window's summary. The refusal stands if auditing fails.
+ */
+export async function auditAuthFailure(
+  deps: Omit<AuthDeps, "limits">,
+  request: FastifyRequest,
+  failure: AuthFailure,
+): Promise<void> {
+  deps.metrics.authFailures.inc({ reason: failure.reason });
+  try {
+    const credential = failure.keyId ?? failure.start;
+    const event = { action: "auth.failed", ip: failure.ip, route: failure.route, reason: failure.reason };
+    const first = await deps.failures.report(credential === undefined ? event : { ...event, credential });
+    if (first) await deps.authority.audit.recordAuthFailure(failure);
+  } catch (err) {
+    request.log.error({ err }, "could not audit a failed admin authentication");
+  }
+}
+
 /** onRequest hook: authenticates routes that declare scopes, before their body is read. */
-export function adminAuthHook(authority: Authority, metrics: Metrics) {
-  return async function requireAdminScopes(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+export function adminAuthHook(deps: AuthDeps) {
+  return async function requireAdminScopes(
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined> {
     const required = request.routeOptions.config?.scopes;
-    if (!required) return;
-    const result = await authenticateAdmin(authority, request, required);
+    if (!required) return undefined;
+    const result = await authenticateAdmin(deps.authority, request, required);
     if (result.ok) {
       request.actor = result.actor;
-      return;
+      const keyId = result.actor.keyId;
+      // Answered 429 already: returning the reply stops the request here.
+      if (keyId && limitAdminClient(deps.limits, deps.metrics, request, reply, keyId)) return reply;
+      return undefined;
     }
-    metrics.authFailures.inc({ reason: result.failure.reason });
-    try {
-      await authority.audit.recordAuthFailure(result.failure);
-    } catch (err) {
-      // The refusal stands even if it could not be audited; the log says so.
-      request.log.error({ err }, "could not audit a failed admin authentication");
-    }
+    await auditAuthFailure(deps, request, result.failure);
     throw result.error;
   };
 }

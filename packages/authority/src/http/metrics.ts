@@ -35,6 +35,12 @@ export function createMetrics(countKeysByState: () => Promise<Record<KeyState, n
     labelNames: ["reason"] as const,
     registers: [registry],
   });
+  const rateLimited = new Counter({
+    name: "tessera_rate_limited_total",
+    help: "Requests answered 429, by the limit that refused them: address, client, failed_auth.",
+    labelNames: ["limit"] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: "tessera_tokens",
     help: "API keys by state, counted at scrape time.",
@@ -46,7 +52,7 @@ export function createMetrics(countKeysByState: () => Promise<Record<KeyState, n
     },
   });
 
-  return { registry, httpRequests, httpDuration, introspections, authFailures };
+  return { registry, httpRequests, httpDuration, introspections, authFailures, rateLimited };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -2,7 +2,9 @@
  * The permission matrix: every admin endpoint, called with no token, a malformed token, an
  * unknown key, a revoked key, an expired key, a disabled principal's key and a key lacking
  * one required scope, is refused with the right status and code, changes nothing, and the
- * refusal is audited. The matrix is checked against the registered routes, so a new endpoint
+ * refusal is audited. Repeated failures of one address in a window share one summary record
+ * (test/http/abuse.test.ts), so each refusal here comes from an address of its own: the first
+ * refusal of an address is always audited at once. The matrix is checked against the registered routes, so a new endpoint
  * without a row here fails the suite.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -149,12 +151,20 @@ for (const kind of STORE_KINDS) {
       expect(adminRoutes.sort()).toEqual(Object.keys(CASES).sort());
     });
 
+    let addresses = 0;
+    /** A client address no earlier call used (the first refusal of an address is audited at once). */
+    const freshAddress = () => {
+      addresses += 1;
+      return `10.${(addresses >> 16) & 255}.${(addresses >> 8) & 255}.${addresses & 255}`;
+    };
+
     for (const [name, route] of Object.entries(CASES)) {
       it(`${name}: refuses unauthenticated callers with 401 and audits it`, async () => {
         for (const [who, key] of Object.entries(callers)) {
           const before = (await h.authority.audit.list({ action: "auth.failed", limit: 1000 })).items.length;
           const response = await h.call(route.method, route.url({ key: victim.id, principal: victim.principalId }), {
             key,
+            remoteAddress: freshAddress(),
             ...(route.body ? { body: route.body } : {}),
           });
           expect(response.statusCode, `${name} as ${who}`).toBe(401);

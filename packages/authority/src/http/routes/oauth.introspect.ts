@@ -7,7 +7,7 @@
 import { Type } from "@sinclair/typebox";
 import { hasClientCredentials } from "../../oauth/clients.js";
 import { OAuthError as OAuthFailure, oauthErrorHandler, sendOAuthError } from "../../oauth/errors.js";
-import { authenticateAdmin, bearerToken } from "../auth.js";
+import { auditAuthFailure, authenticateAdmin, bearerToken } from "../auth.js";
 import type { RouteModule } from "../route.js";
 
 const OAuthError = Type.Object({ error: Type.String(), error_description: Type.Optional(Type.String()) });
@@ -20,7 +20,8 @@ const IntrospectionBody = Type.Object(
   { additionalProperties: true },
 );
 
-export const introspectRoute: RouteModule = (app, { authority, metrics }) => {
+export const introspectRoute: RouteModule = (app, deps) => {
+  const { authority, metrics } = deps;
   app.post(
     "/oauth/introspect",
     {
@@ -74,10 +75,7 @@ export const introspectRoute: RouteModule = (app, { authority, metrics }) => {
       } else {
         const auth = await authenticateAdmin(authority, request, ["introspect"]);
         if (!auth.ok) {
-          metrics.authFailures.inc({ reason: auth.failure.reason });
-          await authority.audit
-            .recordAuthFailure(auth.failure)
-            .catch((err) => request.log.error({ err }, "audit failed"));
+          await auditAuthFailure(deps, request, auth.failure);
           const status = auth.error.code === "forbidden" ? 403 : 401;
           const error = status === 403 ? "insufficient_scope" : "invalid_token";
           reply.header("www-authenticate", `Bearer realm="tessera", error="${error}"`);
