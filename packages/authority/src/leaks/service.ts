@@ -5,11 +5,11 @@
  * hash and is never stored, logged or audited.
  */
 import { hashToken, parseToken } from "@tessera/verifier";
+import type { ServiceContext } from "../context.js";
 import { runUnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { type KeyState, keyState, toReplicaRecord } from "../domain/keys.js";
-import type { ServiceContext } from "./context.js";
-import { revokeKeysMatching } from "./key-revocation.js";
+import { revokeKeysMatching } from "../keys/revocation.js";
 
 export type LeakAction = "revoke" | "deprecate" | "notify";
 export const LEAK_ACTIONS: readonly LeakAction[] = ["revoke", "deprecate", "notify"];
