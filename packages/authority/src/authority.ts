@@ -11,17 +11,17 @@ import { type Database, openDatabase } from "./db/database.js";
 import { onCommittedChanges } from "./db/transaction.js";
 import { createFeedService } from "./feed/service.js";
 import { createJobs } from "./jobs/index.js";
-import { createKeyLifecycleService } from "./keys/lifecycle.js";
-import { createKeyLookup } from "./keys/lookup.js";
-import { createKeyService } from "./keys/service.js";
-import { createTokenCounts } from "./keys/token-counts.js";
-import { createUsageRecorder } from "./keys/usage.js";
-import { createLeakService } from "./leaks/service.js";
+import {
+  createKeyLifecycleService,
+  createKeyLookup,
+  createKeyService,
+  createTokenCounts,
+  createUsageRecorder,
+} from "./keys/index.js";
+import { createLeakService } from "./leaks/index.js";
 import { loadOAuthReplicaState } from "./oauth/replica-state.js";
 import { createOAuthService } from "./oauth/service.js";
-import { createBootstrap } from "./principals/bootstrap.js";
-import { createPrincipalService } from "./principals/service.js";
-import { createPrincipalUpdater } from "./principals/update.js";
+import { createBootstrap, createPrincipalService, createPrincipalUpdater } from "./principals/index.js";
 import { createIntrospectionService } from "./services/introspection.js";
 import { createStepUpService } from "./stepup/service.js";
 import { createWebhookService } from "./webhooks/service.js";

@@ -17,11 +17,15 @@ import { iso } from "../domain/keys.js";
 import { adminScopesOf, assertNoAdminEscalation, isAdminScope, normalizeScopes } from "../domain/scopes.js";
 import { formatDuration } from "../duration.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
-import { revokeKeysMatching } from "../keys/revocation.js";
-import { deprecateForRotation, restoreRotated, rolledBackEvents, rotatedEvents } from "../keys/rotation.js";
-import { insertKeyRows } from "../keys/rows.js";
-import type { KeyService } from "../keys/service.js";
-import type { UsageRecorder } from "../keys/usage.js";
+import type { KeyService, UsageRecorder } from "../keys/index.js";
+import {
+  deprecateForRotation,
+  insertKeyRows,
+  restoreRotated,
+  revokeKeysMatching,
+  rolledBackEvents,
+  rotatedEvents,
+} from "../keys/index.js";
 import type { SecretDistributor, StepUpGate, StepUpInput } from "./deps.js";
 import { campaignIdNew, isCampaignId } from "./ids.js";
 import {

@@ -9,7 +9,7 @@ import type { ServiceContext } from "../context.js";
 import { runUnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { type KeyState, keyState, toReplicaRecord } from "../domain/keys.js";
-import { revokeKeysMatching } from "../keys/revocation.js";
+import { revokeKeysMatching } from "../keys/index.js";
 
 export type LeakAction = "revoke" | "deprecate" | "notify";
 export const LEAK_ACTIONS: readonly LeakAction[] = ["revoke", "deprecate", "notify"];

@@ -6,7 +6,7 @@ import { DEFAULT_PREFIXES, displayStart, hashToken, parseToken } from "@tessera/
 import type { FastifyRequest } from "fastify";
 import type { ServiceContext } from "../context.js";
 import { runUnitOfWork } from "../db/transaction.js";
-import type { UsageRecorder } from "../keys/usage.js";
+import type { UsageRecorder } from "../keys/index.js";
 import { createAccessTokens } from "./access-tokens.js";
 import { createClientAuthenticator } from "./clients.js";
 import { createDpopChecker } from "./dpop.js";

@@ -6,7 +6,7 @@
 import type { ServiceContext } from "../context.js";
 import type { Actor } from "../domain/actor.js";
 import { ADMIN_SCOPES } from "../domain/scopes.js";
-import type { KeyService } from "../keys/service.js";
+import type { KeyService } from "../keys/index.js";
 import type { PrincipalService } from "./service.js";
 
 export const ROOT_PRINCIPAL_NAME = "root";

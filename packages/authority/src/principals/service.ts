@@ -11,7 +11,7 @@ import { type PrincipalView, toPrincipalView } from "../domain/keys.js";
 import { assertNoAdminEscalation, normalizeScopes } from "../domain/scopes.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
 import { newId } from "../ids.js";
-import { revokeKeysMatching } from "../keys/revocation.js";
+import { revokeKeysMatching } from "../keys/index.js";
 import { cutOffPrincipal } from "../oauth/revocation.js";
 
 export const PRINCIPAL_KINDS: readonly PrincipalKind[] = ["user", "service", "app"];

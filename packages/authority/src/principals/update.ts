@@ -12,8 +12,7 @@ import type { Actor } from "../domain/actor.js";
 import { type PrincipalView, toPrincipalView, toReplicaRecord } from "../domain/keys.js";
 import { assertNoAdminEscalation, normalizeScopes } from "../domain/scopes.js";
 import { notFound, validationFailed } from "../errors.js";
-import { revokeKeysMatching } from "../keys/revocation.js";
-import { checkMetadata } from "../keys/service.js";
+import { checkMetadata, revokeKeysMatching } from "../keys/index.js";
 
 export type NarrowingPolicy = "revoke" | "narrow";
 

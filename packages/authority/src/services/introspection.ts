@@ -4,8 +4,7 @@
  */
 
 import type { ServiceContext } from "../context.js";
-import type { LookupKey } from "../keys/lookup.js";
-import type { UsageRecorder } from "../keys/usage.js";
+import type { LookupKey, UsageRecorder } from "../keys/index.js";
 import type { OAuthIntrospection, OAuthService } from "../oauth/service.js";
 
 export type IntrospectionResponse =
