@@ -6,23 +6,23 @@ import { createAuditService } from "./audit/service.js";
 import { createCampaignService } from "./campaigns/service.js";
 import { type Clock, systemClock } from "./clock.js";
 import { loadConfig, type TesseraConfig } from "./config.js";
+import type { ServiceContext } from "./context.js";
 import { type Database, openDatabase } from "./db/database.js";
 import { onCommittedChanges } from "./db/transaction.js";
 import { createFeedService } from "./feed/service.js";
 import { createJobs } from "./jobs/index.js";
+import {
+  createKeyLifecycleService,
+  createKeyLookup,
+  createKeyService,
+  createTokenCounts,
+  createUsageRecorder,
+} from "./keys/index.js";
+import { createLeakService } from "./leaks/index.js";
 import { loadOAuthReplicaState } from "./oauth/replica-state.js";
 import { createOAuthService } from "./oauth/service.js";
-import { createBootstrap } from "./services/bootstrap.js";
-import type { ServiceContext } from "./services/context.js";
+import { createBootstrap, createPrincipalService, createPrincipalUpdater } from "./principals/index.js";
 import { createIntrospectionService } from "./services/introspection.js";
-import { createKeyLifecycleService } from "./services/key-lifecycle.js";
-import { createKeyLookup } from "./services/key-lookup.js";
-import { createKeyService } from "./services/keys.js";
-import { createLeakService } from "./services/leaks.js";
-import { createPrincipalUpdater } from "./services/principal-update.js";
-import { createPrincipalService } from "./services/principals.js";
-import { createTokenCounts } from "./services/token-counts.js";
-import { createUsageRecorder } from "./services/usage.js";
 import { createStepUpService } from "./stepup/service.js";
 import { upgradeRecoveryCodes } from "./stepup/upgrade-recovery-codes.js";
 import { createWebhookService } from "./webhooks/service.js";

@@ -9,7 +9,7 @@ import type { Clock } from "./clock.js";
 import type { TesseraConfig } from "./config.js";
 import { TesseraError } from "./errors.js";
 import { buildApp } from "./http/app.js";
-import type { BootstrapResult } from "./services/bootstrap.js";
+import type { BootstrapResult } from "./principals/index.js";
 
 export interface RunningAuthority {
   authority: Authority;

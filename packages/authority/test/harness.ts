@@ -5,7 +5,7 @@ import { type Authority, createAuthority } from "../src/authority.js";
 import { ManualClock } from "../src/clock.js";
 import { loadConfig, type TesseraConfig } from "../src/config.js";
 import type { Actor } from "../src/domain/actor.js";
-import { systemActor } from "../src/services/bootstrap.js";
+import { systemActor } from "../src/principals/index.js";
 import { createTestStore, type StoreKind, type TestStore } from "./stores.js";
 
 export interface Harness {

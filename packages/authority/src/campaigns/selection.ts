@@ -7,7 +7,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { ApiKeysTable, PrincipalKind, Schema } from "../db/schema.js";
 import { iso } from "../domain/keys.js";
 import { TesseraError, validationFailed } from "../errors.js";
-import { type KeySelector, keyFilterExpression, selectorIsEmpty } from "../services/key-query.js";
+import { type KeySelector, keyFilterExpression, selectorIsEmpty } from "../keys/index.js";
 
 /** What a campaign may select by. */
 export type CampaignSelector = Pick<

@@ -7,6 +7,9 @@
  * replacements revoked). Each step is one transaction with its audit record and change-log
  * entries; a step that is not allowed in the campaign's state changes nothing.
  */
+
+import type { ServiceContext } from "../context.js";
+import { pageNewestFirst, pageSize } from "../db/pagination.js";
 import type { ApiKeysTable, CampaignsTable } from "../db/schema.js";
 import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
@@ -20,13 +23,15 @@ import {
 } from "../domain/scopes.js";
 import { formatDuration } from "../duration.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
-import type { ServiceContext } from "../services/context.js";
-import { revokeKeysMatching } from "../services/key-revocation.js";
-import { deprecateForRotation, restoreRotated, rolledBackEvents, rotatedEvents } from "../services/key-rotation.js";
-import { insertKeyRows } from "../services/key-rows.js";
-import type { KeyService } from "../services/keys.js";
-import { pageNewestFirst, pageSize } from "../services/pagination.js";
-import type { UsageRecorder } from "../services/usage.js";
+import type { KeyService, UsageRecorder } from "../keys/index.js";
+import {
+  deprecateForRotation,
+  insertKeyRows,
+  restoreRotated,
+  revokeKeysMatching,
+  rolledBackEvents,
+  rotatedEvents,
+} from "../keys/index.js";
 import type { SecretDistributor, StepUpGate, StepUpInput } from "./deps.js";
 import { campaignIdNew, isCampaignId } from "./ids.js";
 import {

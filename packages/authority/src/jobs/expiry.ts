@@ -3,8 +3,9 @@
  * (TESSERA_EXPIRY_WARNING) and `key.expired` once it has. Expiry itself needs no job: a key's
  * state is computed from its expiry at every read. These events are for people and webhooks.
  */
+
+import type { ServiceContext } from "../context.js";
 import { runUnitOfWork } from "../db/transaction.js";
-import type { ServiceContext } from "../services/context.js";
 import type { Job } from "./scheduler.js";
 
 export const EXPIRY_BATCH = 1000;

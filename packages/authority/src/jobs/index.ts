@@ -1,5 +1,5 @@
 /** The authority's scheduled jobs, wired together. */
-import type { ServiceContext } from "../services/context.js";
+import type { ServiceContext } from "../context.js";
 import { expiryNoticesJob, expiryWarningsJob } from "./expiry.js";
 import { auditRetentionJob, keyRetentionJob } from "./retention.js";
 import { createScheduler } from "./scheduler.js";

@@ -4,8 +4,9 @@
  * and the hash of the last deleted record is kept as the chain's anchor, so `audit verify`
  * still proves that everything after it is intact and complete. Both are off by default.
  */
+
+import type { ServiceContext } from "../context.js";
 import { runUnitOfWork } from "../db/transaction.js";
-import type { ServiceContext } from "../services/context.js";
 import type { Job } from "./scheduler.js";
 
 export const RETENTION_BATCH = 5000;

@@ -3,12 +3,13 @@
  * created that long ago) are expired now. Off by default (TESSERA_SWEEP_UNUSED_AFTER); a dry
  * run lists what it would expire without changing anything.
  */
+
+import type { ServiceContext } from "../context.js";
 import { runUnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { toReplicaRecord } from "../domain/keys.js";
 import { formatDuration } from "../duration.js";
 import { validationFailed } from "../errors.js";
-import type { ServiceContext } from "../services/context.js";
 import type { Job } from "./scheduler.js";
 
 export const SWEEP_BATCH = 1000;

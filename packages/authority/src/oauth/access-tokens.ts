@@ -9,7 +9,7 @@ import { randomBytes, type webcrypto } from "node:crypto";
 import { randomBase62 } from "@tessera/verifier";
 import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import { CompiledQuery, sql } from "kysely";
-import type { ServiceContext } from "../services/context.js";
+import type { ServiceContext } from "../context.js";
 import type { SigningKeyService } from "./signing-keys.js";
 
 export interface AccessTokenClaims {

@@ -14,10 +14,10 @@
 import { hashToken, parseToken } from "@tessera/verifier";
 import type { FastifyRequest } from "fastify";
 import { CompiledQuery } from "kysely";
+import type { ServiceContext } from "../context.js";
 import type { PrincipalKind, PrincipalStatus, StoredKeyStatus } from "../db/schema.js";
 import { keyState } from "../domain/keys.js";
-import type { ServiceContext } from "../services/context.js";
-import type { UsageRecorder } from "../services/usage.js";
+import type { UsageRecorder } from "../keys/index.js";
 import { invalidClient, invalidRequest } from "./errors.js";
 
 /** The scope an API key must hold to serve as its principal's OAuth client secret. */

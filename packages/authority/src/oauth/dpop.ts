@@ -8,7 +8,7 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { verifyDpopProof } from "@tessera/verifier";
 import type { FastifyRequest } from "fastify";
-import type { ServiceContext } from "../services/context.js";
+import type { ServiceContext } from "../context.js";
 import { invalidRequest, OAuthError } from "./errors.js";
 
 /** A nonce is valid in the window it was issued in and the next one. */

@@ -7,9 +7,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { DEFAULT_PREFIXES, generateToken, hashToken, parseToken, randomBase62 } from "@tessera/verifier";
+import type { ServiceContext } from "../context.js";
 import { runUnitOfWork } from "../db/transaction.js";
 import { isAdminScope, SCOPE_PATTERN } from "../domain/scopes.js";
-import type { ServiceContext } from "../services/context.js";
 import type { AccessTokenClaims, AccessTokens } from "./access-tokens.js";
 import { CLIENT_SECRET_SCOPE, type OAuthClient } from "./clients.js";
 import { invalidRequest, OAuthError } from "./errors.js";

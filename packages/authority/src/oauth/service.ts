@@ -4,9 +4,9 @@
  */
 import { DEFAULT_PREFIXES, displayStart, hashToken, parseToken } from "@tessera/verifier";
 import type { FastifyRequest } from "fastify";
+import type { ServiceContext } from "../context.js";
 import { runUnitOfWork } from "../db/transaction.js";
-import type { ServiceContext } from "../services/context.js";
-import type { UsageRecorder } from "../services/usage.js";
+import type { UsageRecorder } from "../keys/index.js";
 import { createAccessTokens } from "./access-tokens.js";
 import { createClientAuthenticator } from "./clients.js";
 import { createDpopChecker } from "./dpop.js";

@@ -18,12 +18,12 @@ type CryptoKey = webcrypto.CryptoKey;
 const ED25519 = { name: "Ed25519" } as const;
 
 import { jwkThumbprint } from "@tessera/verifier";
+import type { ServiceContext } from "../context.js";
 import { lockChangeSequence } from "../db/dialect.js";
 import type { OAuthSigningKeysTable } from "../db/schema.js";
 import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { notFound, TesseraError } from "../errors.js";
-import type { ServiceContext } from "../services/context.js";
 
 export type SigningKeyState = "next" | "current" | "retiring" | "retired";
 

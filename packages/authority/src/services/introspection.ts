@@ -2,10 +2,10 @@
  * RFC 7662 token introspection for API keys, JWT access tokens and refresh tokens. Inactive answers carry no reason at all, so the
  * endpoint tells a caller nothing about tokens it should not know.
  */
+
+import type { ServiceContext } from "../context.js";
+import type { LookupKey, UsageRecorder } from "../keys/index.js";
 import type { OAuthIntrospection, OAuthService } from "../oauth/service.js";
-import type { ServiceContext } from "./context.js";
-import type { LookupKey } from "./key-lookup.js";
-import type { UsageRecorder } from "./usage.js";
 
 export type IntrospectionResponse =
   | { active: false }

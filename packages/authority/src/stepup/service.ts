@@ -8,10 +8,10 @@
  * Every attempt is audited (`stepup.verified` / `stepup.failed`), never with the code.
  */
 import { randomBytes } from "node:crypto";
+import type { ServiceContext } from "../context.js";
 import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
-import type { ServiceContext } from "../services/context.js";
 import {
   type AttemptOutcome,
   attemptCode,

@@ -3,11 +3,12 @@
  * secret, read the delivery log, send a test event. Each change is one transaction with its
  * audit record; secrets are stored only encrypted under the master key.
  */
+
+import type { ServiceContext } from "../context.js";
+import { type Page, pageNewestFirst } from "../db/pagination.js";
 import { runUnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
-import type { ServiceContext } from "../services/context.js";
-import { type Page, pageNewestFirst } from "../services/pagination.js";
 import { parseAllowList } from "./address-policy.js";
 import { normalizeEventPatterns, SECRET_EVENT_TYPE, TEST_EVENT_TYPE } from "./events.js";
 import { endpointSecretContext, newEndpointId, newEventId, newSigningSecret } from "./ids.js";

@@ -2,9 +2,10 @@
  * The webhooks of one authority instance: endpoint management, the outbox (including secret
  * distribution for rotation campaigns) and the dispatcher that delivers it.
  */
+
+import type { ServiceContext } from "../context.js";
 import type { UnitOfWork } from "../db/transaction.js";
 import { validationFailed } from "../errors.js";
-import type { ServiceContext } from "../services/context.js";
 import { createDispatcher, type DispatcherOptions } from "./dispatcher.js";
 import { createWebhookEndpoints } from "./endpoints.js";
 import { enqueueSecret, type SecretDistribution, type SecretEnqueued } from "./outbox.js";

@@ -3,7 +3,7 @@ import { type Authority, createAuthority } from "../../src/authority.js";
 import { systemClock } from "../../src/clock.js";
 import { loadConfig } from "../../src/config.js";
 import { runUnitOfWork } from "../../src/db/transaction.js";
-import { systemActor } from "../../src/services/bootstrap.js";
+import { systemActor } from "../../src/principals/index.js";
 import { createTestStore, describeEachStore, type TestStore } from "../stores.js";
 
 /**

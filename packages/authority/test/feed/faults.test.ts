@@ -13,7 +13,7 @@ import { afterEach, beforeAll, beforeEach, expect, it, onTestFinished as onClean
 import { type Authority, createAuthority } from "../../src/authority.js";
 import { loadConfig } from "../../src/config.js";
 import { ADMIN_SCOPES } from "../../src/domain/scopes.js";
-import { systemActor } from "../../src/services/bootstrap.js";
+import { systemActor } from "../../src/principals/index.js";
 import { createTestStore, describeEachStore, type TestStore } from "../stores.js";
 import { buildDist, type ChildAuthority, freePort, killAllChildren, startChild } from "./child-authority.js";
 import { createFeedFixture, eventually, type FeedFixture } from "./fixture.js";

@@ -6,8 +6,8 @@ import { createVerifier, type Verifier, type VerifierOptions } from "@tessera/ve
 import { loadConfig, type TesseraConfig } from "../../src/config.js";
 import type { Actor } from "../../src/domain/actor.js";
 import { ADMIN_SCOPES } from "../../src/domain/scopes.js";
+import { systemActor } from "../../src/principals/index.js";
 import { type RunningAuthority, startAuthority } from "../../src/server.js";
-import { systemActor } from "../../src/services/bootstrap.js";
 import { createTestStore, type StoreKind, type TestStore } from "../stores.js";
 
 export interface FeedFixture {

@@ -8,8 +8,8 @@ import { createRemoteJWKSet, jwtVerify } from "jose";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
+import { systemActor } from "../../src/principals/index.js";
 import { type RunningAuthority, startAuthority } from "../../src/server.js";
-import { systemActor } from "../../src/services/bootstrap.js";
 import { createTestStore, STORE_KINDS, type TestStore } from "../stores.js";
 
 async function freePort(): Promise<number> {

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { CliIO } from "../../src/cli/io.js";
 import { runCli } from "../../src/cli/program.js";
 import { loadConfig } from "../../src/config.js";
+import { systemActor } from "../../src/principals/index.js";
 import { type RunningAuthority, startAuthority } from "../../src/server.js";
-import { systemActor } from "../../src/services/bootstrap.js";
 import { createTestStore, describeEachStore, type TestStore } from "../stores.js";
 import { codeAt } from "./helpers.js";
 

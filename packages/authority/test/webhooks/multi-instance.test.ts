@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Authority, createAuthority } from "../../src/authority.js";
 import { ManualClock } from "../../src/clock.js";
 import { loadConfig } from "../../src/config.js";
-import { systemActor } from "../../src/services/bootstrap.js";
+import { systemActor } from "../../src/principals/index.js";
 import { createTestStore, POSTGRES_URL, type TestStore } from "../stores.js";
 import { type Receiver, startReceiver } from "./receiver.js";
 

@@ -2,6 +2,8 @@
  * Principals: the owners of credentials (users, services, partner apps).
  */
 
+import type { ServiceContext } from "../context.js";
+import { type Page, pageNewestFirst } from "../db/pagination.js";
 import type { PrincipalKind, PrincipalStatus } from "../db/schema.js";
 import { runUnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
@@ -9,10 +11,8 @@ import { type PrincipalView, toPrincipalView } from "../domain/keys.js";
 import { assertNoAdminEscalation, normalizeScopes } from "../domain/scopes.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
 import { newId } from "../ids.js";
+import { revokeKeysMatching } from "../keys/index.js";
 import { cutOffPrincipal } from "../oauth/revocation.js";
-import type { ServiceContext } from "./context.js";
-import { revokeKeysMatching } from "./key-revocation.js";
-import { type Page, pageNewestFirst } from "./pagination.js";
 
 export const PRINCIPAL_KINDS: readonly PrincipalKind[] = ["user", "service", "app"];
 

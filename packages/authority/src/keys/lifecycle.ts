@@ -3,6 +3,8 @@
  * a rotation back while the window is open. Each is one transaction with its audit record and
  * change-log event.
  */
+
+import type { ServiceContext } from "../context.js";
 import { type ChangeEntry, runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { type KeyView, keyState, toKeyView, toReplicaRecord } from "../domain/keys.js";
@@ -10,12 +12,11 @@ import { assertMayIssueFor, assertNoAdminEscalation, assertScopesWithin, normali
 import { formatDuration } from "../duration.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
 import type { SelectorStepUp, StepUpProof } from "../stepup/types.js";
-import type { ServiceContext } from "./context.js";
-import { type KeySelector, keyFilterExpression, selectorIsEmpty } from "./key-query.js";
-import { revokeKeysMatching } from "./key-revocation.js";
-import { deprecateForRotation, restoreRotated, rotatedEvents } from "./key-rotation.js";
-import { insertKeyRows } from "./key-rows.js";
-import type { KeyService } from "./keys.js";
+import { type KeySelector, keyFilterExpression, selectorIsEmpty } from "./query.js";
+import { revokeKeysMatching } from "./revocation.js";
+import { deprecateForRotation, restoreRotated, rotatedEvents } from "./rotation.js";
+import { insertKeyRows } from "./rows.js";
+import type { KeyService } from "./service.js";
 
 export interface RevokeResult {
   key: KeyView;

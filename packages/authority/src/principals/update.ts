@@ -5,14 +5,14 @@
  * still allowed (revoked if none remain). Each affected key gets its own audit record naming
  * the trigger. Re-enabling a disabled principal does not bring back any credential.
  */
+
+import type { ServiceContext } from "../context.js";
 import { runUnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { type PrincipalView, toPrincipalView, toReplicaRecord } from "../domain/keys.js";
 import { assertNoAdminEscalation, normalizeScopes } from "../domain/scopes.js";
 import { notFound, validationFailed } from "../errors.js";
-import type { ServiceContext } from "./context.js";
-import { revokeKeysMatching } from "./key-revocation.js";
-import { checkMetadata } from "./keys.js";
+import { checkMetadata, revokeKeysMatching } from "../keys/index.js";
 
 export type NarrowingPolicy = "revoke" | "narrow";
 

@@ -2,11 +2,12 @@
  * First start: the root admin principal and its key. The key is returned once, to be shown
  * once to whoever runs `tessera init` (or the first `tessera serve`), and is never logged.
  */
+
+import type { ServiceContext } from "../context.js";
 import type { Actor } from "../domain/actor.js";
 import { ADMIN_SCOPES } from "../domain/scopes.js";
-import type { ServiceContext } from "./context.js";
-import type { KeyService } from "./keys.js";
-import type { PrincipalService } from "./principals.js";
+import type { KeyService } from "../keys/index.js";
+import type { PrincipalService } from "./service.js";
 
 export const ROOT_PRINCIPAL_NAME = "root";
 

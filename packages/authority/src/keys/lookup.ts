@@ -5,9 +5,9 @@
  */
 import { hashToken, parseToken } from "@tessera/verifier";
 import { CompiledQuery } from "kysely";
+import type { ServiceContext } from "../context.js";
 import type { ApiKeysTable, PrincipalStatus } from "../db/schema.js";
 import { type KeyState, keyState } from "../domain/keys.js";
-import type { ServiceContext } from "./context.js";
 
 export type KeyLookup =
   | { found: true; key: ApiKeysTable; state: KeyState; principalStatus: PrincipalStatus; usable: boolean }

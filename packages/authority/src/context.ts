@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
-import type { Clock } from "../clock.js";
-import type { TesseraConfig } from "../config.js";
-import type { Schema } from "../db/schema.js";
+import type { Clock } from "./clock.js";
+import type { TesseraConfig } from "./config.js";
+import type { Schema } from "./db/schema.js";
 
 /** What every service needs, passed in (never imported as a global) so tests can swap any of it. */
 export interface ServiceContext {

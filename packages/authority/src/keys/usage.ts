@@ -3,7 +3,7 @@
  * key in one transaction, so verification never waits on a database write. Usage is
  * telemetry, not a state change: it is neither audited nor in the change log.
  */
-import type { ServiceContext } from "./context.js";
+import type { ServiceContext } from "../context.js";
 
 export function createUsageRecorder(ctx: ServiceContext) {
   const pending = new Map<string, number>();

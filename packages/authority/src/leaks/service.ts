@@ -5,12 +5,12 @@
  * hash and is never stored, logged or audited.
  */
 import { hashToken, parseToken } from "@tessera/verifier";
+import type { ServiceContext } from "../context.js";
 import type { ApiKeysTable } from "../db/schema.js";
 import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { type KeyState, keyState, toReplicaRecord } from "../domain/keys.js";
-import type { ServiceContext } from "./context.js";
-import { revokeKeysMatching } from "./key-revocation.js";
+import { revokeKeysMatching } from "../keys/index.js";
 
 export type LeakAction = "revoke" | "deprecate" | "notify";
 export const LEAK_ACTIONS: readonly LeakAction[] = ["revoke", "deprecate", "notify"];

@@ -3,6 +3,8 @@
  * selector) are in key-lifecycle.ts.
  */
 import { displayStart, generateToken, hashToken } from "@tessera/verifier";
+import type { ServiceContext } from "../context.js";
+import { type Page, pageNewestFirst } from "../db/pagination.js";
 import type { ApiKeysTable, PrincipalKind } from "../db/schema.js";
 import { runUnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
@@ -12,10 +14,8 @@ import { assertMayIssueFor, assertNoAdminEscalation, assertScopesWithin, normali
 import { formatDuration } from "../duration.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
 import { newId, secureRandomBytes } from "../ids.js";
-import type { ServiceContext } from "./context.js";
-import { type KeyInventoryFilter, keyFilterExpression } from "./key-query.js";
-import { insertKeyRows } from "./key-rows.js";
-import { type Page, pageNewestFirst } from "./pagination.js";
+import { type KeyInventoryFilter, keyFilterExpression } from "./query.js";
+import { insertKeyRows } from "./rows.js";
 
 export interface IssueKeyInput {
   principalId: string;

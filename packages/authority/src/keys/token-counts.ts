@@ -1,5 +1,5 @@
+import type { ServiceContext } from "../context.js";
 import { KEY_STATES, type KeyState } from "../domain/keys.js";
-import type { ServiceContext } from "./context.js";
 
 /** Keys by state, counted in the database (for metrics and the dashboard). */
 export function createTokenCounts(ctx: ServiceContext) {

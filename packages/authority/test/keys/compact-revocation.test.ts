@@ -8,7 +8,7 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { runUnitOfWork } from "../../src/db/transaction.js";
 import { ordinalBitmap } from "../../src/domain/ordinal-bitmap.js";
 import { ordinalRuns } from "../../src/domain/ordinal-runs.js";
-import { COMPACT_FROM_KEYS } from "../../src/services/compact-revocation.js";
+import { COMPACT_FROM_KEYS } from "../../src/keys/compact-revocation.js";
 import { createHarness, type Harness } from "../harness.js";
 import { keyRowFixture } from "../key-row.js";
 import { skipKeyOrdinals } from "../ordinals.js";
