@@ -140,10 +140,11 @@ export async function tailChangeLog(db: Kysely<Schema>, now: () => number, batch
       trx,
       drafts.flatMap((d) => d.principalIds),
     );
+    const campaignOwners = await resolveCampaignOwners(trx, drafts);
     const t = now();
     const deliveries: WebhookDeliveriesTable[] = [];
     for (const draft of drafts) {
-      const owners = eventOwners(draft, ownerOf);
+      const owners = eventOwners(draft, ownerOf, campaignOwners);
       const event = { id: newEventId(), type: draft.type, at: draft.at, seq: draft.seq, data: draft.data };
       for (const endpoint of subscribed) {
         if (draft.seq <= Number(endpoint.from_seq)) continue;
@@ -159,8 +160,14 @@ export async function tailChangeLog(db: Kysely<Schema>, now: () => number, batch
   });
 }
 
-function eventOwners(draft: DraftEvent, ownerOf: ReadonlyMap<string, string>): Set<string> {
+function eventOwners(
+  draft: DraftEvent,
+  ownerOf: ReadonlyMap<string, string>,
+  campaignOwners: ReadonlyMap<string, string[]>,
+): Set<string> {
   const owners = new Set(draft.owners);
+  const campaignId = campaignIdOf(draft);
+  for (const owner of campaignId === null ? [] : (campaignOwners.get(campaignId) ?? [])) owners.add(owner);
   for (const principalId of draft.principalIds) {
     const owner = ownerOf.get(principalId);
     if (owner !== undefined) owners.add(owner);
@@ -174,6 +181,36 @@ async function resolveKeyPrincipals(trx: Transaction<Schema>, rows: ChangeRow[])
     trx.selectFrom("api_keys").select(["id", "principal_id"]).where("id", "in", chunk).execute(),
   );
   return new Map(found.map((r) => [r.id, r.principal_id]));
+}
+
+/**
+ * The campaign an executed campaign's event is about, or null for other events. Not
+ * `campaign.created`: the keys are chosen at execution, so whether an owner received it would
+ * depend on when the tail ran.
+ */
+function campaignIdOf(draft: DraftEvent): string | null {
+  const id = draft.data.campaignId;
+  const afterExecution = draft.type.startsWith("campaign.") && draft.type !== "campaign.created";
+  return afterExecution && typeof id === "string" ? id : null;
+}
+
+/**
+ * The owners of the keys a campaign rotated, from its key pairs (recorded at execution): they
+ * receive its events from execution on (`campaign.created` goes only to endpoints without an owner).
+ */
+async function resolveCampaignOwners(trx: Transaction<Schema>, drafts: DraftEvent[]): Promise<Map<string, string[]>> {
+  const ids = [...new Set(drafts.map(campaignIdOf).filter((id): id is string => id !== null))];
+  const found = await chunked(ids, IN_CHUNK, (chunk) =>
+    trx
+      .selectFrom("campaign_keys")
+      .select(["campaign_id", "owner"])
+      .distinct()
+      .where("campaign_id", "in", chunk)
+      .execute(),
+  );
+  const owners = new Map<string, string[]>();
+  for (const row of found) owners.set(row.campaign_id, [...(owners.get(row.campaign_id) ?? []), row.owner]);
+  return owners;
 }
 
 async function resolveOwners(trx: Transaction<Schema>, principalIds: string[]): Promise<Map<string, string>> {
