@@ -45,7 +45,7 @@ interface Pump {
   db: Kysely<Schema>;
   clock: Clock;
   config: TesseraConfig;
-  send: typeof sendAttempt;
+  send: NonNullable<DispatcherOptions["send"]>;
   onError: (error: unknown) => void;
   writer: OutcomeWriter;
   outcomeListeners: Set<(outcome: CommittedOutcome) => void>;
