@@ -74,9 +74,8 @@ export class HitBuffer {
  */
 const INTERLEAVE_MIN = 4096;
 
-/** Builds the automaton. Keywords must be non-empty ASCII; they are matched case-insensitively. */
-export function createPrefilter(keywords: Iterable<string>): Prefilter {
-  const unique = [...new Set([...keywords].map((k) => k.toLowerCase()))];
+/** The keyword trie: children by byte, and the keywords (indexes into `unique`) ending at each state. */
+function buildTrie(unique: readonly string[]): { children: Map<number, number>[]; output: number[][] } {
   const children: Map<number, number>[] = [new Map()];
   const output: number[][] = [[]];
   for (let k = 0; k < unique.length; k++) {
@@ -98,7 +97,14 @@ export function createPrefilter(keywords: Iterable<string>): Prefilter {
     }
     (output[state] as number[]).push(k);
   }
+  return { children, output };
+}
 
+/**
+ * The dense transition table (states x 256) with failure links resolved, case folded; completes
+ * `output` with the keywords each state's failure chain ends.
+ */
+function buildTransitions(children: readonly Map<number, number>[], output: number[][]): Int32Array {
   const stateCount = children.length;
   const delta = new Int32Array(stateCount * 256);
   const fail = new Int32Array(stateCount);
@@ -122,108 +128,147 @@ export function createPrefilter(keywords: Iterable<string>): Prefilter {
   for (let s = 0; s < stateCount; s++) {
     for (let c = 65; c <= 90; c++) delta[s * 256 + c] = delta[s * 256 + c + 32] as number;
   }
-  // The table the loop runs on: entries are the next state's row offset (state * 256), so a step
-  // is one load and one add; entries of accepting states are stored bitwise-negated, so the only
-  // test per byte is a sign check.
-  const accepting = output.map((found) => found.length > 0);
-  const table = new Int32Array(stateCount * 256);
-  for (let i = 0; i < table.length; i++) {
-    const next = delta[i] as number;
-    table[i] = accepting[next] ? ~(next * 256) : next * 256;
-  }
-  // The same table for the WebAssembly loop, whose rows are byte offsets (`state * 1024`).
-  const wasmTable = new Int32Array(table.length);
-  for (let i = 0; i < table.length; i++) {
-    const next = delta[i] as number;
-    wasmTable[i] = accepting[next] ? ~(next * 1024) : next * 1024;
-  }
-  const wasmLoop = createWasmScanLoop(wasmTable);
-  const lengths = unique.map((k) => k.length);
-  const maxLength = Math.max(...lengths);
+  return delta;
+}
 
-  /** Runs the automaton over `bytes[from, to)` from `row`, recording hits in `lane`; returns the last row. */
-  const scanSerial = (bytes: Uint8Array, row: number, from: number, to: number, lane: Lane): number => {
-    let r = row;
-    for (let i = from; i < to; i++) {
-      r = table[r + (bytes[i] as number)] as number;
-      if (r < 0) {
-        r = ~r;
-        lane.push(i, r);
+/**
+ * The table a loop runs on: entries are the next state's row offset (`state * rowBytes`), so a
+ * step is one load and one add; entries of accepting states are stored bitwise-negated, so the
+ * only test per byte is a sign check. JavaScript rows are indexes (256), WebAssembly's byte
+ * offsets (1024).
+ */
+function stepTable(delta: Int32Array, accepting: readonly boolean[], rowSize: number): Int32Array {
+  const table = new Int32Array(delta.length);
+  for (let i = 0; i < table.length; i++) {
+    const next = delta[i] as number;
+    table[i] = accepting[next] ? ~(next * rowSize) : next * rowSize;
+  }
+  return table;
+}
+
+/** What a built prefilter runs on. */
+interface Automaton {
+  unique: readonly string[];
+  output: readonly (readonly number[])[];
+  /** Keyword lengths, by keyword index. */
+  lengths: readonly number[];
+  maxLength: number;
+  table: Int32Array;
+  wasmLoop: ReturnType<typeof createWasmScanLoop>;
+}
+
+/** Runs the automaton over `bytes[from, to)` from `row`, recording hits in `lane`; returns the last row. */
+function scanSerial(table: Int32Array, bytes: Uint8Array, row: number, from: number, to: number, lane: Lane): number {
+  let r = row;
+  for (let i = from; i < to; i++) {
+    r = table[r + (bytes[i] as number)] as number;
+    if (r < 0) {
+      r = ~r;
+      lane.push(i, r);
+    }
+  }
+  return r;
+}
+
+/**
+ * The row at `at` as if the scan had started at 0: the automaton's state is the longest keyword
+ * prefix ending there, so only the `maxLength` bytes before `at` matter.
+ */
+function rowAt(a: Automaton, bytes: Uint8Array, at: number): number {
+  const table = a.table;
+  let r = 0;
+  for (let i = Math.max(0, at - a.maxLength); i < at; i++) {
+    r = table[r + (bytes[i] as number)] as number;
+    if (r < 0) r = ~r;
+  }
+  return r;
+}
+
+/** Four quarters in one WebAssembly loop; each lane records the hits that end in its quarter, so lane order is end order. */
+function scanInterleaved(
+  a: Automaton,
+  wasmLoop: NonNullable<Automaton["wasmLoop"]>,
+  bytes: Uint8Array,
+  lanes: HitBuffer["lanes"],
+): void {
+  const length = bytes.length;
+  const quarter = Math.floor(length / 4);
+  const run = wasmLoop.run(bytes, quarter, [
+    0,
+    rowAt(a, bytes, quarter) * 4,
+    rowAt(a, bytes, 2 * quarter) * 4,
+    rowAt(a, bytes, 3 * quarter) * 4,
+  ]);
+  const words = run.words;
+  for (let k = 0; k < 4; k++) {
+    const lane = lanes[k] as Lane;
+    const base = run.hits + 2 * k * run.perLane;
+    const found = run.counts[k] as number;
+    for (let h = 0; h < found; h++) lane.push(words[base + 2 * h] as number, (words[base + 2 * h + 1] as number) >> 2);
+  }
+  scanSerial(a.table, bytes, (run.finalRows[3] as number) >> 2, 4 * quarter, length, lanes[3]);
+}
+
+/** Expands the lanes' accepting rows into keyword starts and indexes in `into`; answers the count. */
+function expandLanes(a: Automaton, into: HitBuffer): number {
+  const { output, lengths } = a;
+  let count = 0;
+  for (const lane of into.lanes) {
+    for (let h = 0; h < lane.count; h++) {
+      const end = lane.ends[h] as number;
+      const found = output[(lane.rows[h] as number) >> 8] as number[];
+      for (let o = 0; o < found.length; o++) {
+        if (count === into.starts.length) into.grow();
+        const k = found[o] as number;
+        into.starts[count] = end + 1 - (lengths[k] as number);
+        into.keywordIndexes[count] = k;
+        count++;
       }
     }
-    return r;
-  };
-  /**
-   * The row at `at` as if the scan had started at 0: the automaton's state is the longest keyword
-   * prefix ending there, so only the `maxLength` bytes before `at` matter.
-   */
-  const rowAt = (bytes: Uint8Array, at: number): number => {
-    let r = 0;
-    for (let i = Math.max(0, at - maxLength); i < at; i++) {
-      r = table[r + (bytes[i] as number)] as number;
-      if (r < 0) r = ~r;
-    }
-    return r;
-  };
+  }
+  return count;
+}
 
+function collect(a: Automaton, bytes: Uint8Array, into: HitBuffer): number {
+  const lanes = into.lanes;
+  for (const lane of lanes) lane.count = 0;
+  if (bytes.length < INTERLEAVE_MIN || a.wasmLoop === null) scanSerial(a.table, bytes, 0, 0, bytes.length, lanes[0]);
+  else scanInterleaved(a, a.wasmLoop, bytes, lanes);
+  return expandLanes(a, into);
+}
+
+function find(a: Automaton, bytes: Uint8Array, from: number, to: number): KeywordHit[] {
+  const into = new HitBuffer();
+  const count = collect(a, bytes.subarray(from, to), into);
+  const hits: KeywordHit[] = new Array(count);
+  for (let h = 0; h < count; h++) {
+    hits[h] = {
+      start: from + (into.starts[h] as number),
+      keyword: a.unique[into.keywordIndexes[h] as number] as string,
+    };
+  }
+  return hits;
+}
+
+/** Builds the automaton. Keywords must be non-empty ASCII; they are matched case-insensitively. */
+export function createPrefilter(keywords: Iterable<string>): Prefilter {
+  const unique = [...new Set([...keywords].map((k) => k.toLowerCase()))];
+  const { children, output } = buildTrie(unique);
+  const delta = buildTransitions(children, output);
+  const accepting = output.map((found) => found.length > 0);
+  const lengths = unique.map((k) => k.length);
+  const automaton: Automaton = {
+    unique,
+    output,
+    lengths,
+    maxLength: Math.max(...lengths),
+    table: stepTable(delta, accepting, 256),
+    wasmLoop: createWasmScanLoop(stepTable(delta, accepting, 1024)),
+  };
   const prefilter: Prefilter = {
     keywords: unique,
-    collect(bytes, into) {
-      const lanes = into.lanes;
-      const [lane0, , , lane3] = lanes;
-      for (const lane of lanes) lane.count = 0;
-      const length = bytes.length;
-      if (length < INTERLEAVE_MIN) {
-        scanSerial(bytes, 0, 0, length, lane0);
-      } else if (wasmLoop === null) {
-        scanSerial(bytes, 0, 0, length, lane0);
-      } else {
-        // Each lane records the hits that end in its quarter, so lane order is end order.
-        const quarter = Math.floor(length / 4);
-        const run = wasmLoop.run(bytes, quarter, [
-          0,
-          rowAt(bytes, quarter) * 4,
-          rowAt(bytes, 2 * quarter) * 4,
-          rowAt(bytes, 3 * quarter) * 4,
-        ]);
-        const words = run.words;
-        for (let k = 0; k < 4; k++) {
-          const lane = lanes[k] as Lane;
-          const base = run.hits + 2 * k * run.perLane;
-          const found = run.counts[k] as number;
-          for (let h = 0; h < found; h++)
-            lane.push(words[base + 2 * h] as number, (words[base + 2 * h + 1] as number) >> 2);
-        }
-        scanSerial(bytes, (run.finalRows[3] as number) >> 2, 4 * quarter, length, lane3);
-      }
-      let count = 0;
-      for (const lane of lanes) {
-        for (let h = 0; h < lane.count; h++) {
-          const end = lane.ends[h] as number;
-          const found = output[(lane.rows[h] as number) >> 8] as number[];
-          for (let o = 0; o < found.length; o++) {
-            if (count === into.starts.length) into.grow();
-            const k = found[o] as number;
-            into.starts[count] = end + 1 - (lengths[k] as number);
-            into.keywordIndexes[count] = k;
-            count++;
-          }
-        }
-      }
-      return count;
-    },
-    find(bytes, from = 0, to = bytes.length) {
-      const into = new HitBuffer();
-      const count = prefilter.collect(bytes.subarray(from, to), into);
-      const hits: KeywordHit[] = new Array(count);
-      for (let h = 0; h < count; h++) {
-        hits[h] = {
-          start: from + (into.starts[h] as number),
-          keyword: unique[into.keywordIndexes[h] as number] as string,
-        };
-      }
-      return hits;
-    },
+    collect: (bytes, into) => collect(automaton, bytes, into),
+    find: (bytes, from = 0, to = bytes.length) => find(automaton, bytes, from, to),
   };
   warmUp(prefilter, unique);
   return prefilter;

@@ -4,9 +4,8 @@
  * @module
  */
 
-import { existsSync, lstatSync, realpathSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { relative, resolve } from "node:path";
-import type { Readable } from "node:stream";
 import { createAllowlist } from "./allowlist.js";
 import { DEFAULT_CHUNK_SIZE, DEFAULT_OVERLAP } from "./chunked.js";
 import { loadConfig, type ScanConfig } from "./config.js";
@@ -15,20 +14,13 @@ import { createEngine, type Engine } from "./engine.js";
 import { ScanError } from "./errors.js";
 import type { LeakReport } from "./remediation.js";
 import { emptyStats, type ScanStats } from "./report/stats.js";
-import { scanFilesInParallel } from "./sources/file-pool.js";
-import { listFiles } from "./sources/files.js";
+import { type ScanSource, type SourceContext, scanSource } from "./sources/pipeline.js";
 import type { Detector, Finding, InternalFinding } from "./types.js";
 
-type GitCommand = typeof import("./sources/git-command.js").git;
+export type { ScanSource } from "./sources/pipeline.js";
 
 /** Default size above which files are skipped: 10 MB. */
 export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
-
-export type ScanSource =
-  | { kind: "paths"; paths: string[]; respectGitignore?: boolean }
-  | { kind: "stdin"; stream: Readable; name?: string }
-  | { kind: "git"; repo: string; range?: string }
-  | { kind: "staged"; repo: string };
 
 export interface AuthorityOptions {
   url: string;
@@ -78,16 +70,8 @@ export interface ScanResult {
   authorityError?: ScanError;
 }
 
-/**
- * Scans one source and returns findings and counters. Throws a {@link ScanError} for faults
- * (bad options, not a repository); an unreachable authority is reported in `authorityError`.
- * @example
- * const { findings } = await scan({ source: { kind: "paths", paths: ["."] } });
- */
-export async function scan(options: ScanOptions): Promise<ScanResult> {
-  const started = performance.now();
-  const stats = emptyStats();
-  const warnings: string[] = [];
+/** What a scan is set up with: its configuration, detectors, engine and the limits sources apply. */
+async function setUp(options: ScanOptions) {
   const root = await configRoot(options.source);
   const config: ScanConfig = options.config === false ? {} : loadConfig(root, options.config).config;
   const spec = {
@@ -100,128 +84,39 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   } catch (error) {
     throw new ScanError("invalid_option", (error as Error).message, { cause: error });
   }
-  const engine = engineFor(spec, detectors);
-  const maxFileSize = options.maxFileSize ?? config.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const overlap = options.overlap ?? DEFAULT_OVERLAP;
-  // Modules that a scan of files without a baseline or an authority does not need are loaded on
-  // demand: loading them is a noticeable part of the CLI's start-up.
+  const context: SourceContext = {
+    engine: engineFor(spec, detectors),
+    spec,
+    maxFileSize: options.maxFileSize ?? config.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+    chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    overlap: options.overlap ?? DEFAULT_OVERLAP,
+    workers: options.workers,
+    statePath: options.statePath,
+    onProgress: options.onProgress,
+  };
+  // Loaded on demand: a scan of files without a baseline does not need it (start-up time).
   const baselines =
     options.baseline !== undefined || options.writeBaseline !== undefined ? await import("./baseline.js") : null;
   const baseline =
     options.baseline !== undefined && baselines !== null ? baselines.readBaseline(options.baseline) : null;
-  const raw: InternalFinding[] = [];
-  let stateUpdate: (() => void) | null = null;
-  const source = options.source;
+  return { root, config, detectors, context, baselines, baseline };
+}
 
-  if (source.kind === "paths") {
-    const entries = [];
-    for (const path of source.paths) {
-      if (!existsSync(path) && !isBrokenSymlink(path)) throw new ScanError("path_not_found", `${path} does not exist`);
-      const listed = await listFiles(path, source.respectGitignore ?? true);
-      entries.push(...listed.files);
-      stats.skippedSymlinks += listed.symlinks;
-      stats.skippedUnreadable += listed.unreadable.length;
-      for (const u of listed.unreadable) warnings.push(`cannot read ${u}`);
-    }
-    let lastProgress = 0;
-    const usage = await scanFilesInParallel(
-      entries,
-      { engine, spec, options: { maxFileSize, chunkSize, overlap }, workers: options.workers },
-      (entry, result) => {
-        if (result.status === "scanned") {
-          stats.files++;
-          stats.bytes += result.bytes;
-          raw.push(...result.findings);
-        } else if (result.status === "binary") stats.skippedBinary++;
-        else if (result.status === "too-large") stats.skippedLarge++;
-        else if (result.status === "unreadable") {
-          stats.skippedUnreadable++;
-          warnings.push(`cannot read ${entry.display}: ${result.error ?? "unknown error"}`);
-        }
-        const now = Date.now();
-        if (options.onProgress && now - lastProgress > 200) {
-          lastProgress = now;
-          options.onProgress({ files: stats.files, bytes: stats.bytes, commits: 0 });
-        }
-      },
-    );
-    stats.workers = usage.workers;
-    stats.workerFiles = usage.workerFiles;
-  } else if (source.kind === "stdin") {
-    const { scanStream } = await import("./sources/stdin.js");
-    const result = await scanStream(engine, source.stream, {
-      chunkSize,
-      overlap,
-      ...(source.name ? { name: source.name } : {}),
-    });
-    stats.files = 1;
-    stats.bytes = result.bytes;
-    raw.push(...result.findings);
-  } else if (source.kind === "git") {
-    const { git, repositoryRoot } = await import("./sources/git-command.js");
-    const { existingObjects, resolveTips, scanHistory } = await import("./sources/git.js");
-    const { readState, updateRepository, writeState } = await import("./state.js");
-    const repo = await repositoryRoot(source.repo);
-    let exclude: string[] = [];
-    let stateKey: string | null = null;
-    let state = null;
-    if (options.statePath !== undefined) {
-      state = readState(options.statePath);
-      stateKey = await repositoryKey(repo, git);
-      const previous = state.repositories[stateKey];
-      exclude = await existingObjects(repo, previous?.tips ?? []);
-      stats.incremental = { since: previous?.lastCommit ?? null, newCommits: 0 };
-    }
-    const tips = await resolveTips(repo, source.range);
-    const history = await scanHistory(engine, {
-      repo,
-      ...(source.range !== undefined ? { range: source.range } : {}),
-      exclude,
-      maxFileSize,
-      chunkSize,
-      overlap,
-      onFinding: (f) => raw.push(f),
-      onProgress: (s) => options.onProgress?.({ files: s.files, bytes: s.bytes, commits: s.commits }),
-    });
-    Object.assign(stats, {
-      files: history.files,
-      bytes: history.bytes,
-      commits: history.commits,
-      skippedBinary: history.skippedBinary,
-      skippedLarge: history.skippedLarge,
-    });
-    if (stats.incremental) stats.incremental.newCommits = history.commits;
-    if (state !== null && stateKey !== null && options.statePath !== undefined) {
-      const statePath = options.statePath;
-      const key = stateKey;
-      const current = state;
-      const head =
-        source.range === undefined
-          ? await git(repo, ["rev-parse", "--verify", "--quiet", "HEAD"]).then(
-              (s) => s.trim() || null,
-              () => null,
-            )
-          : (tips[0] ?? null);
-      stateUpdate = () => writeState(statePath, updateRepository(current, key, head, tips));
-    }
-  } else {
-    const { repositoryRoot } = await import("./sources/git-command.js");
-    const { scanStaged } = await import("./sources/staged.js");
-    const repo = await repositoryRoot(source.repo);
-    const staged = await scanStaged(engine, { repo, maxFileSize, onFinding: (f) => raw.push(f) });
-    Object.assign(stats, {
-      files: staged.files,
-      bytes: staged.bytes,
-      skippedBinary: staged.skippedBinary,
-      skippedLarge: staged.skippedLarge,
-    });
-  }
+type SetUp = Awaited<ReturnType<typeof setUp>>;
 
-  // Allowlist first (what the team accepted for good), then the baseline (what existed before).
+/**
+ * Allowlist first (what the team accepted for good), then the baseline (what existed before);
+ * writes the baseline when asked. Answers the findings to report, sorted.
+ */
+function suppress(
+  options: ScanOptions,
+  { root, config, baselines, baseline }: SetUp,
+  raw: readonly InternalFinding[],
+  stats: ScanStats,
+): InternalFinding[] {
   const scannedRoot = resolve(root);
   const allowlist = createAllowlist(config.allowlist, (file) =>
-    source.kind === "paths" ? relative(scannedRoot, resolve(file)) : file,
+    options.source.kind === "paths" ? relative(scannedRoot, resolve(file)) : file,
   );
   const allowed: InternalFinding[] = [];
   for (const finding of raw) {
@@ -233,27 +128,48 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   if (options.writeBaseline !== undefined) baselines?.writeBaseline(options.writeBaseline, allowed);
   const reported = baseline === null ? allowed : allowed.filter((f) => !baseline.has(f.locationFingerprint));
   stats.suppressed.baseline = allowed.length - reported.length;
+  return reported;
+}
 
-  const findings: Finding[] = reported.map((f) => toPublic(f, options.showSecrets ?? false));
-  let authorityError: ScanError | undefined;
-  if (options.authority) {
-    try {
-      await remediate(options.authority, reported, findings);
-    } catch (error) {
-      authorityError =
-        error instanceof ScanError
-          ? error
-          : new ScanError("authority_error", (error as Error).message, { cause: error });
-    }
+/** Liveness or revocation by the authority, when asked; a failure is answered, not thrown. */
+async function remediateFindings(
+  options: ScanOptions,
+  reported: readonly InternalFinding[],
+  findings: Finding[],
+): Promise<ScanError | undefined> {
+  if (!options.authority) return undefined;
+  try {
+    await remediate(options.authority, reported, findings);
+    return undefined;
+  } catch (error) {
+    return error instanceof ScanError
+      ? error
+      : new ScanError("authority_error", (error as Error).message, { cause: error });
   }
+}
+
+/**
+ * Scans one source and returns findings and counters. Throws a {@link ScanError} for faults
+ * (bad options, not a repository); an unreachable authority is reported in `authorityError`.
+ * @example
+ * const { findings } = await scan({ source: { kind: "paths", paths: ["."] } });
+ */
+export async function scan(options: ScanOptions): Promise<ScanResult> {
+  const started = performance.now();
+  const setup = await setUp(options);
+  const scanned = await scanSource(options.source, setup.context);
+  const stats: ScanStats = { ...emptyStats(), ...scanned.stats };
+  const reported = suppress(options, setup, scanned.findings, stats);
+  const findings: Finding[] = reported.map((f) => toPublic(f, options.showSecrets ?? false));
+  const authorityError = await remediateFindings(options, reported, findings);
   // A failed remediation keeps the state where it was, so the next run finds those tokens again.
-  if (stateUpdate !== null && authorityError === undefined) stateUpdate();
+  if (scanned.afterRemediation !== null && authorityError === undefined) scanned.afterRemediation();
   stats.durationMs = performance.now() - started;
   const result: ScanResult = {
     findings,
     stats,
-    warnings,
-    detectors: detectors.map((d) => ({ id: d.id, description: d.description })),
+    warnings: scanned.warnings,
+    detectors: setup.detectors.map((d) => ({ id: d.id, description: d.description })),
   };
   if (authorityError) result.authorityError = authorityError;
   return result;
@@ -353,21 +269,4 @@ async function configRoot(source: ScanSource): Promise<string> {
     }
   }
   return process.cwd();
-}
-
-/** The key of a repository in the state file: its origin remote when it has one, else its real path. */
-async function repositoryKey(repo: string, git: GitCommand): Promise<string> {
-  const remote = await git(repo, ["config", "--get", "remote.origin.url"]).then(
-    (s) => s.trim(),
-    () => "",
-  );
-  return remote !== "" ? remote : realpathSync(resolve(repo));
-}
-
-function isBrokenSymlink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
 }

@@ -88,6 +88,50 @@ export async function campaignProgress(
 
 export type KeyProgressFilter = "all" | "in_use" | "unsafe" | "replacement_unused";
 
+type KeyStatus = Schema["api_keys"]["status"];
+
+/** One joined row of a campaign key with its old and new key's state. */
+interface KeyProgressRow {
+  old_key_id: string;
+  new_key_id: string;
+  principal_id: string;
+  owner: string;
+  old_status: KeyStatus;
+  old_expires_at: number | null;
+  old_last_used_at: number | null;
+  old_replaced_by: string | null;
+  new_status: KeyStatus;
+  new_expires_at: number | null;
+  new_last_used_at: number | null;
+}
+
+function toKeyProgress(
+  r: KeyProgressRow,
+  at: { executedAt: number; inUseSince: number; now: number },
+): CampaignKeyProgress {
+  const replacementUsed = r.new_last_used_at !== null;
+  const oldUsedSinceExecute = r.old_last_used_at !== null && r.old_last_used_at >= at.executedAt;
+  const oldInUse =
+    r.old_status !== "revoked" &&
+    r.old_replaced_by === r.new_key_id &&
+    r.old_last_used_at !== null &&
+    r.old_last_used_at >= at.inUseSince;
+  return {
+    oldKeyId: r.old_key_id,
+    newKeyId: r.new_key_id,
+    principalId: r.principal_id,
+    owner: r.owner,
+    oldState: keyState({ status: r.old_status, expires_at: r.old_expires_at }, at.now),
+    newState: keyState({ status: r.new_status, expires_at: r.new_expires_at }, at.now),
+    oldLastUsedAt: iso(r.old_last_used_at),
+    newLastUsedAt: iso(r.new_last_used_at),
+    replacementUsed,
+    oldUsedSinceExecute,
+    oldInUse,
+    safeToRetire: !oldInUse && (replacementUsed || !oldUsedSinceExecute),
+  };
+}
+
 /** One page of per-credential progress, ordered by old key id; `cursor` is the last id seen. */
 export async function campaignKeyProgress(
   db: Db,
@@ -144,29 +188,7 @@ export async function campaignKeyProgress(
     .orderBy("ck.old_key_id")
     .limit(limit + 1)
     .execute();
-  const items = rows.slice(0, limit).map((r): CampaignKeyProgress => {
-    const replacementUsed = r.new_last_used_at !== null;
-    const oldUsedSinceExecute = r.old_last_used_at !== null && r.old_last_used_at >= executedAt;
-    const oldInUse =
-      r.old_status !== "revoked" &&
-      r.old_replaced_by === r.new_key_id &&
-      r.old_last_used_at !== null &&
-      r.old_last_used_at >= inUseSince;
-    return {
-      oldKeyId: r.old_key_id,
-      newKeyId: r.new_key_id,
-      principalId: r.principal_id,
-      owner: r.owner,
-      oldState: keyState({ status: r.old_status, expires_at: r.old_expires_at }, now),
-      newState: keyState({ status: r.new_status, expires_at: r.new_expires_at }, now),
-      oldLastUsedAt: iso(r.old_last_used_at),
-      newLastUsedAt: iso(r.new_last_used_at),
-      replacementUsed,
-      oldUsedSinceExecute,
-      oldInUse,
-      safeToRetire: !oldInUse && (replacementUsed || !oldUsedSinceExecute),
-    };
-  });
+  const items = rows.slice(0, limit).map((row) => toKeyProgress(row, { executedAt, inUseSince, now }));
   const last = rows.length > limit ? items[items.length - 1] : undefined;
   return { items, nextCursor: last ? last.oldKeyId : null };
 }

@@ -26,107 +26,119 @@ export interface JobStatus {
   lastResult: Record<string, unknown> | null;
 }
 
+/** What the scheduler's steps share. */
+interface SchedulerEnv {
+  db: Kysely<Schema>;
+  clock: Clock;
+  jobs: readonly Job[];
+  /** This instance's name in the leases it takes. */
+  holder: string;
+  onError: (job: string, error: unknown) => void;
+}
+
+type RunOutcome = Record<string, Record<string, unknown> | "skipped">;
+
+async function ensureRows(env: SchedulerEnv): Promise<void> {
+  for (const job of env.jobs) {
+    await env.db
+      .insertInto("job_runs")
+      .values({
+        name: job.name,
+        holder: null,
+        lease_until: 0,
+        last_started_at: null,
+        last_finished_at: null,
+        last_result: null,
+      })
+      .onConflict((oc) => oc.column("name").doNothing())
+      .execute();
+  }
+}
+
+/** Takes the job's lease if it is free and the interval has passed; true when this instance won it. */
+async function acquire(env: SchedulerEnv, job: Job, now: number, force: boolean): Promise<boolean> {
+  // A lease long enough for one batch; the holder releases it when done.
+  const leaseMs = Math.max(60_000, job.intervalMs);
+  const result = await env.db
+    .updateTable("job_runs")
+    .set({ holder: env.holder, lease_until: now + leaseMs, last_started_at: now })
+    .where("name", "=", job.name)
+    .where("lease_until", "<=", now)
+    .where((eb) =>
+      force
+        ? eb.lit(true)
+        : eb.or([eb("last_started_at", "is", null), eb("last_started_at", "<=", now - job.intervalMs)]),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+async function release(env: SchedulerEnv, job: Job, result: Record<string, unknown>): Promise<void> {
+  await env.db
+    .updateTable("job_runs")
+    .set({ holder: null, lease_until: 0, last_finished_at: env.clock.now(), last_result: JSON.stringify(result) })
+    .where("name", "=", job.name)
+    .where("holder", "=", env.holder)
+    .execute();
+}
+
+/** Runs a leased job; a failure is reported and kept as its result, never thrown. */
+async function runLeased(env: SchedulerEnv, job: Job): Promise<Record<string, unknown>> {
+  let result: Record<string, unknown>;
+  try {
+    result = await job.run();
+  } catch (error) {
+    env.onError(job.name, error);
+    result = { error: (error as Error).message ?? String(error) };
+  }
+  await release(env, job, result);
+  return result;
+}
+
+/**
+ * Runs every due job once (those whose lease this instance wins). `force` ignores the
+ * interval, not the lease: a job another instance is running is still skipped.
+ */
+async function runDue(env: SchedulerEnv, options: { force?: boolean; only?: string } = {}): Promise<RunOutcome> {
+  await ensureRows(env);
+  const outcome: RunOutcome = {};
+  for (const job of env.jobs) {
+    if (options.only && job.name !== options.only) continue;
+    const won = await acquire(env, job, env.clock.now(), options.force === true);
+    outcome[job.name] = won ? await runLeased(env, job) : "skipped";
+  }
+  return outcome;
+}
+
+async function jobStatus(env: SchedulerEnv): Promise<JobStatus[]> {
+  await ensureRows(env);
+  const rows = await env.db.selectFrom("job_runs").selectAll().orderBy("name").execute();
+  return rows
+    .filter((r) => env.jobs.some((j) => j.name === r.name))
+    .map((r) => ({
+      name: r.name,
+      holder: r.holder,
+      leaseUntil: r.lease_until,
+      lastStartedAt: r.last_started_at,
+      lastFinishedAt: r.last_finished_at,
+      lastResult: r.last_result ? (JSON.parse(r.last_result) as Record<string, unknown>) : null,
+    }));
+}
+
 export function createScheduler(
   db: Kysely<Schema>,
   clock: Clock,
   jobs: readonly Job[],
   onError: (job: string, error: unknown) => void,
 ) {
-  const holder = `instance-${randomBytes(6).toString("hex")}`;
+  const env: SchedulerEnv = { db, clock, jobs, holder: `instance-${randomBytes(6).toString("hex")}`, onError };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
-
-  async function ensureRows(): Promise<void> {
-    for (const job of jobs) {
-      await db
-        .insertInto("job_runs")
-        .values({
-          name: job.name,
-          holder: null,
-          lease_until: 0,
-          last_started_at: null,
-          last_finished_at: null,
-          last_result: null,
-        })
-        .onConflict((oc) => oc.column("name").doNothing())
-        .execute();
-    }
-  }
-
-  /** Takes the job's lease if it is free and the interval has passed; true when this instance won it. */
-  async function acquire(job: Job, now: number, force: boolean): Promise<boolean> {
-    // A lease long enough for one batch; the holder releases it when done.
-    const leaseMs = Math.max(60_000, job.intervalMs);
-    const result = await db
-      .updateTable("job_runs")
-      .set({ holder, lease_until: now + leaseMs, last_started_at: now })
-      .where("name", "=", job.name)
-      .where("lease_until", "<=", now)
-      .where((eb) =>
-        force
-          ? eb.lit(true)
-          : eb.or([eb("last_started_at", "is", null), eb("last_started_at", "<=", now - job.intervalMs)]),
-      )
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
-  }
-
-  async function release(job: Job, result: Record<string, unknown>): Promise<void> {
-    await db
-      .updateTable("job_runs")
-      .set({ holder: null, lease_until: 0, last_finished_at: clock.now(), last_result: JSON.stringify(result) })
-      .where("name", "=", job.name)
-      .where("holder", "=", holder)
-      .execute();
-  }
-
-  /**
-   * Runs every due job once (those whose lease this instance wins). `force` ignores the
-   * interval, not the lease: a job another instance is running is still skipped.
-   */
-  async function runDue(
-    options: { force?: boolean; only?: string } = {},
-  ): Promise<Record<string, Record<string, unknown> | "skipped">> {
-    await ensureRows();
-    const outcome: Record<string, Record<string, unknown> | "skipped"> = {};
-    for (const job of jobs) {
-      if (options.only && job.name !== options.only) continue;
-      if (!(await acquire(job, clock.now(), options.force === true))) {
-        outcome[job.name] = "skipped";
-        continue;
-      }
-      let result: Record<string, unknown>;
-      try {
-        result = await job.run();
-      } catch (error) {
-        onError(job.name, error);
-        result = { error: (error as Error).message ?? String(error) };
-      }
-      await release(job, result);
-      outcome[job.name] = result;
-    }
-    return outcome;
-  }
-
-  async function status(): Promise<JobStatus[]> {
-    await ensureRows();
-    const rows = await db.selectFrom("job_runs").selectAll().orderBy("name").execute();
-    return rows
-      .filter((r) => jobs.some((j) => j.name === r.name))
-      .map((r) => ({
-        name: r.name,
-        holder: r.holder,
-        leaseUntil: r.lease_until,
-        lastStartedAt: r.last_started_at,
-        lastFinishedAt: r.last_finished_at,
-        lastResult: r.last_result ? (JSON.parse(r.last_result) as Record<string, unknown>) : null,
-      }));
-  }
 
   function start(tickMs: number): void {
     if (timer || tickMs <= 0) return;
     timer = setInterval(() => {
-      running = running.then(() => runDue()).catch((error) => onError("scheduler", error));
+      running = running.then(() => runDue(env)).catch((error) => onError("scheduler", error));
     }, tickMs);
     timer.unref();
   }
@@ -137,7 +149,13 @@ export function createScheduler(
     await running;
   }
 
-  return { runDue, status, start, stop, holder };
+  return {
+    runDue: (options?: { force?: boolean; only?: string }) => runDue(env, options),
+    status: () => jobStatus(env),
+    start,
+    stop,
+    holder: env.holder,
+  };
 }
 
 export type Scheduler = ReturnType<typeof createScheduler>;

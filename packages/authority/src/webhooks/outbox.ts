@@ -10,7 +10,8 @@
  *
  * Distributed secrets are inserted by `enqueueSecret` inside the caller's own transaction.
  */
-import { type Kysely, PostgresAdapter, SqliteAdapter, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
+import { isPostgres, takeSqliteWriteLock } from "../db/dialect.js";
 import type { Schema } from "../db/schema.js";
 import type { UnitOfWork } from "../db/transaction.js";
 import { validationFailed } from "../errors.js";
@@ -23,14 +24,6 @@ import type { WebhookDeliveriesTable, WebhookEndpointsTable } from "./schema.js"
 export const CURSOR_NAME = "change_log";
 const IN_CHUNK = 500;
 const INSERT_CHUNK = 200;
-
-export const isPostgres = (db: Kysely<Schema>) => db.getExecutor().adapter instanceof PostgresAdapter;
-export const isSqlite = (db: Kysely<Schema>) => db.getExecutor().adapter instanceof SqliteAdapter;
-
-/** SQLite's BEGIN is deferred: write first so the transaction holds the write lock from the start. */
-export async function takeSqliteWriteLock(trx: Transaction<Schema>): Promise<void> {
-  await trx.updateTable("webhook_cursor").set({ name: CURSOR_NAME }).where("name", "=", CURSOR_NAME).execute();
-}
 
 /** Reads the cursor and locks its row (PostgreSQL), so endpoint creation and tailing serialise. */
 export async function lockCursor(trx: Transaction<Schema>, skipLocked: boolean): Promise<number | null> {
@@ -140,10 +133,11 @@ export async function tailChangeLog(db: Kysely<Schema>, now: () => number, batch
       trx,
       drafts.flatMap((d) => d.principalIds),
     );
+    const campaignOwners = await resolveCampaignOwners(trx, drafts);
     const t = now();
     const deliveries: WebhookDeliveriesTable[] = [];
     for (const draft of drafts) {
-      const owners = eventOwners(draft, ownerOf);
+      const owners = eventOwners(draft, ownerOf, campaignOwners);
       const event = { id: newEventId(), type: draft.type, at: draft.at, seq: draft.seq, data: draft.data };
       for (const endpoint of subscribed) {
         if (draft.seq <= Number(endpoint.from_seq)) continue;
@@ -159,8 +153,14 @@ export async function tailChangeLog(db: Kysely<Schema>, now: () => number, batch
   });
 }
 
-function eventOwners(draft: DraftEvent, ownerOf: ReadonlyMap<string, string>): Set<string> {
+function eventOwners(
+  draft: DraftEvent,
+  ownerOf: ReadonlyMap<string, string>,
+  campaignOwners: ReadonlyMap<string, string[]>,
+): Set<string> {
   const owners = new Set(draft.owners);
+  const campaignId = campaignIdOf(draft);
+  for (const owner of campaignId === null ? [] : (campaignOwners.get(campaignId) ?? [])) owners.add(owner);
   for (const principalId of draft.principalIds) {
     const owner = ownerOf.get(principalId);
     if (owner !== undefined) owners.add(owner);
@@ -174,6 +174,36 @@ async function resolveKeyPrincipals(trx: Transaction<Schema>, rows: ChangeRow[])
     trx.selectFrom("api_keys").select(["id", "principal_id"]).where("id", "in", chunk).execute(),
   );
   return new Map(found.map((r) => [r.id, r.principal_id]));
+}
+
+/**
+ * The campaign an executed campaign's event is about, or null for other events. Not
+ * `campaign.created`: the keys are chosen at execution, so whether an owner received it would
+ * depend on when the tail ran.
+ */
+function campaignIdOf(draft: DraftEvent): string | null {
+  const id = draft.data.campaignId;
+  const afterExecution = draft.type.startsWith("campaign.") && draft.type !== "campaign.created";
+  return afterExecution && typeof id === "string" ? id : null;
+}
+
+/**
+ * The owners of the keys a campaign rotated, from its key pairs (recorded at execution): they
+ * receive its events from execution on (`campaign.created` goes only to endpoints without an owner).
+ */
+async function resolveCampaignOwners(trx: Transaction<Schema>, drafts: DraftEvent[]): Promise<Map<string, string[]>> {
+  const ids = [...new Set(drafts.map(campaignIdOf).filter((id): id is string => id !== null))];
+  const found = await chunked(ids, IN_CHUNK, (chunk) =>
+    trx
+      .selectFrom("campaign_keys")
+      .select(["campaign_id", "owner"])
+      .distinct()
+      .where("campaign_id", "in", chunk)
+      .execute(),
+  );
+  const owners = new Map<string, string[]>();
+  for (const row of found) owners.set(row.campaign_id, [...(owners.get(row.campaign_id) ?? []), row.owner]);
+  return owners;
 }
 
 async function resolveOwners(trx: Transaction<Schema>, principalIds: string[]): Promise<Map<string, string>> {

@@ -189,6 +189,36 @@ describeEachStore("webhook delivery", (kind) => {
     expect(idOf(ra.received, a.id)).toBe(idOf(rall.received, a.id));
   });
 
+  it("campaign events reach the endpoints of the owners whose keys the campaign rotated", async () => {
+    const [ra, rb, rall] = [await receiver(), await receiver(), await receiver()];
+    await endpoint(ra.url, ["campaign.*", "key.secret_distributed"], "team-a");
+    await endpoint(rb.url, ["campaign.*"], "team-b");
+    await endpoint(rall.url, ["campaign.*"]);
+    await h.key(["orders:read"], { owner: "team-a" });
+    await h.key(["orders:read"], { owner: "team-b" });
+    const { campaign } = await h.authority.campaigns.create(
+      { selector: { owner: "team-a" }, description: "team-a incident" },
+      h.system,
+    );
+    await h.authority.campaigns.execute(campaign.id, {}, h.system);
+    await h.authority.campaigns.rollback(campaign.id, { reason: "false alarm" }, h.system);
+    await h.authority.webhooks.runOnce();
+
+    const campaignEvents = (r: Receiver) =>
+      r.received
+        .map((x) => x.body.type)
+        .filter((type) => type.startsWith("campaign."))
+        .sort();
+    // The keys are chosen at execution: campaign.created goes to endpoints without an owner only.
+    expect(campaignEvents(ra)).toEqual(["campaign.executed", "campaign.rolled_back"]);
+    expect(campaignEvents(rb)).toEqual([]);
+    expect(campaignEvents(rall)).toEqual(["campaign.created", "campaign.executed", "campaign.rolled_back"]);
+    expect(ra.received.find((x) => x.body.type === "campaign.executed")?.body.data).toMatchObject({
+      campaignId: campaign.id,
+      keys: 1,
+    });
+  });
+
   it("a slow endpoint times out and is retried, without holding up another endpoint", async () => {
     await h.close();
     await setup({ webhookTimeoutMs: 10_000 });
