@@ -1,10 +1,18 @@
 import type { Command } from "commander";
-import { loadConfig } from "../../config.js";
+import { loadConfig, type TesseraConfig, unknownVariableWarnings } from "../../config.js";
 import { redactDatabaseUrl } from "../../db/database.js";
 import { developmentMasterKeyWarning } from "../../oauth/master-key.js";
-import { startAuthority } from "../../server.js";
+import { type RunningAuthority, startAuthority } from "../../server.js";
 import type { CommandContext } from "../context.js";
+import { rootKeyFileNotice, rootKeyFilePath, writeRootKeyFile } from "../root-key-file.js";
 import { rootKeyBanner } from "./init.js";
+
+interface ServeOptions {
+  port?: string;
+  host?: string;
+  databaseUrl?: string;
+  issuer?: string;
+}
 
 export function registerServe(program: Command, ctx: CommandContext): void {
   program
@@ -19,17 +27,17 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     .option("--issuer <url>", "public URL of this authority (TESSERA_ISSUER)")
     .addHelpText(
       "after",
-      "\nExamples:\n  tessera serve\n  TESSERA_DATABASE_URL=postgres://tessera@db/tessera tessera serve --host 0.0.0.0\n",
+      "\nExamples:\n  tessera serve\n" +
+        "  TESSERA_MASTER_KEY_FILE=/run/secrets/master-key \\\n" +
+        "  TESSERA_DATABASE_URL=postgres://tessera@db/tessera tessera serve --host 0.0.0.0\n" +
+        "\nWhen stdout is not a terminal (a container), a new root admin key is written to a file\n" +
+        "(mode 0600, TESSERA_ROOT_KEY_FILE) and only its path is printed.\n",
     )
-    .action(async (opts: { port?: string; host?: string; databaseUrl?: string; issuer?: string }) => {
-      const config = loadConfig(ctx.io.env, {
-        ...(opts.port !== undefined ? { port: Number(opts.port) } : {}),
-        ...(opts.host !== undefined ? { host: opts.host } : {}),
-        ...(opts.databaseUrl !== undefined ? { databaseUrl: opts.databaseUrl } : {}),
-        ...(opts.issuer !== undefined ? { issuer: opts.issuer } : {}),
-      });
-      const running = await startAuthority(config);
+    .action(async (opts: ServeOptions) => {
       const { io } = ctx;
+      for (const warning of unknownVariableWarnings(io.env)) io.err(`warning: ${warning}\n`);
+      const config = loadConfig(io.env, flagOverrides(opts));
+      const running = await startAuthority(config);
       const warning = developmentMasterKeyWarning(config.masterKey);
       if (warning) {
         io.err(`\n*** WARNING: ${warning} ***\n\n`);
@@ -41,12 +49,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
       io.err(
         `database: ${running.authority.database.kind} ${redactDatabaseUrl(running.authority.database.location)}\n`,
       );
-      if (running.bootstrap.rootKey) {
-        // Printed to the terminal once, never to the log.
-        io.out(rootKeyBanner(running.bootstrap.rootKey));
-      } else {
-        io.err("admin: use an existing admin key (TESSERA_ADMIN_KEY); lost it? tessera init --new-root-key\n");
-      }
+      showRootKey(ctx, config, running);
       await new Promise<void>((resolve) => {
         const stop = () => {
           io.err("shutting down...\n");
@@ -56,4 +59,27 @@ export function registerServe(program: Command, ctx: CommandContext): void {
         process.once("SIGTERM", stop);
       });
     });
+}
+
+function flagOverrides(opts: ServeOptions): Partial<TesseraConfig> {
+  return {
+    ...(opts.port !== undefined ? { port: Number(opts.port) } : {}),
+    ...(opts.host !== undefined ? { host: opts.host } : {}),
+    ...(opts.databaseUrl !== undefined ? { databaseUrl: opts.databaseUrl } : {}),
+    ...(opts.issuer !== undefined ? { issuer: opts.issuer } : {}),
+  };
+}
+
+/** A new root key: shown on a terminal, else written to a 0600 file (never to a log stream). */
+export function showRootKey(ctx: CommandContext, config: TesseraConfig, running: RunningAuthority): void {
+  const { io } = ctx;
+  const rootKey = running.bootstrap.rootKey;
+  if (!rootKey) {
+    io.err("admin: use an existing admin key (TESSERA_ADMIN_KEY); lost it? tessera init --new-root-key\n");
+  } else if (io.isTTY) {
+    io.out(rootKeyBanner(rootKey));
+  } else {
+    const path = writeRootKeyFile(rootKeyFilePath(config.rootKeyFile, running.authority.database), rootKey);
+    io.out(rootKeyFileNotice(path));
+  }
 }
