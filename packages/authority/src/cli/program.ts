@@ -3,7 +3,6 @@
  * over the admin API (--url, TESSERA_ADMIN_KEY); `serve`, `init` and `audit verify` work on
  * the database directly.
  */
-import { configureScanCommand, runCli as runScanCli } from "@tessera/scanner/cli";
 import { Command, CommanderError } from "commander";
 import { isTesseraError } from "../errors.js";
 import { ApiError } from "./client.js";
@@ -49,10 +48,18 @@ export function createProgram(io: CliIO): Command {
   registerJobs(program, ctx);
   registerSweep(program, ctx);
   // `tessera scan` is the scanner package's command, with its own exit codes (0 clean,
-  // 1 findings, 2 error), carried out through CliExit.
-  configureScanCommand(program.command("scan"), scannerIO(io), (code) => {
-    if (code !== 0) throw new CliExit(code);
-  });
+  // 1 findings, 2 error), carried out through CliExit. Listed here for --help only: its
+  // arguments go to the scanner, loaded when it runs.
+  program
+    .command("scan")
+    .description("find leaked credentials in files, standard input or git history (tessera scan --help)")
+    .helpOption(false)
+    .allowUnknownOption()
+    .argument("[args...]")
+    .action(async (args: string[]) => {
+      const code = await runScan(args, io);
+      if (code !== 0) throw new CliExit(code);
+    });
   registerSigningKeys(program, ctx);
   registerWebhooks(program, ctx);
   registerTotp(program, ctx);
@@ -77,11 +84,16 @@ function scannerIO(io: CliIO) {
   };
 }
 
+async function runScan(argv: string[], io: CliIO): Promise<number> {
+  const { runCli: runScanCli } = await import("@tessera/scanner/cli");
+  return runScanCli(argv, scannerIO(io), "tessera scan");
+}
+
 /** Runs the CLI and returns its exit code instead of exiting, so tests can call it in-process. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   // `tessera scan` has options of its own named like the global ones (--url is the authority
   // to check findings against), so its arguments go to the scanner untouched.
-  if (argv[0] === "scan") return runScanCli(argv.slice(1), scannerIO(io));
+  if (argv[0] === "scan") return runScan(argv.slice(1), io);
   const program = createProgram(io);
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -48,3 +48,20 @@ export function rootKeyFileNotice(path: string): string {
     "Read it, put it in a secret manager, delete the file.\n"
   );
 }
+
+/** The banner a terminal shows once. */
+export function rootKeyBanner(rootKey: { id: string; secret: string; expiresAt: string | null }): string {
+  return [
+    "",
+    "================================================================================",
+    " Root admin key (shown once, never stored or logged: put it in a secret manager)",
+    "",
+    `   ${rootKey.secret}`,
+    "",
+    ` key id: ${rootKey.id}   expires: ${rootKey.expiresAt ?? "never"}`,
+    " Use it:  export TESSERA_ADMIN_KEY=<the key above>",
+    "          tessera principals add --name my-service --owner my-team --scope orders:read",
+    "================================================================================",
+    "",
+  ].join("\n");
+}

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { showRootKey } from "../../src/cli/commands/serve.js";
+import { showRootKey } from "../../src/cli/commands/serve.run.js";
 import type { CommandContext } from "../../src/cli/context.js";
 import { runCli } from "../../src/cli/program.js";
 import { loadConfig, type TesseraConfig } from "../../src/config.js";
