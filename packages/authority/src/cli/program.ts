@@ -11,7 +11,8 @@ import { registerCampaigns } from "./commands/campaigns.js";
 import { registerInit } from "./commands/init.js";
 import { registerJobs, registerSweep } from "./commands/jobs.js";
 import { registerKeys } from "./commands/keys.js";
-import { registerPrincipals } from "./commands/principals.js";
+import { registerPrincipals } from "./commands/principals/index.js";
+import { registerReceipts } from "./commands/receipts.js";
 import { registerRevoke } from "./commands/revoke.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSigningKeys } from "./commands/signing-keys.js";
@@ -43,6 +44,7 @@ export function createProgram(io: CliIO): Command {
   registerPrincipals(program, ctx);
   registerKeys(program, ctx);
   registerRevoke(program, ctx);
+  registerReceipts(program, ctx);
   registerCampaigns(program, ctx);
   registerAudit(program, ctx);
   registerJobs(program, ctx);
