@@ -96,3 +96,12 @@ describeEachStore("tessera CLI: principals update, disable --wait, receipts show
     expect(bad.code).toBe(1);
   });
 });
+
+it("a bad --expires-in is refused before anything is sent, with an example", async () => {
+  const c = capture({ TESSERA_URL: "http://127.0.0.1:9", TESSERA_ADMIN_KEY: "tsk_x" });
+  expect(await runCli(["keys", "issue", "--principal", "prn_x", "--scope", "a", "--expires-in", "30days"], c.io)).toBe(
+    1,
+  );
+  expect(c.err()).toContain('write a duration such as 30d, 12h, 30m or 45s (or combined, 1d12h), not "30days"');
+  expect(c.err()).not.toMatch(/\^\(|pattern/);
+});

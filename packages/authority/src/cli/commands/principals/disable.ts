@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { PrincipalView } from "../../../domain/keys.js";
 import { formatReceipt } from "../../../feed/receipt-text.js";
 import type { Receipt } from "../../../feed/receipts.js";
-import type { CommandContext } from "../../context.js";
+import { type CommandContext, duration } from "../../context.js";
 import { json } from "../../output.js";
 
 interface DisableResult {
@@ -20,6 +20,7 @@ export function disablePrincipalCommand(principals: Command, ctx: CommandContext
     .option(
       "--wait <duration>",
       "wait for connected verifiers to confirm the revocations, at most this long (max 30s; 0s: no wait)",
+      duration,
       "0s",
     )
     .addHelpText("after", "\nExample:\n  tessera principals disable prn_... --reason 'contractor left' --wait 5s\n")
