@@ -250,7 +250,7 @@ export const CONFIG_OPTIONS = {
   rootKeyFile: option({
     env: "TESSERA_ROOT_KEY_FILE",
     default: "",
-    defaultDoc: "`root-admin-key.txt` beside a SQLite database, when stdout is not a terminal",
+    defaultDoc: "`root-admin-key.txt` beside the SQLite file (PostgreSQL: in `./data`)",
     parse: text,
     doc: "where `serve` writes the root admin key created on a first start when its output is not a terminal (a container: the key must not live only in the log stream); written once, mode 0600, and its path printed",
   }),
