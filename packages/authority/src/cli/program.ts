@@ -91,11 +91,24 @@ async function runScan(argv: string[], io: CliIO): Promise<number> {
   return runScanCli(argv, scannerIO(io), "tessera scan");
 }
 
+/** Where the command name is: after the global options (--url takes a value). */
+function commandIndex(argv: string[]): number {
+  let i = 0;
+  while (i < argv.length && argv[i]?.startsWith("-")) i += argv[i] === "--url" ? 2 : 1;
+  return i;
+}
+
 /** Runs the CLI and returns its exit code instead of exiting, so tests can call it in-process. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   // `tessera scan` has options of its own named like the global ones (--url is the authority
   // to check findings against), so its arguments go to the scanner untouched.
-  if (argv[0] === "scan") return runScan(argv.slice(1), io);
+  const scanAt = commandIndex(argv);
+  if (argv[scanAt] === "scan") {
+    const globals = argv.slice(0, scanAt);
+    const url = globals[globals.indexOf("--url") + 1];
+    const scanIO = globals.includes("--url") && url ? { ...io, env: { ...io.env, TESSERA_URL: url } } : io;
+    return runScan(argv.slice(scanAt + 1), scanIO);
+  }
   const program = createProgram(io);
   try {
     await program.parseAsync(argv, { from: "user" });
