@@ -39,7 +39,3 @@ it("global options may come before scan", async () => {
   expect(await runCli(["--json", "scan", "--help"], c.io)).toBe(0);
   expect(c.out()).toContain("Usage: tessera scan");
 });
-  // --revoke without an authority is refused by the scanner; --url before scan gives it one.
-  expect(await runCli(["scan", "--stdin", "--revoke"], refused.io)).toBe(2);
-  expect(refused.err()).toContain("--revoke needs the authority");
-});
