@@ -262,8 +262,7 @@ export const OTHER_VARIABLES: Record<string, string> = {
     "CLI: the authority's URL (default: `http://TESSERA_HOST:TESSERA_PORT`, the address `tessera serve` listens on with the same environment, else `http://127.0.0.1:7070`)",
   TESSERA_ADMIN_KEY:
     "CLI: an admin key; read from the environment only, never a flag, so it stays out of shell history and process lists",
-  TESSERA_FEED_KEY: "examples: the verifier's feed credential",
-  TESSERA_DETECTOR_ID: "scanner: the detector id reported with leaks",
+  TESSERA_FEED_KEY: "a service using the verifier: its feed credential, by the convention of docs/verifier.md",
   TESSERA_TEST_POSTGRES_URL: "tests: run the PostgreSQL suites against this database",
   TESSERA_TEST_LOG: "tests: show the authority's log",
   TESSERA_BENCH_POSTGRES_URL: "benchmarks: PostgreSQL to measure against",
