@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { type Authority, createAuthority } from "./authority.js";
 import type { Clock } from "./clock.js";
 import type { TesseraConfig } from "./config.js";
-import { TesseraError } from "./errors.js";
+import { TesseraError, validationFailed } from "./errors.js";
 import { buildApp } from "./http/app.js";
 import type { BootstrapResult } from "./principals/index.js";
 
@@ -28,6 +28,7 @@ export async function startAuthority(
   config: TesseraConfig,
   options: { logger?: FastifyServerOptions["logger"]; clock?: Clock } = {},
 ): Promise<RunningAuthority> {
+  refuseDevelopmentKeyOffLoopback(config);
   const authority = await createAuthority({ config, ...(options.clock ? { clock: options.clock } : {}) });
   let started: FastifyInstance | undefined;
   try {
@@ -91,4 +92,24 @@ async function listen(app: FastifyInstance, config: TesseraConfig): Promise<void
     }
     throw error;
   }
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return bare === "localhost" || bare === "::1" || /^127(\.\d{1,3}){3}$/.test(bare) || bare === "::ffff:127.0.0.1";
+}
+
+/**
+ * The development master key is public: anyone holding the database could forge access tokens.
+ * Acceptable on a developer's loopback; reachable from elsewhere, it is refused before anything
+ * is created.
+ */
+function refuseDevelopmentKeyOffLoopback(config: TesseraConfig): void {
+  if (!config.masterKey.development || isLoopbackHost(config.host)) return;
+  throw validationFailed(
+    `refusing to listen on ${config.host} with the public development master key: set TESSERA_MASTER_KEY ` +
+      "(base64 of 32 random bytes, e.g. from `openssl rand -base64 32`) or TESSERA_MASTER_KEY_FILE, or listen on 127.0.0.1",
+    { field: "TESSERA_MASTER_KEY" },
+  );
 }

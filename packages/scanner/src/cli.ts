@@ -6,7 +6,7 @@
  * @module
  */
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ScanError } from "./errors.js";
@@ -98,7 +98,11 @@ export function configureScanCommand(command: Command, io: CliIo, onExit: (code:
     .description("Find leaked credentials in files, standard input, git history or the git index")
     .argument("[paths...]", "files or directories to scan (default: the current directory)")
     .option("--stdin", "scan standard input (build logs, streams)")
-    .option("--git [range]", "scan git history: all refs, or a revision range such as origin/main..HEAD")
+    .option(
+      "--git [path|range]",
+      "scan git history: of the repository at path (an existing directory, as gitleaks writes it), " +
+        "else of --repo: all refs, or a revision range such as origin/main..HEAD",
+    )
     .option("--staged", "scan what is staged for commit (pre-commit hook)")
     .option("--repo <dir>", "repository for --git and --staged", ".")
     .option("--prefix <prefix>", "an extra Tessera token prefix of your deployment (repeatable)", collect)
@@ -143,9 +147,14 @@ export function registerScanCommand(program: Command, io: CliIo = processIo()): 
  * @example
  * process.exitCode = await runCli(process.argv.slice(2));
  */
-export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo = processIo(),
+  /** The name usage lines show: `tessera scan` when the authority's CLI runs it. */
+  programName = "tessera-scan",
+): Promise<number> {
   let code = EXIT_ERROR;
-  const program = configureScanCommand(new Command("tessera-scan"), io, (c) => {
+  const program = configureScanCommand(new Command(programName), io, (c) => {
     code = c;
   });
   program
@@ -211,6 +220,24 @@ function withoutSecret<T extends { secret?: string }>(f: T): T {
   return rest as T;
 }
 
+/**
+ * `--git` takes a repository or a revision range, by one rule: a value naming an existing
+ * directory is the repository (gitleaks's `--git PATH`), anything else a range of --repo.
+ * (A revision that shares its name with a directory is written `refs/heads/NAME`.)
+ */
+function gitSource(value: string | boolean, repo: string): ScanSource {
+  if (typeof value !== "string") return { kind: "git", repo };
+  return isDirectory(value) ? { kind: "git", repo: value } : { kind: "git", repo, range: value };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function toScanOptions(paths: string[], raw: RawOptions, io: CliIo): ScanOptions {
   const sources = [raw.stdin, raw.git !== undefined, raw.staged].filter(Boolean).length;
   if (sources > 1) throw new ScanError("invalid_option", "choose one of --stdin, --git and --staged");
@@ -228,9 +255,7 @@ function toScanOptions(paths: string[], raw: RawOptions, io: CliIo): ScanOptions
   }
   let source: ScanSource;
   if (raw.stdin) source = { kind: "stdin", stream: io.stdin };
-  else if (raw.git !== undefined)
-    source =
-      typeof raw.git === "string" ? { kind: "git", repo: raw.repo, range: raw.git } : { kind: "git", repo: raw.repo };
+  else if (raw.git !== undefined) source = gitSource(raw.git, raw.repo);
   else if (raw.staged) source = { kind: "staged", repo: raw.repo };
   else source = { kind: "paths", paths: paths.length > 0 ? paths : ["."], respectGitignore: raw.gitignore };
   const options: ScanOptions = { source };

@@ -1,4 +1,5 @@
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
+import { parseDuration } from "../duration.js";
 import { type AdminClient, createAdminClient } from "./client.js";
 import type { CliIO } from "./io.js";
 
@@ -48,4 +49,19 @@ export function collect(value: string, previous: string[] = []): string[] {
       .map((v) => v.trim())
       .filter(Boolean),
   ];
+}
+
+/**
+ * Checks a duration option before anything is sent, with an example instead of the API's
+ * pattern; the text is passed on as written.
+ */
+export function duration(value: string): string {
+  try {
+    parseDuration(value);
+  } catch {
+    throw new InvalidArgumentError(
+      `write a duration such as 30d, 12h, 30m or 45s (or combined, 1d12h), not "${value}"`,
+    );
+  }
+  return value;
 }

@@ -3,7 +3,6 @@
  * over the admin API (--url, TESSERA_ADMIN_KEY); `serve`, `init` and `audit verify` work on
  * the database directly.
  */
-import { configureScanCommand, runCli as runScanCli } from "@tessera/scanner/cli";
 import { Command, CommanderError } from "commander";
 import { isTesseraError } from "../errors.js";
 import { ApiError } from "./client.js";
@@ -13,7 +12,8 @@ import { registerGatewayHelp, runGatewayCommand } from "./commands/gateway.js";
 import { registerInit } from "./commands/init.js";
 import { registerJobs, registerSweep } from "./commands/jobs.js";
 import { registerKeys } from "./commands/keys.js";
-import { registerPrincipals } from "./commands/principals.js";
+import { registerPrincipals } from "./commands/principals/index.js";
+import { registerReceipts } from "./commands/receipts.js";
 import { registerRevoke } from "./commands/revoke.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSigningKeys } from "./commands/signing-keys.js";
@@ -45,15 +45,24 @@ export function createProgram(io: CliIO): Command {
   registerPrincipals(program, ctx);
   registerKeys(program, ctx);
   registerRevoke(program, ctx);
+  registerReceipts(program, ctx);
   registerCampaigns(program, ctx);
   registerAudit(program, ctx);
   registerJobs(program, ctx);
   registerSweep(program, ctx);
   // `tessera scan` is the scanner package's command, with its own exit codes (0 clean,
-  // 1 findings, 2 error), carried out through CliExit.
-  configureScanCommand(program.command("scan"), scannerIO(io), (code) => {
-    if (code !== 0) throw new CliExit(code);
-  });
+  // 1 findings, 2 error), carried out through CliExit. Listed here for --help only: its
+  // arguments go to the scanner, loaded when it runs.
+  program
+    .command("scan")
+    .description("find leaked credentials in files, standard input or git history (tessera scan --help)")
+    .helpOption(false)
+    .allowUnknownOption()
+    .argument("[args...]")
+    .action(async (args: string[]) => {
+      const code = await runScan(args, io);
+      if (code !== 0) throw new CliExit(code);
+    });
   registerSigningKeys(program, ctx);
   registerWebhooks(program, ctx);
   registerTotp(program, ctx);
@@ -79,14 +88,32 @@ function scannerIO(io: CliIO) {
   };
 }
 
+async function runScan(argv: string[], io: CliIO): Promise<number> {
+  const { runCli: runScanCli } = await import("@tessera/scanner/cli");
+  return runScanCli(argv, scannerIO(io), "tessera scan");
+}
+
+/** Where the command name is: after the global options (--url takes a value). */
+function commandIndex(argv: string[]): number {
+  let i = 0;
+  while (i < argv.length && argv[i]?.startsWith("-")) i += argv[i] === "--url" ? 2 : 1;
+  return i;
+}
+
 /** Runs the CLI and returns its exit code instead of exiting, so tests can call it in-process. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   // `tessera scan` has options of its own named like the global ones (--url is the authority
   // to check findings against), so its arguments go to the scanner untouched.
-  if (argv[0] === "scan") return runScanCli(argv.slice(1), scannerIO(io));
+  const scanAt = commandIndex(argv);
   // `tessera gateway` is the gateway package's command, with its own flags (its --url is the
   // authority it replicates from).
-  if (argv[0] === "gateway") return runGatewayCommand(argv.slice(1), io);
+  if (argv[scanAt] === "gateway") return runGatewayCommand(argv.slice(scanAt + 1), io);
+  if (argv[scanAt] === "scan") {
+    const globals = argv.slice(0, scanAt);
+    const url = globals[globals.indexOf("--url") + 1];
+    const scanIO = globals.includes("--url") && url ? { ...io, env: { ...io.env, TESSERA_URL: url } } : io;
+    return runScan(argv.slice(scanAt + 1), scanIO);
+  }
   const program = createProgram(io);
   try {
     await program.parseAsync(argv, { from: "user" });

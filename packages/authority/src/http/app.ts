@@ -2,10 +2,12 @@
  * The authority's HTTP server: Fastify with a schema on every route, OpenAPI generated from
  * those schemas, one error shape, metrics, request ids, and logs that never carry a secret.
  */
+
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { createFailureAggregator } from "../audit/failure-aggregator.js";
 import type { Authority } from "../authority.js";
+import type { TrustProxy } from "../config/trust-proxy.js";
 import { newId } from "../ids.js";
 import { adminAuthHook } from "./auth.js";
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from "./error-handler.js";
@@ -109,6 +111,11 @@ function installAbuseGuards(app: FastifyInstance, authority: Authority, metrics:
   return { limits, failures };
 }
 
+/** A hop count as the function Fastify applies to it (its types take no number). */
+function fastifyTrustProxy(value: TrustProxy): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof value === "number" ? (_address, hop) => hop < value : value;
+}
+
 export async function buildApp(
   authority: Authority,
   options: AppOptions = {},
@@ -120,7 +127,8 @@ export async function buildApp(
     genReqId: () => newId("request"),
     // Request ids are ours: a client-chosen id could be used to confuse the audit trail.
     requestIdHeader: false,
-    trustProxy: false,
+    // Off unless TESSERA_TRUST_PROXY names the proxies whose X-Forwarded-For is believed.
+    trustProxy: fastifyTrustProxy(authority.config.trustProxy),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors: frameworkErrorHandler,

@@ -199,4 +199,30 @@ describeEachStore("tessera campaigns", (kind) => {
     expect(empty.code).toBe(1);
     expect(empty.err).toContain("[campaign_empty]");
   });
+
+  it("an execute with no channel for an owner's secrets says --recipient, the CLI's word", async () => {
+    const other = await api("POST", "/v1/principals", {
+      name: "ledger",
+      kind: "service",
+      owner: "ledger-team",
+      allowedScopes: ["orders:read"],
+    });
+    const issued = await api("POST", "/v1/keys", { principalId: other.id, scopes: ["orders:read"] });
+    expect(issued).toHaveProperty("secret");
+    const created = await tessera(["--json", "campaigns", "create", "--owner", "ledger-team", "--description", "x"]);
+    expect(created.err).toBe("");
+    const id = JSON.parse(created.out).campaign.id as string;
+    const executed = await tessera([
+      "campaigns",
+      "execute",
+      id,
+      "--otp",
+      recoveryCodes[3] as string,
+      "--justification",
+      "no recipient given",
+    ]);
+    expect(executed.code).toBe(1);
+    expect(executed.err).toContain("--recipient owner=path/to/public.jwk");
+    expect(executed.err).not.toContain("exportRecipients");
+  });
 });

@@ -4,9 +4,7 @@ import type { Command } from "commander";
 import type { AuditRecord } from "../../audit/chain.js";
 import { type ChainVerification, ChainVerifier } from "../../audit/chain.js";
 import type { AuditView } from "../../audit/service.js";
-import { createAuthority } from "../../authority.js";
-import { loadConfig } from "../../config.js";
-import { GENESIS_HASH } from "../../db/migrations.js";
+import { GENESIS_HASH } from "../../db/migrations/genesis.js";
 import type { CommandContext } from "../context.js";
 import { CliExit } from "../io.js";
 import { json } from "../output.js";
@@ -99,6 +97,10 @@ export function registerAudit(program: Command, ctx: CommandContext): void {
         report(ctx, await verifyFile(opts.file, opts.expectHead, opts.anchor, ctx.io.err), opts.file);
         return;
       }
+      const [{ createAuthority }, { loadConfig }] = await Promise.all([
+        import("../../authority.js"),
+        import("../../config.js"),
+      ]);
       const config = loadConfig(ctx.io.env, opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {});
       const authority = await createAuthority({ config });
       try {

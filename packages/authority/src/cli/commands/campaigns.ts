@@ -8,7 +8,8 @@ import type { Command } from "commander";
 import type { CampaignProgress } from "../../campaigns/progress.js";
 import type { CampaignView } from "../../campaigns/view.js";
 import { parseDuration } from "../../duration.js";
-import { type CommandContext, collect } from "../context.js";
+import { ApiError } from "../client.js";
+import { type CommandContext, collect, duration } from "../context.js";
 import { block, json, table } from "../output.js";
 
 interface StatusAnswer {
@@ -74,13 +75,9 @@ function stepUp(opts: { otp?: string; justification?: string }) {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function registerCampaigns(program: Command, ctx: CommandContext): void {
-  const campaigns = program
-    .command("campaigns")
-    .description("emergency rotation campaigns: replace many keys at once, watch, finalize or roll back");
-  const client = () => ctx.client();
-  const path = (id: string, rest = "") => `/v1/campaigns/${encodeURIComponent(id)}${rest}`;
+const path = (id: string, rest = "") => `/v1/campaigns/${encodeURIComponent(id)}${rest}`;
 
+function createCampaignCommand(campaigns: Command, ctx: CommandContext): void {
   campaigns
     .command("create")
     .description("a draft campaign over the active keys a selector matches (all criteria must match)")
@@ -92,8 +89,12 @@ export function registerCampaigns(program: Command, ctx: CommandContext): void {
     .option("--created-after <date>", "keys created at or after this ISO date")
     .option("--all", "every active key (alone)")
     .option("--keep-scope <scope>", "replacements keep only these scopes of each old key (repeat)", collect)
-    .option("--grace <duration>", "how long old keys keep working after execution (default TESSERA_ROTATION_GRACE)")
-    .option("--expires-in <duration>", "lifetime of the replacements")
+    .option(
+      "--grace <duration>",
+      "how long old keys keep working after execution (default TESSERA_ROTATION_GRACE)",
+      duration,
+    )
+    .option("--expires-in <duration>", "lifetime of the replacements", duration)
     .option("--recipient <owner=file>", "an owner's public JWK (X25519 or P-256) for its export file (repeat)", collect)
     .addHelpText(
       "after",
@@ -112,7 +113,7 @@ export function registerCampaigns(program: Command, ctx: CommandContext): void {
       };
       for (const [opt, field] of Object.entries(map)) if (opts[opt] !== undefined) selector[field] = opts[opt];
       const exportRecipients = recipients(opts.recipient as string[] | undefined);
-      const result = await client().request<{ campaign: CampaignView; selected: number }>("POST", "/v1/campaigns", {
+      const result = await ctx.client().request<{ campaign: CampaignView; selected: number }>("POST", "/v1/campaigns", {
         selector,
         description: opts.description,
         ...(opts.keepScope ? { scopes: opts.keepScope } : {}),
@@ -126,14 +127,16 @@ export function registerCampaigns(program: Command, ctx: CommandContext): void {
         `\n${n(result.selected)} key(s) selected now. Next: tessera campaigns dry-run ${result.campaign.id}\n`,
       );
     });
+}
 
+function listCampaignCommand(campaigns: Command, ctx: CommandContext): void {
   campaigns
     .command("list")
     .description("campaigns, newest first")
     .option("--status <status>", "draft, executed, finalized or rolled_back")
     .action(async (opts: { status?: string }) => {
       const query = opts.status ? `?status=${encodeURIComponent(opts.status)}` : "";
-      const result = await client().request<{ items: CampaignView[] }>("GET", `/v1/campaigns${query}`);
+      const result = await ctx.client().request<{ items: CampaignView[] }>("GET", `/v1/campaigns${query}`);
       if (ctx.globals().json) return ctx.io.out(json(result));
       ctx.io.out(
         table(
@@ -148,12 +151,14 @@ export function registerCampaigns(program: Command, ctx: CommandContext): void {
         ),
       );
     });
+}
 
+function dryRunCampaignCommand(campaigns: Command, ctx: CommandContext): void {
   campaigns
     .command("dry-run <id>")
     .description("the blast radius of executing now: counts by owner, principal and scope, recent use")
     .action(async (id: string) => {
-      const result = await client().request<{
+      const result = await ctx.client().request<{
         graceUntil: string;
         ownersWithoutRecipient: string[];
         blastRadius: {
@@ -191,7 +196,30 @@ export function registerCampaigns(program: Command, ctx: CommandContext): void {
         );
       }
     });
+}
 
+/**
+ * The API names the recipients' field (exportRecipients); someone at the CLI types
+ * --recipient owner=file, so its messages say that.
+ */
+async function inCliTerms<T>(request: Promise<T>): Promise<T> {
+  try {
+    return await request;
+  } catch (error) {
+    if (error instanceof ApiError) {
+      throw new ApiError(
+        error.status,
+        error.code,
+        error.message.replace(/\(exportRecipients\)/g, "(--recipient owner=path/to/public.jwk)"),
+        error.requestId,
+        error.details,
+      );
+    }
+    throw error;
+  }
+}
+
+function executeCampaignCommand(campaigns: Command, ctx: CommandContext): void {
   campaigns
     .command("execute <id>")
     .description("issue the replacements and deprecate the old keys (needs step-up)")
@@ -200,11 +228,16 @@ export function registerCampaigns(program: Command, ctx: CommandContext): void {
     .option("--justification <text>", "step-up: why (recorded with the step)")
     .action(async (id: string, opts: { recipient?: string[]; otp?: string; justification?: string }) => {
       const exportRecipients = recipients(opts.recipient);
-      const result = await client().request<{
-        campaign: CampaignView;
-        sequence: number;
-        distribution: { exports: { owner: string; keys: number }[]; webhooks: { secrets: number; endpoints: number } };
-      }>("POST", path(id, "/execute"), { ...(exportRecipients ? { exportRecipients } : {}), stepUp: stepUp(opts) });
+      const result = await inCliTerms(
+        ctx.client().request<{
+          campaign: CampaignView;
+          sequence: number;
+          distribution: {
+            exports: { owner: string; keys: number }[];
+            webhooks: { secrets: number; endpoints: number };
+          };
+        }>("POST", path(id, "/execute"), { ...(exportRecipients ? { exportRecipients } : {}), stepUp: stepUp(opts) }),
+      );
       if (ctx.globals().json) return ctx.io.out(json(result));
       const d = result.distribution;
       ctx.io.out(
@@ -217,17 +250,19 @@ export function registerCampaigns(program: Command, ctx: CommandContext): void {
       }
       if (d.webhooks.secrets > 0) ctx.io.out(`  webhooks: ${n(d.webhooks.secrets)} secret(s) queued\n`);
     });
+}
 
+function statusCampaignCommand(campaigns: Command, ctx: CommandContext): void {
   campaigns
     .command("status <id>")
     .description("the campaign and its safe-to-retire progress")
     .option("-w, --watch", "poll until finished or every old key is safe to retire (a progress bar on a terminal)")
-    .option("--interval <duration>", "poll interval with --watch", "5s")
+    .option("--interval <duration>", "poll interval with --watch", duration, "5s")
     .action(async (id: string, opts: { watch?: boolean; interval: string }) => {
       const interval = parseDuration(opts.interval, "--interval");
       const tty = ctx.io.isTTY && !ctx.globals().json;
       for (;;) {
-        const status = await client().request<StatusAnswer>("GET", path(id));
+        const status = await ctx.client().request<StatusAnswer>("GET", path(id));
         const done =
           status.campaign.status !== "executed" ||
           (status.progress !== null && status.progress.safeToRetire === status.progress.total);
@@ -250,7 +285,9 @@ export function registerCampaigns(program: Command, ctx: CommandContext): void {
         await sleep(interval);
       }
     });
+}
 
+function finalizeCampaignCommand(campaigns: Command, ctx: CommandContext): void {
   campaigns
     .command("finalize <id>")
     .description("revoke the old keys (needs step-up; refused while old keys are in use unless --force)")
@@ -258,22 +295,25 @@ export function registerCampaigns(program: Command, ctx: CommandContext): void {
     .option("--otp <code>", "step-up: a current TOTP code (or a recovery code)")
     .option("--justification <text>", "step-up: why (recorded with the step)")
     .action(async (id: string, opts: { force?: boolean; otp?: string; justification?: string }) => {
-      const result = await client().request<{ campaign: CampaignView; revoked: number; sequence: number }>(
-        "POST",
-        path(id, "/finalize"),
-        { ...(opts.force ? { force: true } : {}), stepUp: stepUp(opts) },
-      );
+      const result = await ctx
+        .client()
+        .request<{ campaign: CampaignView; revoked: number; sequence: number }>("POST", path(id, "/finalize"), {
+          ...(opts.force ? { force: true } : {}),
+          stepUp: stepUp(opts),
+        });
       if (ctx.globals().json) return ctx.io.out(json(result));
       ctx.io.out(`finalized: ${n(result.revoked)} old key(s) revoked (change #${result.sequence})\n`);
     });
+}
 
+function rollbackCampaignCommand(campaigns: Command, ctx: CommandContext): void {
   campaigns
     .command("rollback <id>")
     .description("while the grace window is open: old keys active again, replacements revoked")
     .requiredOption("-r, --reason <text>", "why: kept in the audit trail")
     .option("--force", "roll back although replacements are already in use")
     .action(async (id: string, opts: { reason: string; force?: boolean }) => {
-      const result = await client().request<{
+      const result = await ctx.client().request<{
         campaign: CampaignView;
         revoked: number;
         restored: number;
@@ -284,7 +324,9 @@ export function registerCampaigns(program: Command, ctx: CommandContext): void {
         `rolled back: ${n(result.restored)} old key(s) active again, ${n(result.revoked)} replacement(s) revoked (change #${result.sequence})\n`,
       );
     });
+}
 
+function exportCampaignCommand(campaigns: Command, ctx: CommandContext): void {
   campaigns
     .command("export <id>")
     .description("write an owner's encrypted export file (a JWE only the owner's private key opens); once")
@@ -293,13 +335,32 @@ export function registerCampaigns(program: Command, ctx: CommandContext): void {
     .action(async (id: string, opts: { owner: string; out: string }) => {
       // Checked first: the export is handed out once, so it must not be fetched and then lost.
       if (existsSync(opts.out)) throw new Error(`${opts.out} exists: choose a new file for the export`);
-      const result = await client().request<{ owner: string; keys: number; jwe: string }>(
-        "GET",
-        path(id, `/export?owner=${encodeURIComponent(opts.owner)}`),
-      );
+      const result = await ctx
+        .client()
+        .request<{ owner: string; keys: number; jwe: string }>(
+          "GET",
+          path(id, `/export?owner=${encodeURIComponent(opts.owner)}`),
+        );
       writeFileSync(opts.out, result.jwe, { mode: 0o600, flag: "wx" });
       const summary = { campaignId: id, owner: result.owner, keys: result.keys, file: opts.out };
       if (ctx.globals().json) return ctx.io.out(json(summary));
       ctx.io.out(`wrote ${opts.out}: ${n(result.keys)} key(s) for ${result.owner}; the authority no longer holds it\n`);
     });
+}
+
+export function registerCampaigns(program: Command, ctx: CommandContext): void {
+  const campaigns = program
+    .command("campaigns")
+    .description("emergency rotation campaigns: replace many keys at once, watch, finalize or roll back");
+  for (const add of [
+    createCampaignCommand,
+    listCampaignCommand,
+    dryRunCampaignCommand,
+    executeCampaignCommand,
+    statusCampaignCommand,
+    finalizeCampaignCommand,
+    rollbackCampaignCommand,
+    exportCampaignCommand,
+  ])
+    add(campaigns, ctx);
 }

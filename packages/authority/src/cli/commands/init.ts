@@ -1,25 +1,7 @@
 import type { Command } from "commander";
-import { createAuthority } from "../../authority.js";
-import { loadConfig } from "../../config.js";
-import { redactDatabaseUrl } from "../../db/database.js";
 import type { CommandContext } from "../context.js";
 import { json } from "../output.js";
-
-export function rootKeyBanner(rootKey: { id: string; secret: string; expiresAt: string | null }): string {
-  return [
-    "",
-    "================================================================================",
-    " Root admin key (shown once, never stored or logged: put it in a secret manager)",
-    "",
-    `   ${rootKey.secret}`,
-    "",
-    ` key id: ${rootKey.id}   expires: ${rootKey.expiresAt ?? "never"}`,
-    " Use it:  export TESSERA_ADMIN_KEY=<the key above>",
-    "          tessera principals add --name my-service --owner my-team --scope orders:read",
-    "================================================================================",
-    "",
-  ].join("\n");
-}
+import { rootKeyBanner } from "../root-key-file.js";
 
 export function registerInit(program: Command, ctx: CommandContext): void {
   program
@@ -28,6 +10,12 @@ export function registerInit(program: Command, ctx: CommandContext): void {
     .option("-d, --database-url <url>", "SQLite path or postgres:// URL (TESSERA_DATABASE_URL)")
     .option("--new-root-key", "issue another root admin key even if one exists (recovery)")
     .action(async (opts: { databaseUrl?: string; newRootKey?: boolean }) => {
+      // Loaded here: the database and the authority are heavy, and only this command needs them.
+      const [{ createAuthority }, { loadConfig }, { redactDatabaseUrl }] = await Promise.all([
+        import("../../authority.js"),
+        import("../../config.js"),
+        import("../../db/database.js"),
+      ]);
       const config = loadConfig(ctx.io.env, opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {});
       const authority = await createAuthority({ config });
       try {

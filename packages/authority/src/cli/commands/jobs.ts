@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { CommandContext } from "../context.js";
+import { type CommandContext, duration } from "../context.js";
 import { json, table } from "../output.js";
 
 interface JobStatus {
@@ -55,7 +55,7 @@ export function registerSweep(program: Command, ctx: CommandContext): void {
   program
     .command("sweep")
     .description("expire keys unused for a while (a dry run unless --apply)")
-    .option("--unused-for <duration>", "e.g. 90d (default: the TESSERA_SWEEP_UNUSED_AFTER policy)")
+    .option("--unused-for <duration>", "e.g. 90d (default: the TESSERA_SWEEP_UNUSED_AFTER policy)", duration)
     .option("--apply", "expire them (without it: only list what would be expired)")
     .addHelpText(
       "after",

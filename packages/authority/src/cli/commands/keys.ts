@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { KeyView } from "../../domain/keys.js";
 import { formatReceipt } from "../../feed/receipt-text.js";
 import type { Receipt } from "../../feed/receipts.js";
-import { type CommandContext, collect } from "../context.js";
+import { type CommandContext, collect, duration } from "../context.js";
 import { block, json, table } from "../output.js";
 
 function keyBlock(key: KeyView): string {
@@ -31,9 +31,7 @@ function secretBanner(secret: string): string {
   return `\nsecret (shown once, store it now):\n\n  ${secret}\n\n`;
 }
 
-export function registerKeys(program: Command, ctx: CommandContext): void {
-  const keys = program.command("keys").description("issue, list, show, revoke and rotate API keys");
-
+function issueKeyCommand(keys: Command, ctx: CommandContext): void {
   keys
     .command("issue")
     .description("issue an API key for a principal; prints the secret once")
@@ -44,7 +42,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
       collect,
     )
     .option("--audience <aud>", "the service the key is meant for")
-    .option("--expires-in <duration>", "lifetime, e.g. 30d (default and maximum set by policy)")
+    .option("--expires-in <duration>", "lifetime, e.g. 30d (default and maximum set by policy)", duration)
     .option("--description <text>", "what the key is for")
     .option("--metadata <json>", "a JSON object of labels")
     .addHelpText(
@@ -75,7 +73,9 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
         ctx.io.out(keyBlock(issued.key) + secretBanner(issued.secret));
       },
     );
+}
 
+function listKeyCommand(keys: Command, ctx: CommandContext): void {
   keys
     .command("list")
     .description("list and search keys (newest first)")
@@ -83,7 +83,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .option("--owner <owner>", "keys of principals with this owner")
     .option("--scope <scope>", "keys carrying this scope")
     .option("--state <state>", "active | deprecated | revoked | expired")
-    .option("--expiring-within <duration>", "live keys expiring within, e.g. 7d")
+    .option("--expiring-within <duration>", "live keys expiring within, e.g. 7d", duration)
     .option("--last-used-before <date>", "keys last used before this ISO date")
     .option("--never-used", "keys never used")
     .option("--limit <n>", "page size (1-1000)", "100")
@@ -125,7 +125,9 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
       );
       if (page.nextCursor) ctx.io.out(`more: --cursor ${page.nextCursor}\n`);
     });
+}
 
+function showKeyCommand(keys: Command, ctx: CommandContext): void {
   keys
     .command("show <id>")
     .description("show one key (never its secret)")
@@ -133,7 +135,9 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
       const key = await ctx.client().request<KeyView>("GET", `/v1/keys/${encodeURIComponent(id)}`);
       ctx.io.out(ctx.globals().json ? json(key) : keyBlock(key));
     });
+}
 
+function revokeKeyCommand(keys: Command, ctx: CommandContext): void {
   keys
     .command("revoke <id>")
     .description("revoke a key now (idempotent)")
@@ -141,6 +145,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .option(
       "--wait <duration>",
       "wait for connected verifiers to confirm, at most this long (max 30s; 0s: no wait)",
+      duration,
       "5s",
     )
     .action(async (id: string, opts: { reason: string; wait: string }) => {
@@ -161,13 +166,15 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
       );
       if (result.receipt) ctx.io.out(formatReceipt(result.receipt));
     });
+}
 
+function rotateKeyCommand(keys: Command, ctx: CommandContext): void {
   keys
     .command("rotate <id>")
     .description("issue a replacement; the old key stays valid, deprecated, for a grace window")
     .option("-s, --scope <scope>", "narrow the replacement to these scopes (default: the same)", collect)
-    .option("--grace <duration>", "how long the old key keeps working (default 24h)")
-    .option("--expires-in <duration>", "lifetime of the replacement")
+    .option("--grace <duration>", "how long the old key keeps working (default 24h)", duration)
+    .option("--expires-in <duration>", "lifetime of the replacement", duration)
     .option("--rollback", "instead: roll back the rotation of this key while the grace window is open")
     .action(async (id: string, opts: { scope?: string[]; grace?: string; expiresIn?: string; rollback?: boolean }) => {
       const path = `/v1/keys/${encodeURIComponent(id)}`;
@@ -196,4 +203,10 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
           `roll back before the grace window ends with: tessera keys rotate ${result.previous.id} --rollback\n`,
       );
     });
+}
+
+export function registerKeys(program: Command, ctx: CommandContext): void {
+  const keys = program.command("keys").description("issue, list, show, revoke and rotate API keys");
+  for (const add of [issueKeyCommand, listKeyCommand, showKeyCommand, revokeKeyCommand, rotateKeyCommand])
+    add(keys, ctx);
 }

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { formatReceipt } from "../../feed/receipt-text.js";
 import type { Receipt } from "../../feed/receipts.js";
-import { type CommandContext, collect } from "../context.js";
+import { type CommandContext, collect, duration } from "../context.js";
 import { json } from "../output.js";
 
 export function registerRevoke(program: Command, ctx: CommandContext): void {
@@ -19,6 +19,7 @@ export function registerRevoke(program: Command, ctx: CommandContext): void {
     .option(
       "--wait <duration>",
       "wait for connected verifiers to confirm, at most this long (max 30s; 0s: no wait)",
+      duration,
       "5s",
     )
     .option("--otp <code>", "step-up: a current TOTP code (or a recovery code), needed above the step-up threshold")

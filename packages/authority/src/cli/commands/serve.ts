@@ -1,10 +1,6 @@
 import type { Command } from "commander";
-import { loadConfig } from "../../config.js";
-import { redactDatabaseUrl } from "../../db/database.js";
-import { developmentMasterKeyWarning } from "../../oauth/master-key.js";
-import { startAuthority } from "../../server.js";
 import type { CommandContext } from "../context.js";
-import { rootKeyBanner } from "./init.js";
+import type { ServeOptions } from "./serve.run.js";
 
 export function registerServe(program: Command, ctx: CommandContext): void {
   program
@@ -19,41 +15,14 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     .option("--issuer <url>", "public URL of this authority (TESSERA_ISSUER)")
     .addHelpText(
       "after",
-      "\nExamples:\n  tessera serve\n  TESSERA_DATABASE_URL=postgres://tessera@db/tessera tessera serve --host 0.0.0.0\n",
+      "\nExamples:\n  tessera serve\n" +
+        "  TESSERA_MASTER_KEY_FILE=/run/secrets/master-key \\\n" +
+        "  TESSERA_DATABASE_URL=postgres://tessera@db/tessera tessera serve --host 0.0.0.0\n" +
+        "\nWhen stdout is not a terminal (a container), a new root admin key is written to a file\n" +
+        "(mode 0600, TESSERA_ROOT_KEY_FILE) and only its path is printed.\n",
     )
-    .action(async (opts: { port?: string; host?: string; databaseUrl?: string; issuer?: string }) => {
-      const config = loadConfig(ctx.io.env, {
-        ...(opts.port !== undefined ? { port: Number(opts.port) } : {}),
-        ...(opts.host !== undefined ? { host: opts.host } : {}),
-        ...(opts.databaseUrl !== undefined ? { databaseUrl: opts.databaseUrl } : {}),
-        ...(opts.issuer !== undefined ? { issuer: opts.issuer } : {}),
-      });
-      const running = await startAuthority(config);
-      const { io } = ctx;
-      const warning = developmentMasterKeyWarning(config.masterKey);
-      if (warning) {
-        io.err(`\n*** WARNING: ${warning} ***\n\n`);
-        running.app.log.warn(warning);
-      }
-      // Signing keys are generated on first start (and retired on schedule from here on).
-      await running.authority.oauth.signingKeys.ensure();
-      io.err(`tessera authority listening on ${running.url}\n`);
-      io.err(
-        `database: ${running.authority.database.kind} ${redactDatabaseUrl(running.authority.database.location)}\n`,
-      );
-      if (running.bootstrap.rootKey) {
-        // Printed to the terminal once, never to the log.
-        io.out(rootKeyBanner(running.bootstrap.rootKey));
-      } else {
-        io.err("admin: use an existing admin key (TESSERA_ADMIN_KEY); lost it? tessera init --new-root-key\n");
-      }
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          io.err("shutting down...\n");
-          running.close().then(resolve, resolve);
-        };
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
+    .action(async (opts: ServeOptions) => {
+      const { runServe } = await import("./serve.run.js");
+      await runServe(ctx, opts);
     });
 }

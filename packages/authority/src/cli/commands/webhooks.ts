@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import type { DeliveryView, WebhookView } from "../../webhooks/views.js";
-import { type CommandContext, collect } from "../context.js";
+import { type CommandContext, collect, duration } from "../context.js";
 import { block, json, table } from "../output.js";
 
 function webhookBlock(w: WebhookView): string {
@@ -26,10 +26,9 @@ const secretNote = (secret: string) =>
   `\nsigning secret (shown once, store it in the receiver): ${secret}\n` +
   "verify each delivery's Tessera-Signature with it: see docs/webhooks.md\n";
 
-export function registerWebhooks(program: Command, ctx: CommandContext): void {
-  const webhooks = program.command("webhooks").description("signed event deliveries to your endpoints");
-  const path = (id: string, rest = "") => `/v1/webhooks/${encodeURIComponent(id)}${rest}`;
+const path = (id: string, rest = "") => `/v1/webhooks/${encodeURIComponent(id)}${rest}`;
 
+function addWebhookCommand(webhooks: Command, ctx: CommandContext): void {
   webhooks
     .command("add <url>")
     .description("register an endpoint (https, or http to a loopback address); prints its signing secret once")
@@ -50,7 +49,9 @@ export function registerWebhooks(program: Command, ctx: CommandContext): void {
       if (ctx.globals().json) return ctx.io.out(json(created));
       ctx.io.out(webhookBlock(created.webhook) + secretNote(created.secret));
     });
+}
 
+function listWebhookCommand(webhooks: Command, ctx: CommandContext): void {
   webhooks
     .command("list")
     .description("list endpoints (newest first)")
@@ -82,7 +83,9 @@ export function registerWebhooks(program: Command, ctx: CommandContext): void {
       );
       if (page.nextCursor) ctx.io.out(`more: --cursor ${page.nextCursor}\n`);
     });
+}
 
+function showWebhookCommand(webhooks: Command, ctx: CommandContext): void {
   webhooks
     .command("show <id>")
     .description("show one endpoint (never its secret)")
@@ -90,7 +93,9 @@ export function registerWebhooks(program: Command, ctx: CommandContext): void {
       const webhook = await ctx.client().request<WebhookView>("GET", path(id));
       ctx.io.out(ctx.globals().json ? json(webhook) : webhookBlock(webhook));
     });
+}
 
+function removeWebhookCommand(webhooks: Command, ctx: CommandContext): void {
   webhooks
     .command("remove <id>")
     .description("disable an endpoint; what is queued for it is cancelled")
@@ -100,11 +105,13 @@ export function registerWebhooks(program: Command, ctx: CommandContext): void {
       const webhook = await ctx.client().request<WebhookView>("DELETE", path(id, query));
       ctx.io.out(ctx.globals().json ? json(webhook) : `disabled ${webhook.id}\n`);
     });
+}
 
+function rotateSecretWebhookCommand(webhooks: Command, ctx: CommandContext): void {
   webhooks
     .command("rotate-secret <id>")
     .description("a new signing secret, printed once; the old one also signs for a grace window")
-    .option("--grace <duration>", "how long the old secret keeps signing, e.g. 24h")
+    .option("--grace <duration>", "how long the old secret keeps signing, e.g. 24h", duration)
     .action(async (id: string, opts: { grace?: string }) => {
       const rotated = await ctx
         .client()
@@ -116,7 +123,9 @@ export function registerWebhooks(program: Command, ctx: CommandContext): void {
       if (ctx.globals().json) return ctx.io.out(json(rotated));
       ctx.io.out(webhookBlock(rotated.webhook) + secretNote(rotated.secret));
     });
+}
 
+function deliveriesWebhookCommand(webhooks: Command, ctx: CommandContext): void {
   webhooks
     .command("deliveries <id>")
     .description("the delivery log: each event's status, attempts, last error, next attempt")
@@ -148,7 +157,9 @@ export function registerWebhooks(program: Command, ctx: CommandContext): void {
       );
       if (page.nextCursor) ctx.io.out(`more: --cursor ${page.nextCursor}\n`);
     });
+}
 
+function testWebhookCommand(webhooks: Command, ctx: CommandContext): void {
   webhooks
     .command("test <id>")
     .description("send a signed webhook.test event to the endpoint")
@@ -159,4 +170,18 @@ export function registerWebhooks(program: Command, ctx: CommandContext): void {
         `queued ${delivery.eventId} (delivery ${delivery.id}); see: tessera webhooks deliveries ${delivery.webhookId}\n`,
       );
     });
+}
+
+export function registerWebhooks(program: Command, ctx: CommandContext): void {
+  const webhooks = program.command("webhooks").description("signed event deliveries to your endpoints");
+  for (const add of [
+    addWebhookCommand,
+    listWebhookCommand,
+    showWebhookCommand,
+    removeWebhookCommand,
+    rotateSecretWebhookCommand,
+    deliveriesWebhookCommand,
+    testWebhookCommand,
+  ])
+    add(webhooks, ctx);
 }
