@@ -288,7 +288,7 @@ export const CONFIG_OPTIONS = {
     env: "TESSERA_RATE_LIMIT_WINDOW",
     default: "1m",
     parse: positiveDuration,
-    doc: "the window of the rate limits below ([api.md](api.md#abuse-limits))",
+    doc: "the window of the rate limits below ([api.md](api.md#rate-limits))",
   }),
   rateLimitPerAddress: option({
     env: "TESSERA_RATE_LIMIT",
