@@ -21,8 +21,9 @@ function create(registry: Registry, feed: FeedService) {
   });
   feed.onConfirmation((seconds) => propagation.observe(seconds));
   new Gauge({
-    name: "tessera_verifier_lag",
-    help: "Changes a connected verifier has not applied yet (head - applied), by verifier name.",
+    // The unit is change-log entries: a verifier acks sequence numbers, not times.
+    name: "tessera_verifier_lag_changes",
+    help: "Change-log entries a connected verifier has not applied yet (head - applied), by verifier name.",
     labelNames: ["verifier"] as const,
     registers: [registry],
     async collect() {

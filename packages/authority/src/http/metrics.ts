@@ -8,7 +8,9 @@ import type { KeyState } from "../domain/keys.js";
 
 export function createMetrics(countKeysByState: () => Promise<Record<KeyState, number>>) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "tessera_process_" });
+  // No prefix: process_cpu_seconds_total, nodejs_heap_size_used_bytes... are the names every
+  // Node.js dashboard and alert expects (a prefix once produced tessera_process_process_*).
+  collectDefaultMetrics({ register: registry });
 
   const httpRequests = new Counter({
     name: "tessera_http_requests_total",
@@ -42,8 +44,8 @@ export function createMetrics(countKeysByState: () => Promise<Record<KeyState, n
     registers: [registry],
   });
   new Gauge({
-    name: "tessera_tokens",
-    help: "API keys by state, counted at scrape time.",
+    name: "tessera_api_keys",
+    help: "API keys by state (active, deprecated, revoked, expired), counted at scrape time.",
     labelNames: ["state"] as const,
     registers: [registry],
     async collect() {

@@ -118,7 +118,7 @@ describeEachStore("admin API", (kind) => {
     expect((await h.call("GET", "/healthz", { key: null })).json()).toEqual({ status: "ok", database: kind });
     await introspect("garbage");
     const metrics = await h.call("GET", "/metrics", { key: null });
-    expect(metrics.body).toContain('tessera_tokens{state="active"} 1');
+    expect(metrics.body).toContain('tessera_api_keys{state="active"} 1');
     expect(metrics.body).toContain('tessera_introspections_total{outcome="malformed"} 1');
     expect(metrics.body).toMatch(
       /tessera_http_requests_total\{route="\/oauth\/introspect",method="POST",status="200"\} 1/,
