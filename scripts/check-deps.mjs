@@ -31,7 +31,7 @@ const PACKAGES = {
       ["crypto", ["crypto/"]],
       ["db", ["db/"]],
       ["audit", ["audit/"]],
-      ["config", ["config.ts", "context.ts"]],
+      ["config", ["config.ts", "config/", "context.ts"]],
       [
         "features",
         [

@@ -9,8 +9,8 @@
  * connections and instances as on SQLite.
  */
 import type { Kysely, Transaction } from "kysely";
-import { type AuditRecordFields, auditHash } from "../audit/chain.js";
 import type { Clock } from "../clock.js";
+import { type AuditRecordFields, auditHash } from "../domain/audit-chain.js";
 import { takeSqliteWriteLock } from "./dialect.js";
 import type { Schema } from "./schema.js";
 

@@ -11,7 +11,7 @@ import type { Kysely } from "kysely";
 import type { Clock } from "../clock.js";
 import type { TesseraConfig } from "../config.js";
 import type { Schema } from "../db/schema.js";
-import { parseAllowList } from "./address-policy.js";
+import { parseAllowList } from "../domain/address-policy.js";
 import { MAX_ATTEMPTS } from "./backoff.js";
 import { type Claimed, leaseDue, PER_ENDPOINT } from "./lease.js";
 import { tailChangeLog } from "./outbox.js";

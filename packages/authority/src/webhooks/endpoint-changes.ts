@@ -4,6 +4,7 @@
  */
 
 import type { ServiceContext } from "../context.js";
+import type { WebhookDeliveriesTable, WebhookEndpointsTable } from "../db/schema.js";
 import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
@@ -11,7 +12,6 @@ import { sealEndpointSecret } from "./endpoint-secret.js";
 import { TEST_EVENT_TYPE } from "./events.js";
 import { newEventId, newSigningSecret } from "./ids.js";
 import { newDeliveryRow } from "./outbox.js";
-import type { WebhookDeliveriesTable, WebhookEndpointsTable } from "./schema.js";
 import { toWebhookView, type WebhookView } from "./views.js";
 
 async function endpointIn(unit: UnitOfWork, id: string): Promise<WebhookEndpointsTable> {

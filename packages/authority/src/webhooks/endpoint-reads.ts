@@ -2,8 +2,8 @@
 
 import type { ServiceContext } from "../context.js";
 import { type Page, pageNewestFirst } from "../db/pagination.js";
+import type { DeliveryStatus, WebhookStatus } from "../db/schema.js";
 import { notFound } from "../errors.js";
-import type { DeliveryStatus, WebhookStatus } from "./schema.js";
 import { type DeliveryView, toDeliveryView, toWebhookView, type WebhookView } from "./views.js";
 
 export interface WebhookFilter {

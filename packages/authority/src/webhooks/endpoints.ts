@@ -8,10 +8,11 @@
  */
 
 import type { ServiceContext } from "../context.js";
+import type { WebhookEndpointsTable } from "../db/schema.js";
 import { runUnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
+import { type AllowList, parseAllowList } from "../domain/address-policy.js";
 import { validationFailed } from "../errors.js";
-import { type AllowList, parseAllowList } from "./address-policy.js";
 import { disableEndpoint, queueTestEvent, rotateEndpointSecret } from "./endpoint-changes.js";
 import {
   type DeliveryFilter,
@@ -24,7 +25,6 @@ import { sealEndpointSecret } from "./endpoint-secret.js";
 import { normalizeEventPatterns, SECRET_EVENT_TYPE } from "./events.js";
 import { newEndpointId, newSigningSecret } from "./ids.js";
 import { lockCursor } from "./outbox.js";
-import type { WebhookEndpointsTable } from "./schema.js";
 import { validateWebhookUrl } from "./url.js";
 import { type DeliveryView, toDeliveryView, toWebhookView, type WebhookView } from "./views.js";
 

@@ -11,8 +11,7 @@ import { randomUUID } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import type { Clock } from "../clock.js";
 import { isPostgres, takeSqliteWriteLock } from "../db/dialect.js";
-import type { Schema } from "../db/schema.js";
-import type { WebhookDeliveriesTable, WebhookEndpointsTable } from "./schema.js";
+import type { Schema, WebhookDeliveriesTable, WebhookEndpointsTable } from "../db/schema.js";
 
 /** Most attempts in flight to one endpoint. */
 export const PER_ENDPOINT = 2;

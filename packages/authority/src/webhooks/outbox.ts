@@ -12,14 +12,13 @@
  */
 import type { Kysely, Transaction } from "kysely";
 import { isPostgres, takeSqliteWriteLock } from "../db/dialect.js";
-import type { Schema } from "../db/schema.js";
+import type { Schema, WebhookDeliveriesTable, WebhookEndpointsTable } from "../db/schema.js";
 import type { UnitOfWork } from "../db/transaction.js";
 import { validationFailed } from "../errors.js";
 import type { MasterKey } from "../oauth/master-key.js";
 import { SECRET_EVENT_TYPE, subscribes } from "./events.js";
 import { deliverySecretContext, newDeliveryId, newEventId } from "./ids.js";
 import { type ChangeRow, type DraftEvent, keyIdsToResolve, mapChange } from "./mapping.js";
-import type { WebhookDeliveriesTable, WebhookEndpointsTable } from "./schema.js";
 
 export const CURSOR_NAME = "change_log";
 const IN_CHUNK = 500;

@@ -6,12 +6,11 @@
  */
 import type { Kysely } from "kysely";
 import type { Clock } from "../clock.js";
-import type { Schema } from "../db/schema.js";
+import type { DeliveryStatus, Schema } from "../db/schema.js";
 import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import { retryDelay } from "./backoff.js";
 import { SECRET_EVENT_TYPE } from "./events.js";
 import type { Claimed } from "./lease.js";
-import type { DeliveryStatus } from "./schema.js";
 import type { AttemptOutcome } from "./send.js";
 
 /** Most attempt outcomes written in one transaction. */

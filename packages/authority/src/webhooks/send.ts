@@ -12,7 +12,7 @@ import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { LookupFunction } from "node:net";
-import { type AllowList, forbiddenHostReason, isForbiddenAddress } from "./address-policy.js";
+import { type AllowList, forbiddenHostReason, isForbiddenAddress } from "../domain/address-policy.js";
 
 export interface AttemptOutcome {
   statusCode: number | null;

@@ -1,11 +1,12 @@
 /**
  * Webhook URLs: https to a public host; plain http and internal addresses only to hosts the
- * operator allows (TESSERA_WEBHOOK_ALLOW_HOSTS, see address-policy.ts). No credentials in the
+ * operator allows (TESSERA_WEBHOOK_ALLOW_HOSTS, see domain/address-policy.ts). No credentials in the
  * URL: they would be stored and shown in lists; the signature is how a receiver authenticates
  * the authority. Host names are checked again after DNS resolution when delivering (send.ts).
  */
+
+import { type AllowList, forbiddenHostReason, parseAllowList } from "../domain/address-policy.js";
 import { TesseraError, validationFailed } from "../errors.js";
-import { type AllowList, forbiddenHostReason, parseAllowList } from "./address-policy.js";
 
 const NOTHING_ALLOWED = parseAllowList([]);
 

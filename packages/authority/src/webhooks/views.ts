@@ -1,6 +1,7 @@
 /** Webhooks and deliveries as the API shows them: never a secret, never a payload. */
+
+import type { WebhookDeliveriesTable, WebhookDeliveryAttemptsTable, WebhookEndpointsTable } from "../db/schema.js";
 import { iso } from "../domain/keys.js";
-import type { WebhookDeliveriesTable, WebhookDeliveryAttemptsTable, WebhookEndpointsTable } from "./schema.js";
 
 export interface WebhookView {
   id: string;

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { ChainVerifier } from "../../src/audit/chain.js";
 import { GENESIS_HASH } from "../../src/db/migrations.js";
+import { ChainVerifier } from "../../src/domain/audit-chain.js";
 import { createHarness, type Harness } from "../harness.js";
 import { describeEachStore } from "../stores.js";
 

@@ -8,7 +8,7 @@ import type { LookupAddress } from "node:dns";
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { parseAllowList } from "../../src/webhooks/address-policy.js";
+import { parseAllowList } from "../../src/domain/address-policy.js";
 import { createSender } from "../../src/webhooks/send.js";
 import { validateWebhookUrl } from "../../src/webhooks/url.js";
 import { createHttpHarness, type HttpHarness } from "../http-harness.js";

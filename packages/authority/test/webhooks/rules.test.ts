@@ -1,6 +1,6 @@
 /** The pure rules: event patterns, URLs, the retry schedule, and change-log entries as events. */
 import { describe, expect, it } from "vitest";
-import { parseAllowList } from "../../src/webhooks/address-policy.js";
+import { parseAllowList } from "../../src/domain/address-policy.js";
 import { MAX_ATTEMPTS, RETRY_DELAYS_MS, retryDelay } from "../../src/webhooks/backoff.js";
 import { normalizeEventPatterns, subscribes } from "../../src/webhooks/events.js";
 import { mapChange, withoutSecrets } from "../../src/webhooks/mapping.js";

@@ -1,10 +1,10 @@
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
-import type { AuditRecord } from "../../audit/chain.js";
-import { type ChainVerification, ChainVerifier } from "../../audit/chain.js";
 import type { AuditView } from "../../audit/service.js";
 import { GENESIS_HASH } from "../../db/migrations/genesis.js";
+import type { AuditRecord } from "../../domain/audit-chain.js";
+import { type ChainVerification, ChainVerifier } from "../../domain/audit-chain.js";
 import type { CommandContext } from "../context.js";
 import { CliExit } from "../io.js";
 import { json } from "../output.js";
