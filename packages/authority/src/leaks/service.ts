@@ -5,8 +5,10 @@
  * hash and is never stored, logged or audited.
  */
 import { hashToken, parseToken } from "@tessera/verifier";
+import type { TesseraConfig } from "../config.js";
 import type { ServiceContext } from "../context.js";
-import { runUnitOfWork } from "../db/transaction.js";
+import type { ApiKeysTable } from "../db/schema.js";
+import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { type KeyState, keyState, toReplicaRecord } from "../domain/keys.js";
 import { revokeKeysMatching } from "../keys/index.js";
@@ -36,119 +38,168 @@ export interface LeakReportResult {
   actionTaken: "revoked" | "deprecated" | "notified" | "none";
 }
 
+/** Hashes of the well-formed tokens, by their index in the request. */
+function hashes(prefixes: ReadonlySet<string>, tokens: readonly string[]): Map<number, string> {
+  const out = new Map<number, string>();
+  tokens.forEach((token, index) => {
+    if (parseToken(token, prefixes)) out.set(index, hashToken(token));
+  });
+  return out;
+}
+
+async function checkLeaks(
+  { db, clock }: ServiceContext,
+  prefixes: ReadonlySet<string>,
+  tokens: readonly string[],
+): Promise<LeakCheckResult[]> {
+  const byIndex = hashes(prefixes, tokens);
+  const wanted = [...new Set(byIndex.values())];
+  const rows =
+    wanted.length === 0
+      ? []
+      : await db
+          .selectFrom("api_keys")
+          .select(["id", "key_hash", "status", "expires_at"])
+          .where("key_hash", "in", wanted)
+          .execute();
+  const byHash = new Map(rows.map((r) => [r.key_hash, r]));
+  const now = clock.now();
+  return tokens.map((_, index) => {
+    const row = byIndex.has(index) ? byHash.get(byIndex.get(index) as string) : undefined;
+    return row ? { index, status: keyState(row, now), keyId: row.id } : { index, status: "unknown", keyId: null };
+  });
+}
+
+/** Applies the policy to a live leaked key: revoke it, or deprecate it to expire soon. */
+async function actOnLiveKey(
+  unit: UnitOfWork,
+  config: TesseraConfig,
+  row: ApiKeysTable,
+  action: LeakAction,
+  reason: string,
+  actor: Actor,
+): Promise<LeakReportResult["actionTaken"]> {
+  if (action === "revoke") {
+    await revokeKeysMatching(unit, (eb) => eb("id", "=", row.id), {
+      actor: actor.id,
+      reason,
+      cause: "leak.reported",
+    });
+    return "revoked";
+  }
+  if (action === "deprecate") {
+    const until = unit.now + config.leakDeprecateWithinMs;
+    const expiresAt = row.expires_at === null ? until : Math.min(row.expires_at, until);
+    await unit.trx
+      .updateTable("api_keys")
+      .set({ status: "deprecated", expires_at: expiresAt, grace_until: expiresAt })
+      .where("id", "=", row.id)
+      .execute();
+    await unit.appendChange({
+      type: "key.deprecated",
+      data: { key: toReplicaRecord({ ...row, status: "deprecated", expires_at: expiresAt }), reason },
+    });
+    return "deprecated";
+  }
+  return "notified";
+}
+
+/** One leak of a key of ours: the policy applied, the change for webhooks, the audit record. */
+async function reportKnownLeak(
+  unit: UnitOfWork,
+  config: TesseraConfig,
+  row: ApiKeysTable,
+  leak: LeakReport,
+  action: LeakAction,
+  actor: Actor,
+): Promise<Omit<LeakReportResult, "index">> {
+  const statusBefore = keyState(row, unit.now);
+  const live = statusBefore === "active" || statusBefore === "deprecated";
+  const reason = `leaked: ${leak.location}`.slice(0, 1024);
+  const finding = {
+    location: leak.location,
+    detector: leak.detector ?? null,
+    fingerprint: leak.fingerprint ?? null,
+  };
+  const actionTaken = live ? await actOnLiveKey(unit, config, row, action, reason, actor) : "none";
+  // For webhook subscribers: a leak was reported and acted on (no secret, only where it was found).
+  await unit.appendChange({
+    type: "leak.reported",
+    data: { keyId: row.id, principalId: row.principal_id, location: leak.location, statusBefore, actionTaken },
+  });
+  await unit.appendAudit({
+    actor: actor.id,
+    action: "leak.reported",
+    targetType: "key",
+    targetId: row.id,
+    reason,
+    requestId: actor.requestId ?? null,
+    data: { finding, statusBefore, policy: action, actionTaken, start: row.start },
+  });
+  return { keyId: row.id, statusBefore, actionTaken };
+}
+
+/** One audit record for all reported tokens that are not keys of this authority. */
+async function recordUnknownLeaks(
+  unit: UnitOfWork,
+  leaks: readonly LeakReport[],
+  results: readonly LeakReportResult[],
+  actor: Actor,
+): Promise<void> {
+  const unknown = results.filter((r) => r.keyId === null).length;
+  if (unknown === 0) return;
+  await unit.appendAudit({
+    actor: actor.id,
+    action: "leak.reported_unknown",
+    targetType: "leaks",
+    reason: `${unknown} reported token(s) are not keys of this authority`,
+    requestId: actor.requestId ?? null,
+    data: {
+      count: unknown,
+      locations: leaks
+        .filter((_, i) => !results[i]?.keyId)
+        .slice(0, 100)
+        .map((l) => l.location),
+    },
+  });
+}
+
+async function reportLeaks(
+  { db, clock, config }: ServiceContext,
+  prefixes: ReadonlySet<string>,
+  leaks: readonly LeakReport[],
+  action: LeakAction,
+  actor: Actor,
+): Promise<LeakReportResult[]> {
+  const byIndex = hashes(
+    prefixes,
+    leaks.map((l) => l.token),
+  );
+  return runUnitOfWork(db, clock, async (unit) => {
+    const results: LeakReportResult[] = [];
+    for (const [index, leak] of leaks.entries()) {
+      const hash = byIndex.get(index);
+      const row = hash
+        ? await unit.trx.selectFrom("api_keys").selectAll().where("key_hash", "=", hash).executeTakeFirst()
+        : undefined;
+      if (!row) {
+        results.push({ index, keyId: null, statusBefore: "unknown", actionTaken: "none" });
+        continue;
+      }
+      results.push({ index, ...(await reportKnownLeak(unit, config, row, leak, action, actor)) });
+    }
+    await recordUnknownLeaks(unit, leaks, results, actor);
+    return results;
+  });
+}
+
 export function createLeakService(ctx: ServiceContext) {
-  const { db, clock, config } = ctx;
-  const prefixes = new Set(config.acceptedKeyPrefixes);
-
-  /** Hashes of the well-formed tokens, by their index in the request. */
-  function hashes(tokens: readonly string[]): Map<number, string> {
-    const out = new Map<number, string>();
-    tokens.forEach((token, index) => {
-      if (parseToken(token, prefixes)) out.set(index, hashToken(token));
-    });
-    return out;
-  }
-
-  async function check(tokens: readonly string[]): Promise<LeakCheckResult[]> {
-    const byIndex = hashes(tokens);
-    const wanted = [...new Set(byIndex.values())];
-    const rows =
-      wanted.length === 0
-        ? []
-        : await db
-            .selectFrom("api_keys")
-            .select(["id", "key_hash", "status", "expires_at"])
-            .where("key_hash", "in", wanted)
-            .execute();
-    const byHash = new Map(rows.map((r) => [r.key_hash, r]));
-    const now = clock.now();
-    return tokens.map((_, index) => {
-      const row = byIndex.has(index) ? byHash.get(byIndex.get(index) as string) : undefined;
-      return row ? { index, status: keyState(row, now), keyId: row.id } : { index, status: "unknown", keyId: null };
-    });
-  }
-
-  async function report(leaks: readonly LeakReport[], action: LeakAction, actor: Actor): Promise<LeakReportResult[]> {
-    const byIndex = hashes(leaks.map((l) => l.token));
-    return runUnitOfWork(db, clock, async (unit) => {
-      const results: LeakReportResult[] = [];
-      for (const [index, leak] of leaks.entries()) {
-        const hash = byIndex.get(index);
-        const row = hash
-          ? await unit.trx.selectFrom("api_keys").selectAll().where("key_hash", "=", hash).executeTakeFirst()
-          : undefined;
-        if (!row) {
-          results.push({ index, keyId: null, statusBefore: "unknown", actionTaken: "none" });
-          continue;
-        }
-        const statusBefore = keyState(row, unit.now);
-        const live = statusBefore === "active" || statusBefore === "deprecated";
-        const reason = `leaked: ${leak.location}`.slice(0, 1024);
-        const finding = {
-          location: leak.location,
-          detector: leak.detector ?? null,
-          fingerprint: leak.fingerprint ?? null,
-        };
-        let actionTaken: LeakReportResult["actionTaken"] = live ? "notified" : "none";
-        if (live && action === "revoke") {
-          await revokeKeysMatching(unit, (eb) => eb("id", "=", row.id), {
-            actor: actor.id,
-            reason,
-            cause: "leak.reported",
-          });
-          actionTaken = "revoked";
-        } else if (live && action === "deprecate") {
-          const until = unit.now + config.leakDeprecateWithinMs;
-          const expiresAt = row.expires_at === null ? until : Math.min(row.expires_at, until);
-          await unit.trx
-            .updateTable("api_keys")
-            .set({ status: "deprecated", expires_at: expiresAt, grace_until: expiresAt })
-            .where("id", "=", row.id)
-            .execute();
-          await unit.appendChange({
-            type: "key.deprecated",
-            data: { key: toReplicaRecord({ ...row, status: "deprecated", expires_at: expiresAt }), reason },
-          });
-          actionTaken = "deprecated";
-        }
-        // For webhook subscribers: a leak was reported and acted on (no secret, only where it was found).
-        await unit.appendChange({
-          type: "leak.reported",
-          data: { keyId: row.id, principalId: row.principal_id, location: leak.location, statusBefore, actionTaken },
-        });
-        await unit.appendAudit({
-          actor: actor.id,
-          action: "leak.reported",
-          targetType: "key",
-          targetId: row.id,
-          reason,
-          requestId: actor.requestId ?? null,
-          data: { finding, statusBefore, policy: action, actionTaken, start: row.start },
-        });
-        results.push({ index, keyId: row.id, statusBefore, actionTaken });
-      }
-      const unknown = results.filter((r) => r.keyId === null).length;
-      if (unknown > 0) {
-        await unit.appendAudit({
-          actor: actor.id,
-          action: "leak.reported_unknown",
-          targetType: "leaks",
-          reason: `${unknown} reported token(s) are not keys of this authority`,
-          requestId: actor.requestId ?? null,
-          data: {
-            count: unknown,
-            locations: leaks
-              .filter((_, i) => !results[i]?.keyId)
-              .slice(0, 100)
-              .map((l) => l.location),
-          },
-        });
-      }
-      return results;
-    });
-  }
-
-  return { check, report };
+  const prefixes = new Set(ctx.config.acceptedKeyPrefixes);
+  return {
+    check: (tokens: readonly string[]) => checkLeaks(ctx, prefixes, tokens),
+    report: (leaks: readonly LeakReport[], action: LeakAction, actor: Actor) =>
+      reportLeaks(ctx, prefixes, leaks, action, actor),
+  };
 }
 
 export type LeakService = ReturnType<typeof createLeakService>;
