@@ -5,7 +5,6 @@
  */
 import type { ServiceContext } from "../context.js";
 import type { Actor } from "../domain/actor.js";
-import type { SelectorStepUp } from "../stepup/types.js";
 import type { KeySelector } from "./query.js";
 import { revokeBySelector, revokeKey } from "./revoke.js";
 import { type RotateInput, rollbackRotation, rotateKey } from "./rotate.js";
@@ -17,8 +16,12 @@ export type { RollbackResult, RotateInput, RotateResult } from "./rotate.js";
 export function createKeyLifecycleService(ctx: ServiceContext, keys: KeyService) {
   return {
     revoke: (id: string, reason: string, actor: Actor) => revokeKey(ctx, id, reason, actor),
-    revokeBySelector: (selector: KeySelector, reason: string, actor: Actor, stepUp?: SelectorStepUp) =>
-      revokeBySelector(ctx, selector, reason, actor, stepUp),
+    revokeBySelector: (
+      selector: KeySelector,
+      reason: string,
+      actor: Actor,
+      stepUp?: Parameters<typeof revokeBySelector>[4],
+    ) => revokeBySelector(ctx, selector, reason, actor, stepUp),
     rotate: (id: string, input: RotateInput, actor: Actor) => rotateKey(ctx, keys, id, input, actor),
     rollback: (id: string, actor: Actor, reason?: string) => rollbackRotation(ctx, id, actor, reason),
   };
