@@ -6,8 +6,8 @@ import type { Kysely } from "kysely";
 import type { Clock } from "../clock.js";
 import { GENESIS_HASH } from "../db/migrations.js";
 import type { AuditLogTable, Schema } from "../db/schema.js";
-import { validationFailed } from "../errors.js";
 import { type AuditRecord, type ChainVerification, ChainVerifier } from "../domain/audit-chain.js";
+import { validationFailed } from "../errors.js";
 import type { FailureSummary } from "./failure-aggregator.js";
 import { type AuthFailure, recordAuthFailure, recordFailureSummary } from "./failure-records.js";
 

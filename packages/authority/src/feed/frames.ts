@@ -22,7 +22,7 @@ const COMPACT_FROM_BYTES = 4096;
 /**
  * What verifiers need of a large revocation: the compact form the revocation recorded (ranges
  * of key ordinals per principal, the scope it matched, a bitmap of ordinals or the ordinals
- * listed: see services/compact-revocation.ts), otherwise (an entry from before ordinals) the
+ * listed: see keys/compact-revocation.ts), otherwise (an entry from before ordinals) the
  * ids as one list. The stored entry keeps the
  * ids as an array for everyone else (webhooks, audit).
  */

@@ -2,7 +2,7 @@
  * The rotation semantics, for one key or thousands: the old key becomes deprecated until the
  * end of its grace window (its expiry shortened to it, the original kept for a rollback) and
  * points at its replacement; a rollback restores it. Used by single rotation and rollback
- * (key-lifecycle.ts) and by emergency rotation campaigns, so both write the same rows.
+ * (rotate.ts) and by emergency rotation campaigns, so both write the same rows.
  */
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kysely";
 import type { ApiKeysTable, Schema } from "../db/schema.js";

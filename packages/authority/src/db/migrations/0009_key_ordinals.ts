@@ -3,7 +3,7 @@
  * inserted and never changed. Verifiers hold each key's ordinal, so a large revocation can be
  * told to them as ranges of ordinals per principal ("every key of prn_x numbered 1,000 to
  * 101,000") instead of 100,000 ids: a hundred bytes on the wire and one pass over the
- * verifier's table (see services/key-revocation.ts and docs/events.md).
+ * verifier's table (see keys/revocation.ts and docs/events.md).
  *
  * - PostgreSQL: a sequence, as the column's default (no lock: concurrent inserts never wait).
  * - SQLite: a counter row in `sequences` advanced by a trigger (one writer at a time, so the
