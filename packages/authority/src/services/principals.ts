@@ -9,7 +9,7 @@ import { type PrincipalView, toPrincipalView } from "../domain/keys.js";
 import { assertNoAdminEscalation, normalizeScopes } from "../domain/scopes.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
 import { newId } from "../ids.js";
-import { cutOffPrincipal } from "../oauth/revocation.js";
+import { cutOffPrincipal } from "../oauth/index.js";
 import type { ServiceContext } from "./context.js";
 import { revokeKeysMatching } from "./key-revocation.js";
 import { type Page, pageNewestFirst } from "./pagination.js";

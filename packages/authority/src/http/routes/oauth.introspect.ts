@@ -5,8 +5,12 @@
  * and malformed are indistinguishable to the caller. Errors are RFC 6749/6750 shaped.
  */
 import { Type } from "@sinclair/typebox";
-import { hasClientCredentials } from "../../oauth/clients.js";
-import { OAuthError as OAuthFailure, oauthErrorHandler, sendOAuthError } from "../../oauth/errors.js";
+import {
+  hasClientCredentials,
+  OAuthError as OAuthFailure,
+  oauthErrorHandler,
+  sendOAuthError,
+} from "../../oauth/index.js";
 import { authenticateAdmin, bearerToken } from "../auth.js";
 import type { RouteModule } from "../route.js";
 

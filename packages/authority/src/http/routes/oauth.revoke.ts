@@ -7,7 +7,7 @@
  */
 import { type Static, Type } from "@sinclair/typebox";
 import { isTesseraError } from "../../errors.js";
-import { invalidRequest, OAuthError, oauthErrorHandler } from "../../oauth/errors.js";
+import { invalidRequest, OAuthError, oauthErrorHandler } from "../../oauth/index.js";
 import type { RouteModule } from "../route.js";
 import { formParams } from "./oauth.token.js";
 import { parseWait, ReceiptSchema, WaitQuery } from "./receipts.schema.js";

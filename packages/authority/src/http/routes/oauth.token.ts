@@ -4,7 +4,7 @@
  * Errors are RFC 6749 5.2 bodies; every answer carries `Cache-Control: no-store`.
  */
 import { Type } from "@sinclair/typebox";
-import { invalidRequest, OAuthError, oauthErrorHandler } from "../../oauth/errors.js";
+import { invalidRequest, OAuthError, oauthErrorHandler } from "../../oauth/index.js";
 import type { RouteModule } from "../route.js";
 
 export const SUPPORTED_GRANT_TYPES = ["client_credentials", "refresh_token"] as const;

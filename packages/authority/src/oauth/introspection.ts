@@ -2,10 +2,11 @@
  * RFC 7662 token introspection for API keys, JWT access tokens and refresh tokens. Inactive answers carry no reason at all, so the
  * endpoint tells a caller nothing about tokens it should not know.
  */
-import type { OAuthIntrospection, OAuthService } from "../oauth/service.js";
-import type { ServiceContext } from "./context.js";
-import type { LookupKey } from "./key-lookup.js";
-import type { UsageRecorder } from "./usage.js";
+
+import type { ServiceContext } from "../services/context.js";
+import type { LookupKey } from "../services/key-lookup.js";
+import type { UsageRecorder } from "../services/usage.js";
+import type { OAuthIntrospection, OAuthService } from "./service.js";
 
 export type IntrospectionResponse =
   | { active: false }
