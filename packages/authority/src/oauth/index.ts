@@ -3,7 +3,6 @@
  * the replica state the verifier reads, and the RFC 6749 error forms the HTTP edge answers with.
  * Other folders import OAuth through this file only, so what lies behind it can move freely.
  */
-export { hasClientCredentials } from "./clients.js";
 export { invalidRequest, OAuthError, oauthErrorHandler, sendOAuthError } from "./errors.js";
 export {
   createIntrospectionService,
@@ -11,6 +10,7 @@ export {
   type IntrospectionResponse,
 } from "./introspection.js";
 export { loadOAuthReplicaState } from "./replica-state.js";
+export { hasClientCredentials, type OAuthRequestFacts } from "./request-facts.js";
 export { cutOffPrincipal } from "./revocation.js";
 export { createOAuthService, type OAuthIntrospection, type OAuthService } from "./service.js";
 export type { SigningKeyService, SigningKeyView } from "./signing-keys.js";

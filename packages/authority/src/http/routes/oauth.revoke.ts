@@ -8,6 +8,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { isTesseraError } from "../../errors.js";
 import { invalidRequest, OAuthError, oauthErrorHandler } from "../../oauth/index.js";
+import { oauthRequestFacts } from "../oauth-request-facts.js";
 import type { RouteModule } from "../route.js";
 import { formParams } from "./oauth.token.js";
 import { parseWait, ReceiptSchema, WaitQuery } from "./receipts.schema.js";
@@ -33,6 +34,7 @@ export const revokeTokenRoute: RouteModule = (app, { authority }) => {
       errorHandler: oauthErrorHandler,
     },
     async (request, reply) => {
+      const facts = oauthRequestFacts(request);
       reply.header("cache-control", "no-store").header("pragma", "no-cache");
       const params = formParams(request.headers["content-type"], request.body);
       let waitMs: number;
@@ -44,10 +46,12 @@ export const revokeTokenRoute: RouteModule = (app, { authority }) => {
       }
       let clientId: string;
       try {
-        clientId = (await oauth.authenticateClient(request, params)).client.id;
+        clientId = (await oauth.authenticateClient(facts, params)).client.id;
       } catch (error) {
         if (error instanceof OAuthError && error.error === "invalid_client") {
-          await oauth.recordClientAuthFailure(request, params, "/oauth/revoke");
+          await oauth
+            .recordClientAuthFailure(facts, params, "/oauth/revoke")
+            .catch((err) => request.log.error({ err }, "could not audit a failed client authentication"));
         }
         throw error;
       }

@@ -5,6 +5,7 @@
  */
 import { Type } from "@sinclair/typebox";
 import { invalidRequest, OAuthError, oauthErrorHandler } from "../../oauth/index.js";
+import { oauthRequestFacts } from "../oauth-request-facts.js";
 import type { RouteModule } from "../route.js";
 
 export const SUPPORTED_GRANT_TYPES = ["client_credentials", "refresh_token"] as const;
@@ -44,6 +45,7 @@ export const tokenRoute: RouteModule = (app, { authority }) => {
       errorHandler: oauthErrorHandler,
     },
     async (request, reply) => {
+      const facts = oauthRequestFacts(request);
       reply.header("cache-control", "no-store").header("pragma", "no-cache");
       if (oauth.dpop.nonceRequired) reply.header("dpop-nonce", oauth.dpop.currentNonce());
       const params = formParams(request.headers["content-type"], request.body);
@@ -54,14 +56,16 @@ export const tokenRoute: RouteModule = (app, { authority }) => {
       }
       let client: Awaited<ReturnType<typeof oauth.authenticateClient>>["client"];
       try {
-        ({ client } = await oauth.authenticateClient(request, params));
+        ({ client } = await oauth.authenticateClient(facts, params));
       } catch (error) {
         if (error instanceof OAuthError && error.error === "invalid_client") {
-          await oauth.recordClientAuthFailure(request, params, "/oauth/token");
+          await oauth
+            .recordClientAuthFailure(facts, params, "/oauth/token")
+            .catch((err) => request.log.error({ err }, "could not audit a failed client authentication"));
         }
         throw error;
       }
-      const jkt = await oauth.dpop.check(request, "/oauth/token");
+      const jkt = await oauth.dpop.check(facts, "/oauth/token");
       const context = { requestId: request.id, jkt };
       const result =
         grantType === "client_credentials"
