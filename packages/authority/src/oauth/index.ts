@@ -3,6 +3,7 @@
  * the replica state the verifier reads, and the RFC 6749 error forms the HTTP edge answers with.
  * Other folders import OAuth through this file only, so what lies behind it can move freely.
  */
+export type { OAuthClient } from "./clients.js";
 export { invalidRequest, OAuthError, oauthErrorHandler, sendOAuthError } from "./errors.js";
 export {
   createIntrospectionService,
