@@ -19,12 +19,9 @@ import {
   createUsageRecorder,
 } from "./keys/index.js";
 import { createLeakService } from "./leaks/index.js";
-import { loadOAuthReplicaState } from "./oauth/replica-state.js";
-import { createOAuthService } from "./oauth/service.js";
+import { createIntrospectionService, createOAuthService, loadOAuthReplicaState } from "./oauth/index.js";
 import { createBootstrap, createPrincipalService, createPrincipalUpdater } from "./principals/index.js";
-import { createIntrospectionService } from "./services/introspection.js";
-import { createStepUpService } from "./stepup/service.js";
-import { upgradeRecoveryCodes } from "./stepup/upgrade-recovery-codes.js";
+import { createStepUpService, upgradeRecoveryCodes } from "./stepup/index.js";
 import { createWebhookService } from "./webhooks/service.js";
 
 export interface AuthorityOptions {

@@ -6,10 +6,10 @@
  * declaration. Durations accept `90d`, `12h`, `30m`, `45s`.
  */
 import { DEFAULT_PREFIXES } from "@tessera/verifier";
+import { loadMasterKey } from "../crypto/master-key.js";
 import { parseAllowList } from "../domain/address-policy.js";
 import { parseLifetimePolicies } from "../domain/lifetime-policy.js";
 import { validationFailed } from "../errors.js";
-import { loadMasterKey } from "../oauth/master-key.js";
 import { duration, integer, keyPrefix, oneOf, optionalDuration, type Parse, prefixList, text } from "./parsers.js";
 import { trustProxy } from "./trust-proxy.js";
 

@@ -7,7 +7,7 @@ import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { type KeyView, keyState, toKeyView } from "../domain/keys.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
-import type { SelectorStepUp, StepUpProof } from "../stepup/types.js";
+import type { SelectorStepUp, StepUpProof } from "../stepup/index.js";
 import type { ScopeMatch } from "./compact-revocation.js";
 import { type KeySelector, keyFilterExpression, selectorIsEmpty } from "./query.js";
 import { revokeKeysMatching } from "./revocation.js";

@@ -50,49 +50,145 @@ interface RevocationStateRow {
 /** Tokens whose signature was verified, remembered until they expire (bounded). */
 const VERIFIED_CACHE_SIZE = 10_000;
 
+type Signer = { kid: string; privateKey: webcrypto.CryptoKey };
+type VerifiedToken = { claims: AccessTokenClaims; kid: string };
+type VerifiedCache = Map<string, VerifiedToken>;
+
+/**
+ * Signs an access token with `signer` (from `signingKeys.signer()`, fetched before a unit of
+ * work opens: on SQLite the transaction holds the only connection).
+ */
+export async function mintAccessToken(
+  issuer: string,
+  input: MintInput,
+  signer: Signer,
+): Promise<{ token: string; claims: AccessTokenClaims }> {
+  const { kid, privateKey } = signer;
+  const iat = Math.floor(input.now / 1000);
+  const claims: AccessTokenClaims = {
+    iss: issuer,
+    sub: input.clientId,
+    aud: input.audience,
+    client_id: input.clientId,
+    scope: input.scope,
+    jti: randomBase62(22, rng),
+    iat,
+    exp: iat + input.ttlSeconds,
+    gid: input.familyId,
+    ...(input.jkt ? { cnf: { jkt: input.jkt } } : {}),
+  };
+  const token = await new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", kid })
+    .sign(privateKey);
+  return { token, claims };
+}
+
+/** Cheap shape test: three base64url parts whose header claims to be ours. */
+export function looksLikeJwt(token: unknown): token is string {
+  return typeof token === "string" && token.length < 8192 && /^eyJ[\w-]*\.[\w-]+\.[\w-]+$/.test(token);
+}
+
+/** The `kid` of a token whose header says `at+jwt` and EdDSA; null for anything else. */
+function headerKid(token: string): string | null {
+  let kid: unknown;
+  try {
+    const header = decodeProtectedHeader(token);
+    if (header.typ !== "at+jwt" || header.alg !== "EdDSA") return null;
+    kid = header.kid;
+  } catch {
+    return null;
+  }
+  return typeof kid === "string" && kid.length <= 128 ? kid : null;
+}
+
+/** Signature, issuer, type, time and required claims under `key`; null when any fails. */
+async function verifiedClaims(
+  ctx: ServiceContext,
+  token: string,
+  key: webcrypto.CryptoKey,
+): Promise<AccessTokenClaims | null> {
+  let claims: AccessTokenClaims;
+  try {
+    const result = await jwtVerify(token, key, {
+      algorithms: ["EdDSA"],
+      typ: "at+jwt",
+      issuer: ctx.config.issuer,
+      currentDate: new Date(ctx.clock.now()),
+      requiredClaims: ["sub", "aud", "client_id", "scope", "jti", "iat", "exp", "gid"],
+    });
+    claims = result.payload as unknown as AccessTokenClaims;
+  } catch {
+    return null;
+  }
+  if (typeof claims.gid !== "string" || typeof claims.jti !== "string" || typeof claims.client_id !== "string") {
+    return null;
+  }
+  return claims;
+}
+
+/**
+ * Signature, header and time checks, remembered per token until it expires: a signature
+ * cannot become invalid, and what can change (revocations, a retired key, a disabled
+ * principal) is read from the database on every call. Ed25519 verification is the dominant
+ * cost of introspection, and resource servers introspect one token many times.
+ */
+async function verifySignature(
+  ctx: ServiceContext,
+  signingKeys: SigningKeyService,
+  cache: VerifiedCache,
+  token: string,
+): Promise<VerifiedToken | null> {
+  const nowS = Math.floor(ctx.clock.now() / 1000);
+  const cached = cache.get(token);
+  if (cached) {
+    if (cached.claims.exp > nowS) return cached;
+    cache.delete(token);
+    return null;
+  }
+  const kid = headerKid(token);
+  if (kid === null) return null;
+  const key = await signingKeys.verificationKey(kid);
+  if (!key) return null;
+  const claims = await verifiedClaims(ctx, token, key);
+  if (!claims) return null;
+  const result = { claims, kid };
+  if (cache.size >= VERIFIED_CACHE_SIZE) {
+    const oldest = cache.keys().next();
+    if (!oldest.done) cache.delete(oldest.value);
+  }
+  cache.set(token, result);
+  return result;
+}
+
+/** Every revocation check in one round trip, so that a change made through any instance counts at once. */
+async function revocationStateAllows(
+  ctx: ServiceContext,
+  revocationStateSql: string,
+  claims: AccessTokenClaims,
+  kid: string,
+): Promise<boolean> {
+  const state = await ctx.db.executeQuery<RevocationStateRow>(
+    CompiledQuery.raw(revocationStateSql, [claims.jti, claims.gid, claims.sub, claims.sub, kid]),
+  );
+  const row = state.rows[0];
+  if (!row) return false;
+  if (row.jti_revoked !== null) return false;
+  if (row.family_revoked_at === null || Number(row.family_revoked_at) !== 0) return false;
+  if (row.cutoff !== null && claims.iat < Number(row.cutoff)) return false;
+  if (row.principal_status !== "active") return false;
+  if (row.key_retired_at === null || Number(row.key_retired_at) !== 0) return false;
+  return true;
+}
+
 export function createAccessTokens(ctx: ServiceContext, signingKeys: SigningKeyService) {
-  const { db, clock, config } = ctx;
-  const verifiedCache = new Map<string, { claims: AccessTokenClaims; kid: string }>();
+  const verifiedCache: VerifiedCache = new Map();
   // Every revocation check in one round trip, compiled once: it runs on every introspection.
-  const REVOCATION_STATE_SQL = sql`select
+  const revocationStateSql = sql`select
       (select 1 from oauth_revoked_access_tokens where jti = ${""}) as jti_revoked,
       (select coalesce(revoked_at, 0) from oauth_grant_families where id = ${""}) as family_revoked_at,
       (select cutoff_s from oauth_principal_cutoffs where principal_id = ${""}) as cutoff,
       (select status from principals where id = ${""}) as principal_status,
-      (select coalesce(retired_at, 0) from oauth_signing_keys where kid = ${""}) as key_retired_at`.compile(db).sql;
-
-  /**
-   * Signs an access token with `signer` (from `signingKeys.signer()`, fetched before a unit of
-   * work opens: on SQLite the transaction holds the only connection).
-   */
-  async function mint(
-    input: MintInput,
-    signer: { kid: string; privateKey: webcrypto.CryptoKey },
-  ): Promise<{ token: string; claims: AccessTokenClaims }> {
-    const { kid, privateKey } = signer;
-    const iat = Math.floor(input.now / 1000);
-    const claims: AccessTokenClaims = {
-      iss: config.issuer,
-      sub: input.clientId,
-      aud: input.audience,
-      client_id: input.clientId,
-      scope: input.scope,
-      jti: randomBase62(22, rng),
-      iat,
-      exp: iat + input.ttlSeconds,
-      gid: input.familyId,
-      ...(input.jkt ? { cnf: { jkt: input.jkt } } : {}),
-    };
-    const token = await new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", kid })
-      .sign(privateKey);
-    return { token, claims };
-  }
-
-  /** Cheap shape test: three base64url parts whose header claims to be ours. */
-  function looksLikeJwt(token: unknown): token is string {
-    return typeof token === "string" && token.length < 8192 && /^eyJ[\w-]*\.[\w-]+\.[\w-]+$/.test(token);
-  }
+      (select coalesce(retired_at, 0) from oauth_signing_keys where kid = ${""}) as key_retired_at`.compile(ctx.db).sql;
 
   /**
    * The claims of a token this authority signed, still unexpired and not revoked; null for
@@ -100,78 +196,19 @@ export function createAccessTokens(ctx: ServiceContext, signingKeys: SigningKeyS
    */
   async function verify(token: unknown): Promise<AccessTokenClaims | null> {
     if (!looksLikeJwt(token)) return null;
-    const verified = await verifySignature(token);
+    const verified = await verifySignature(ctx, signingKeys, verifiedCache, token);
     if (!verified) return null;
-    return (await revocationStateAllows(verified.claims, verified.kid)) ? verified.claims : null;
+    return (await revocationStateAllows(ctx, revocationStateSql, verified.claims, verified.kid))
+      ? verified.claims
+      : null;
   }
 
-  /**
-   * Signature, header and time checks, remembered per token until it expires: a signature
-   * cannot become invalid, and what can change (revocations, a retired key, a disabled
-   * principal) is read from the database on every call. Ed25519 verification is the dominant
-   * cost of introspection, and resource servers introspect one token many times.
-   */
-  async function verifySignature(token: string): Promise<{ claims: AccessTokenClaims; kid: string } | null> {
-    const nowS = Math.floor(clock.now() / 1000);
-    const cached = verifiedCache.get(token);
-    if (cached) {
-      if (cached.claims.exp > nowS) return cached;
-      verifiedCache.delete(token);
-      return null;
-    }
-    let kid: unknown;
-    try {
-      const header = decodeProtectedHeader(token);
-      if (header.typ !== "at+jwt" || header.alg !== "EdDSA") return null;
-      kid = header.kid;
-    } catch {
-      return null;
-    }
-    if (typeof kid !== "string" || kid.length > 128) return null;
-    const key = await signingKeys.verificationKey(kid);
-    if (!key) return null;
-    let claims: AccessTokenClaims;
-    try {
-      const result = await jwtVerify(token, key, {
-        algorithms: ["EdDSA"],
-        typ: "at+jwt",
-        issuer: config.issuer,
-        currentDate: new Date(clock.now()),
-        requiredClaims: ["sub", "aud", "client_id", "scope", "jti", "iat", "exp", "gid"],
-      });
-      claims = result.payload as unknown as AccessTokenClaims;
-    } catch {
-      return null;
-    }
-    if (typeof claims.gid !== "string" || typeof claims.jti !== "string" || typeof claims.client_id !== "string") {
-      return null;
-    }
-    const result = { claims, kid };
-    if (verifiedCache.size >= VERIFIED_CACHE_SIZE) {
-      const oldest = verifiedCache.keys().next();
-      if (!oldest.done) verifiedCache.delete(oldest.value);
-    }
-    verifiedCache.set(token, result);
-    return result;
-  }
-
-  async function revocationStateAllows(claims: AccessTokenClaims, kid: string): Promise<boolean> {
-    // One round trip for every revocation check, so that a change made through any instance
-    // counts at once.
-    const state = await db.executeQuery<RevocationStateRow>(
-      CompiledQuery.raw(REVOCATION_STATE_SQL, [claims.jti, claims.gid, claims.sub, claims.sub, kid]),
-    );
-    const row = state.rows[0];
-    if (!row) return false;
-    if (row.jti_revoked !== null) return false;
-    if (row.family_revoked_at === null || Number(row.family_revoked_at) !== 0) return false;
-    if (row.cutoff !== null && claims.iat < Number(row.cutoff)) return false;
-    if (row.principal_status !== "active") return false;
-    if (row.key_retired_at === null || Number(row.key_retired_at) !== 0) return false;
-    return true;
-  }
-
-  return { mint, verify, looksLikeJwt, signer: signingKeys.signer };
+  return {
+    mint: (input: MintInput, signer: Signer) => mintAccessToken(ctx.config.issuer, input, signer),
+    verify,
+    looksLikeJwt,
+    signer: signingKeys.signer,
+  };
 }
 
 export type AccessTokens = ReturnType<typeof createAccessTokens>;

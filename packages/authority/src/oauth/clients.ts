@@ -12,13 +12,13 @@
  */
 
 import { hashToken, parseToken } from "@tessera/verifier";
-import type { FastifyRequest } from "fastify";
 import { CompiledQuery } from "kysely";
 import type { ServiceContext } from "../context.js";
 import type { PrincipalKind, PrincipalStatus, StoredKeyStatus } from "../db/schema.js";
 import { keyState } from "../domain/keys.js";
 import type { UsageRecorder } from "../keys/index.js";
 import { invalidClient, invalidRequest } from "./errors.js";
+import type { OAuthRequestFacts } from "./request-facts.js";
 
 /** The scope an API key must hold to serve as its principal's OAuth client secret. */
 export const CLIENT_SECRET_SCOPE = "oauth:client";
@@ -91,10 +91,44 @@ function decodeBasic(header: string): { id: string; secret: string } | null {
   }
 }
 
-/** Whether the request carries client credentials at all (Basic header or client_secret). */
-export function hasClientCredentials(request: FastifyRequest, body: Record<string, unknown>): boolean {
-  const header = request.headers.authorization;
-  return (typeof header === "string" && /^Basic /i.test(header)) || body.client_secret !== undefined;
+export { hasClientCredentials } from "./request-facts.js";
+
+/**
+ * The client id, secret and method the request presents: exactly one of client_secret_basic and
+ * client_secret_post, well-formed, or `invalid_client` / `invalid_request`.
+ */
+function presentedCredentials(
+  header: string | undefined,
+  body: Record<string, unknown>,
+): { id: string; secret: string; method: ClientAuthMethod } {
+  const basic = typeof header === "string" && /^Basic /i.test(header);
+  if (typeof header === "string" && !basic) {
+    throw invalidClient("authenticate the client with client_secret_basic or client_secret_post");
+  }
+  if (basic && body.client_secret !== undefined) {
+    throw invalidRequest("use exactly one client authentication method");
+  }
+  let id: unknown;
+  let secret: unknown;
+  let method: ClientAuthMethod;
+  if (basic) {
+    const decoded = decodeBasic(header as string);
+    if (!decoded) throw invalidClient("the Basic credentials are malformed");
+    if (body.client_id !== undefined && body.client_id !== decoded.id) {
+      throw invalidRequest("client_id in the body does not match the authenticated client");
+    }
+    ({ id, secret } = decoded);
+    method = "client_secret_basic";
+  } else {
+    id = body.client_id;
+    secret = body.client_secret;
+    method = "client_secret_post";
+    if (secret === undefined) throw invalidClient("client authentication is required");
+  }
+  if (typeof id !== "string" || typeof secret !== "string" || id.length === 0 || id.length > 128) {
+    throw invalidClient("client authentication failed");
+  }
+  return { id, secret, method };
 }
 
 export function createClientAuthenticator(ctx: ServiceContext, usage: UsageRecorder) {
@@ -123,37 +157,10 @@ export function createClientAuthenticator(ctx: ServiceContext, usage: UsageRecor
    * (which part was wrong is not revealed); the caller audits it.
    */
   return async function authenticateClient(
-    request: FastifyRequest,
+    request: Pick<OAuthRequestFacts, "authorization">,
     body: Record<string, unknown>,
   ): Promise<{ client: OAuthClient; method: ClientAuthMethod }> {
-    const header = request.headers.authorization;
-    const basic = typeof header === "string" && /^Basic /i.test(header);
-    if (typeof header === "string" && !basic) {
-      throw invalidClient("authenticate the client with client_secret_basic or client_secret_post");
-    }
-    if (basic && body.client_secret !== undefined) {
-      throw invalidRequest("use exactly one client authentication method");
-    }
-    let id: unknown;
-    let secret: unknown;
-    let method: ClientAuthMethod;
-    if (basic) {
-      const decoded = decodeBasic(header as string);
-      if (!decoded) throw invalidClient("the Basic credentials are malformed");
-      if (body.client_id !== undefined && body.client_id !== decoded.id) {
-        throw invalidRequest("client_id in the body does not match the authenticated client");
-      }
-      ({ id, secret } = decoded);
-      method = "client_secret_basic";
-    } else {
-      id = body.client_id;
-      secret = body.client_secret;
-      method = "client_secret_post";
-      if (secret === undefined) throw invalidClient("client authentication is required");
-    }
-    if (typeof id !== "string" || typeof secret !== "string" || id.length === 0 || id.length > 128) {
-      throw invalidClient("client authentication failed");
-    }
+    const { id, secret, method } = presentedCredentials(request.authorization, body);
     if (!parseToken(secret, acceptedPrefixes)) throw invalidClient("client authentication failed");
     const row = (await ctx.db.executeQuery<ClientRow>(CompiledQuery.raw(clientSql, [hashToken(secret)]))).rows[0];
     const state = row ? keyState(row, ctx.clock.now()) : "revoked";

@@ -7,9 +7,9 @@
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { verifyDpopProof } from "@tessera/verifier";
-import type { FastifyRequest } from "fastify";
 import type { ServiceContext } from "../context.js";
 import { invalidRequest, OAuthError } from "./errors.js";
+import type { OAuthRequestFacts } from "./request-facts.js";
 
 /** A nonce is valid in the window it was issued in and the next one. */
 const NONCE_WINDOW_MS = 5 * 60_000;
@@ -53,8 +53,8 @@ export function createDpopChecker(ctx: ServiceContext) {
    * thumbprint, or null when the request has no proof. Throws `invalid_dpop_proof` or
    * `use_dpop_nonce`.
    */
-  async function check(request: FastifyRequest, path: string): Promise<string | null> {
-    const raw = request.headers.dpop;
+  async function check(request: Pick<OAuthRequestFacts, "method" | "dpop">, path: string): Promise<string | null> {
+    const raw = request.dpop;
     if (raw === undefined) return null;
     if (typeof raw !== "string" || raw.includes(",")) throw invalidRequest("send exactly one DPoP header");
     const now = clock.now();

@@ -12,7 +12,7 @@ import { assertNoAdminEscalation, normalizeScopes } from "../domain/scopes.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
 import { newId } from "../ids.js";
 import { revokeKeysMatching } from "../keys/index.js";
-import { cutOffPrincipal } from "../oauth/revocation.js";
+import { cutOffPrincipal } from "../oauth/index.js";
 
 export const PRINCIPAL_KINDS: readonly PrincipalKind[] = ["user", "service", "app"];
 

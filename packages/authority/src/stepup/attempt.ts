@@ -8,9 +8,9 @@
  * whether this attempt, and no other, consumed the step.
  */
 
+import type { MasterKey } from "../crypto/master-key.js";
 import type { TotpEnrolmentsTable } from "../db/schema.js";
 import type { UnitOfWork } from "../db/transaction.js";
-import type { MasterKey } from "../oauth/master-key.js";
 import { hashRecoveryCode, normalizeRecoveryCode } from "./recovery-codes.js";
 import { matchTotp } from "./totp.js";
 

@@ -10,7 +10,7 @@
  * without their codes: see {@link upgradeStoredRecoveryCode}.
  */
 import { createHash, createHmac, randomBytes } from "node:crypto";
-import type { MasterKey } from "../oauth/master-key.js";
+import type { MasterKey } from "../crypto/master-key.js";
 import { base32Encode } from "./totp.js";
 
 /** The prefix of stored hashes in the current (keyed) form. */

@@ -91,220 +91,241 @@ function stepUpRequired(action: string, enrolled: boolean): TesseraError {
   );
 }
 
-export function createStepUpService(ctx: ServiceContext) {
+async function audit(unit: UnitOfWork, actor: Actor, action: string, data: Record<string, unknown>, reason?: string) {
+  await unit.appendAudit({
+    actor: actor.id,
+    action,
+    targetType: "principal",
+    targetId: actor.id,
+    reason: reason ?? null,
+    requestId: actor.requestId ?? null,
+    data,
+  });
+}
+
+async function principalName(ctx: ServiceContext, principalId: string): Promise<string> {
+  const { db } = ctx;
+  const row = await db.selectFrom("principals").select("name").where("id", "=", principalId).executeTakeFirst();
+  if (!row) throw notFound("principal", principalId);
+  return row.name;
+}
+
+/** Starts (or restarts, while pending) the enrolment of the caller's own principal. */
+async function enrol(ctx: ServiceContext, actor: Actor): Promise<TotpEnrolment> {
   const { db, clock, config } = ctx;
-
-  async function audit(unit: UnitOfWork, actor: Actor, action: string, data: Record<string, unknown>, reason?: string) {
-    await unit.appendAudit({
-      actor: actor.id,
-      action,
-      targetType: "principal",
-      targetId: actor.id,
-      reason: reason ?? null,
-      requestId: actor.requestId ?? null,
-      data,
+  if (isSystemActor(actor)) throw new TesseraError("forbidden", "system actors have no second factor");
+  const name = await principalName(ctx, actor.id);
+  const secret = randomBytes(20);
+  const recoveryCodes = generateRecoveryCodes();
+  await runUnitOfWork(db, clock, async (unit) => {
+    const existing = await lockEnrolment(unit, actor.id);
+    if (existing?.status === "active") {
+      throw new TesseraError(
+        "conflict",
+        "TOTP is already active for this principal: remove it first (DELETE /v1/me/totp with a current code)",
+      );
+    }
+    await unit.trx.deleteFrom("totp_recovery_codes").where("principal_id", "=", actor.id).execute();
+    await unit.trx.deleteFrom("totp_enrolments").where("principal_id", "=", actor.id).execute();
+    await unit.trx
+      .insertInto("totp_enrolments")
+      .values({
+        principal_id: actor.id,
+        secret_enc: config.masterKey.encrypt(secret, secretContext(actor.id)),
+        status: "pending",
+        created_at: unit.now,
+        activated_at: null,
+        last_step: null,
+        last_used_at: null,
+      })
+      .execute();
+    await unit.trx
+      .insertInto("totp_recovery_codes")
+      .values(
+        recoveryCodes.map((code) => ({
+          principal_id: actor.id,
+          code_hash: hashRecoveryCode(config.masterKey, normalizeRecoveryCode(code) as string),
+          used_at: null,
+        })),
+      )
+      .execute();
+    await audit(unit, actor, "totp.enrolment_started", {
+      restarted: existing !== undefined,
+      recoveryCodes: recoveryCodes.length,
     });
-  }
+  });
+  const enrolment: TotpEnrolment = {
+    status: "pending",
+    secret: base32Encode(secret),
+    otpauthUri: otpauthUri(secret, TOTP_ISSUER, name),
+    recoveryCodes,
+  };
+  secret.fill(0);
+  return enrolment;
+}
 
-  async function principalName(principalId: string): Promise<string> {
-    const row = await db.selectFrom("principals").select("name").where("id", "=", principalId).executeTakeFirst();
-    if (!row) throw notFound("principal", principalId);
-    return row.name;
-  }
+/**
+ * Runs one attempt in its own transaction; the audit record of a failure commits before the
+ * error is thrown, so a refused code is on record and counts towards the rate limit.
+ */
+async function attempt<T>(
+  ctx: ServiceContext,
+  actor: Actor,
+  action: string,
+  load: (unit: UnitOfWork) => Promise<{ enrolment: Parameters<typeof attemptCode>[2]; allowRecovery: boolean }>,
+  otp: string,
+  onSuccess: (unit: UnitOfWork, method: "totp" | "recovery_code") => Promise<T>,
+): Promise<T> {
+  const { db, clock, config } = ctx;
+  const result = await runUnitOfWork(db, clock, async (unit) => {
+    const { enrolment, allowRecovery } = await load(unit);
+    const outcome = await attemptCode(unit, config.masterKey, enrolment, otp, { allowRecovery });
+    if (!outcome.ok) {
+      await audit(unit, actor, "stepup.failed", { action, reason: outcome.reason, failures: outcome.failures });
+      return { outcome } as const;
+    }
+    return { outcome, value: await onSuccess(unit, outcome.method) } as const;
+  });
+  if (!result.outcome.ok) throw attemptError(result.outcome, action);
+  return result.value as T;
+}
 
-  /** Starts (or restarts, while pending) the enrolment of the caller's own principal. */
-  async function enrol(actor: Actor): Promise<TotpEnrolment> {
-    if (isSystemActor(actor)) throw new TesseraError("forbidden", "system actors have no second factor");
-    const name = await principalName(actor.id);
-    const secret = randomBytes(20);
-    const recoveryCodes = generateRecoveryCodes();
-    await runUnitOfWork(db, clock, async (unit) => {
-      const existing = await lockEnrolment(unit, actor.id);
-      if (existing?.status === "active") {
-        throw new TesseraError(
-          "conflict",
-          "TOTP is already active for this principal: remove it first (DELETE /v1/me/totp with a current code)",
-        );
-      }
+/** Confirms a pending enrolment with a first code from the authenticator. */
+async function activate(ctx: ServiceContext, actor: Actor, otp: string): Promise<TotpStatus> {
+  await attempt(
+    ctx,
+    actor,
+    "totp.activate",
+    async (unit) => {
+      const enrolment = await lockEnrolment(unit, actor.id);
+      if (!enrolment) throw new TesseraError("not_found", "no TOTP enrolment: start one with POST /v1/me/totp");
+      if (enrolment.status === "active") throw new TesseraError("conflict", "TOTP is already active");
+      return { enrolment, allowRecovery: false };
+    },
+    otp,
+    async (unit) => {
+      await unit.trx
+        .updateTable("totp_enrolments")
+        .set({ status: "active", activated_at: unit.now })
+        .where("principal_id", "=", actor.id)
+        .execute();
+      await audit(unit, actor, "totp.activated", {});
+    },
+  );
+  return status(ctx, actor);
+}
+
+/** Removes the caller's TOTP (pending or active) with a current code or a recovery code. */
+async function remove(ctx: ServiceContext, actor: Actor, otp: string): Promise<TotpStatus> {
+  await attempt(
+    ctx,
+    actor,
+    "totp.remove",
+    async (unit) => {
+      const enrolment = await lockEnrolment(unit, actor.id);
+      if (!enrolment) throw new TesseraError("not_found", "no TOTP enrolment to remove");
+      return { enrolment, allowRecovery: true };
+    },
+    otp,
+    async (unit, method) => {
       await unit.trx.deleteFrom("totp_recovery_codes").where("principal_id", "=", actor.id).execute();
       await unit.trx.deleteFrom("totp_enrolments").where("principal_id", "=", actor.id).execute();
-      await unit.trx
-        .insertInto("totp_enrolments")
-        .values({
-          principal_id: actor.id,
-          secret_enc: config.masterKey.encrypt(secret, secretContext(actor.id)),
-          status: "pending",
-          created_at: unit.now,
-          activated_at: null,
-          last_step: null,
-          last_used_at: null,
-        })
-        .execute();
-      await unit.trx
-        .insertInto("totp_recovery_codes")
-        .values(
-          recoveryCodes.map((code) => ({
-            principal_id: actor.id,
-            code_hash: hashRecoveryCode(config.masterKey, normalizeRecoveryCode(code) as string),
-            used_at: null,
-          })),
-        )
-        .execute();
-      await audit(unit, actor, "totp.enrolment_started", {
-        restarted: existing !== undefined,
-        recoveryCodes: recoveryCodes.length,
-      });
+      await unit.trx.deleteFrom("stepup_failures").where("principal_id", "=", actor.id).execute();
+      await audit(unit, actor, "totp.removed", { method });
+    },
+  );
+  return status(ctx, actor);
+}
+
+async function status(ctx: ServiceContext, actor: Actor): Promise<TotpStatus> {
+  const { db } = ctx;
+  const enrolment = await db
+    .selectFrom("totp_enrolments")
+    .selectAll()
+    .where("principal_id", "=", actor.id)
+    .executeTakeFirst();
+  if (!enrolment) {
+    return { status: "none", createdAt: null, activatedAt: null, lastUsedAt: null, recoveryCodesLeft: 0 };
+  }
+  const left = await db
+    .selectFrom("totp_recovery_codes")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("principal_id", "=", actor.id)
+    .where("used_at", "is", null)
+    .executeTakeFirstOrThrow();
+  return {
+    status: enrolment.status,
+    createdAt: iso(enrolment.created_at),
+    activatedAt: iso(enrolment.activated_at),
+    lastUsedAt: iso(enrolment.last_used_at),
+    recoveryCodesLeft: Number(left.n),
+  };
+}
+
+/**
+ * The guard of a dangerous action. `action` names it in errors and audit records
+ * (e.g. `keys.revoke_by_selector`, `campaign.execute`, `signing_key.retire`).
+ */
+async function requireStepUp(
+  ctx: ServiceContext,
+  actor: Actor,
+  input: StepUpInput | undefined,
+  action: string,
+): Promise<StepUpProof> {
+  const { db, clock } = ctx;
+  if (isSystemActor(actor)) {
+    return { method: "system", justification: input?.justification.trim() || `automated action of ${actor.id}` };
+  }
+  if (input === undefined) {
+    const enrolled = await runUnitOfWork(db, clock, async (unit) => {
+      const enrolment = await unit.trx
+        .selectFrom("totp_enrolments")
+        .select("status")
+        .where("principal_id", "=", actor.id)
+        .executeTakeFirst();
+      await audit(unit, actor, "stepup.failed", { action, reason: "missing" });
+      return enrolment?.status === "active";
     });
-    const enrolment: TotpEnrolment = {
-      status: "pending",
-      secret: base32Encode(secret),
-      otpauthUri: otpauthUri(secret, TOTP_ISSUER, name),
-      recoveryCodes,
-    };
-    secret.fill(0);
-    return enrolment;
+    throw stepUpRequired(action, enrolled);
   }
+  const justification = checkJustification(input.justification);
+  const method = await attempt(
+    ctx,
+    actor,
+    action,
+    async (unit) => {
+      const enrolment = await lockEnrolment(unit, actor.id);
+      if (enrolment?.status !== "active") throw stepUpRequired(action, false);
+      return { enrolment, allowRecovery: true };
+    },
+    input.otp,
+    async (unit, method) => {
+      await audit(unit, actor, "stepup.verified", { action, method, justification }, justification);
+      return method;
+    },
+  );
+  return { method, justification };
+}
 
-  /**
-   * Runs one attempt in its own transaction; the audit record of a failure commits before the
-   * error is thrown, so a refused code is on record and counts towards the rate limit.
-   */
-  async function attempt<T>(
-    actor: Actor,
-    action: string,
-    load: (unit: UnitOfWork) => Promise<{ enrolment: Parameters<typeof attemptCode>[2]; allowRecovery: boolean }>,
-    otp: string,
-    onSuccess: (unit: UnitOfWork, method: "totp" | "recovery_code") => Promise<T>,
-  ): Promise<T> {
-    const result = await runUnitOfWork(db, clock, async (unit) => {
-      const { enrolment, allowRecovery } = await load(unit);
-      const outcome = await attemptCode(unit, config.masterKey, enrolment, otp, { allowRecovery });
-      if (!outcome.ok) {
-        await audit(unit, actor, "stepup.failed", { action, reason: outcome.reason, failures: outcome.failures });
-        return { outcome } as const;
-      }
-      return { outcome, value: await onSuccess(unit, outcome.method) } as const;
-    });
-    if (!result.outcome.ok) throw attemptError(result.outcome, action);
-    return result.value as T;
-  }
-
-  /** Confirms a pending enrolment with a first code from the authenticator. */
-  async function activate(actor: Actor, otp: string): Promise<TotpStatus> {
-    await attempt(
-      actor,
-      "totp.activate",
-      async (unit) => {
-        const enrolment = await lockEnrolment(unit, actor.id);
-        if (!enrolment) throw new TesseraError("not_found", "no TOTP enrolment: start one with POST /v1/me/totp");
-        if (enrolment.status === "active") throw new TesseraError("conflict", "TOTP is already active");
-        return { enrolment, allowRecovery: false };
-      },
-      otp,
-      async (unit) => {
-        await unit.trx
-          .updateTable("totp_enrolments")
-          .set({ status: "active", activated_at: unit.now })
-          .where("principal_id", "=", actor.id)
-          .execute();
-        await audit(unit, actor, "totp.activated", {});
-      },
-    );
-    return status(actor);
-  }
-
-  /** Removes the caller's TOTP (pending or active) with a current code or a recovery code. */
-  async function remove(actor: Actor, otp: string): Promise<TotpStatus> {
-    await attempt(
-      actor,
-      "totp.remove",
-      async (unit) => {
-        const enrolment = await lockEnrolment(unit, actor.id);
-        if (!enrolment) throw new TesseraError("not_found", "no TOTP enrolment to remove");
-        return { enrolment, allowRecovery: true };
-      },
-      otp,
-      async (unit, method) => {
-        await unit.trx.deleteFrom("totp_recovery_codes").where("principal_id", "=", actor.id).execute();
-        await unit.trx.deleteFrom("totp_enrolments").where("principal_id", "=", actor.id).execute();
-        await unit.trx.deleteFrom("stepup_failures").where("principal_id", "=", actor.id).execute();
-        await audit(unit, actor, "totp.removed", { method });
-      },
-    );
-    return status(actor);
-  }
-
-  async function status(actor: Actor): Promise<TotpStatus> {
-    const enrolment = await db
-      .selectFrom("totp_enrolments")
-      .selectAll()
-      .where("principal_id", "=", actor.id)
-      .executeTakeFirst();
-    if (!enrolment) {
-      return { status: "none", createdAt: null, activatedAt: null, lastUsedAt: null, recoveryCodesLeft: 0 };
-    }
-    const left = await db
-      .selectFrom("totp_recovery_codes")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("principal_id", "=", actor.id)
-      .where("used_at", "is", null)
-      .executeTakeFirstOrThrow();
-    return {
-      status: enrolment.status,
-      createdAt: iso(enrolment.created_at),
-      activatedAt: iso(enrolment.activated_at),
-      lastUsedAt: iso(enrolment.last_used_at),
-      recoveryCodesLeft: Number(left.n),
-    };
-  }
-
-  /**
-   * The guard of a dangerous action. `action` names it in errors and audit records
-   * (e.g. `keys.revoke_by_selector`, `campaign.execute`, `signing_key.retire`).
-   */
-  async function require(actor: Actor, input: StepUpInput | undefined, action: string): Promise<StepUpProof> {
-    if (isSystemActor(actor)) {
-      return { method: "system", justification: input?.justification.trim() || `automated action of ${actor.id}` };
-    }
-    if (input === undefined) {
-      const enrolled = await runUnitOfWork(db, clock, async (unit) => {
-        const enrolment = await unit.trx
-          .selectFrom("totp_enrolments")
-          .select("status")
-          .where("principal_id", "=", actor.id)
-          .executeTakeFirst();
-        await audit(unit, actor, "stepup.failed", { action, reason: "missing" });
-        return enrolment?.status === "active";
-      });
-      throw stepUpRequired(action, enrolled);
-    }
-    const justification = checkJustification(input.justification);
-    const method = await attempt(
-      actor,
-      action,
-      async (unit) => {
-        const enrolment = await lockEnrolment(unit, actor.id);
-        if (enrolment?.status !== "active") throw stepUpRequired(action, false);
-        return { enrolment, allowRecovery: true };
-      },
-      input.otp,
-      async (unit, method) => {
-        await audit(unit, actor, "stepup.verified", { action, method, justification }, justification);
-        return method;
-      },
-    );
-    return { method, justification };
-  }
-
-  /** Step-up for revocation by selector, above TESSERA_STEPUP_SELECTOR_THRESHOLD keys. */
-  function forSelectorRevocation(actor: Actor, input: StepUpInput | undefined): SelectorStepUp {
-    return {
-      threshold: config.stepUpSelectorThreshold,
+export function createStepUpService(ctx: ServiceContext) {
+  const require = (actor: Actor, input: StepUpInput | undefined, action: string) =>
+    requireStepUp(ctx, actor, input, action);
+  return {
+    /** Starts (or restarts, while pending) the enrolment of the caller's own principal. */
+    enrol: (actor: Actor) => enrol(ctx, actor),
+    /** Confirms a pending enrolment with a first code from the authenticator. */
+    activate: (actor: Actor, otp: string) => activate(ctx, actor, otp),
+    /** Removes the caller's TOTP (pending or active) with a current code or a recovery code. */
+    remove: (actor: Actor, otp: string) => remove(ctx, actor, otp),
+    status: (actor: Actor) => status(ctx, actor),
+    /** The guard of a dangerous action: see requireStepUp. */
+    require,
+    /** Step-up for revocation by selector, above TESSERA_STEPUP_SELECTOR_THRESHOLD keys. */
+    forSelectorRevocation: (actor: Actor, input: StepUpInput | undefined): SelectorStepUp => ({
+      threshold: ctx.config.stepUpSelectorThreshold,
       require: () => require(actor, input, "keys.revoke_by_selector"),
-    };
-  }
-
-  return { enrol, activate, remove, status, require, forSelectorRevocation };
+    }),
+  };
 }
 
 export type StepUpService = ReturnType<typeof createStepUpService>;

@@ -6,8 +6,8 @@
  * old digest.
  */
 import type { Kysely } from "kysely";
+import type { MasterKey } from "../crypto/master-key.js";
 import type { Schema } from "../db/schema.js";
-import type { MasterKey } from "../oauth/master-key.js";
 import { RECOVERY_HASH_PREFIX, upgradeStoredRecoveryCode } from "./recovery-codes.js";
 
 /** Rewrites every version-1 recovery code hash; returns how many were upgraded. */

@@ -11,11 +11,11 @@
  * Distributed secrets are inserted by `enqueueSecret` inside the caller's own transaction.
  */
 import type { Kysely, Transaction } from "kysely";
+import type { MasterKey } from "../crypto/master-key.js";
 import { isPostgres, takeSqliteWriteLock } from "../db/dialect.js";
 import type { Schema, WebhookDeliveriesTable, WebhookEndpointsTable } from "../db/schema.js";
 import type { UnitOfWork } from "../db/transaction.js";
 import { validationFailed } from "../errors.js";
-import type { MasterKey } from "../oauth/master-key.js";
 import { SECRET_EVENT_TYPE, subscribes } from "./events.js";
 import { deliverySecretContext, newDeliveryId, newEventId } from "./ids.js";
 import { type ChangeRow, type DraftEvent, keyIdsToResolve, mapChange } from "./mapping.js";

@@ -3,7 +3,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createAuthority } from "../../src/authority.js";
 import { loadConfig } from "../../src/config.js";
-import { developmentMasterKeyWarning, MasterKey } from "../../src/oauth/master-key.js";
+import { developmentMasterKeyWarning, MasterKey } from "../../src/crypto/master-key.js";
 import { loadOAuthReplicaState } from "../../src/oauth/replica-state.js";
 import { codeAt } from "../stepup/helpers.js";
 import { describeEachStore } from "../stores.js";

@@ -4,7 +4,7 @@
  */
 
 import { describe, expect, it } from "vitest";
-import { loadMasterKey } from "../../src/oauth/master-key.js";
+import { loadMasterKey } from "../../src/crypto/master-key.js";
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from "../../src/stepup/recovery-codes.js";
 import {
   base32Decode,

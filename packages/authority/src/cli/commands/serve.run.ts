@@ -1,6 +1,6 @@
 import { loadConfig, type TesseraConfig, unknownVariableWarnings } from "../../config.js";
+import { developmentMasterKeyWarning } from "../../crypto/master-key.js";
 import { redactDatabaseUrl } from "../../db/database.js";
-import { developmentMasterKeyWarning } from "../../oauth/master-key.js";
 import { type RunningAuthority, startAuthority } from "../../server.js";
 import type { CommandContext } from "../context.js";
 import { rootKeyBanner, rootKeyFileNotice, rootKeyFilePath, writeRootKeyFile } from "../root-key-file.js";

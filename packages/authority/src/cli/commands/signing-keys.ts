@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { SigningKeyView } from "../../oauth/signing-keys.js";
+import type { SigningKeyView } from "../../oauth/index.js";
 import type { CommandContext } from "../context.js";
 import { json, table } from "../output.js";
 

@@ -5,9 +5,14 @@
  * and malformed are indistinguishable to the caller. Errors are RFC 6749/6750 shaped.
  */
 import { Type } from "@sinclair/typebox";
-import { hasClientCredentials } from "../../oauth/clients.js";
-import { OAuthError as OAuthFailure, oauthErrorHandler, sendOAuthError } from "../../oauth/errors.js";
+import {
+  hasClientCredentials,
+  OAuthError as OAuthFailure,
+  oauthErrorHandler,
+  sendOAuthError,
+} from "../../oauth/index.js";
 import { auditAuthFailure, authenticateAdmin, bearerToken } from "../auth.js";
+import { oauthRequestFacts } from "../oauth-request-facts.js";
 import type { RouteModule } from "../route.js";
 
 const OAuthError = Type.Object({ error: Type.String(), error_description: Type.Optional(Type.String()) });
@@ -59,16 +64,19 @@ export const introspectRoute: RouteModule = (app, deps) => {
       errorHandler: oauthErrorHandler,
     },
     async (request, reply) => {
+      const facts = oauthRequestFacts(request);
       reply.header("cache-control", "no-store");
       const body = (request.body ?? {}) as Record<string, unknown>;
       let clientId: string | undefined;
-      if (bearerToken(request) === null && hasClientCredentials(request, body)) {
+      if (bearerToken(request) === null && hasClientCredentials(facts, body)) {
         try {
-          clientId = (await authority.oauth.authenticateClient(request, body)).client.id;
+          clientId = (await authority.oauth.authenticateClient(facts, body)).client.id;
         } catch (error) {
           if (!(error instanceof OAuthFailure)) throw error;
           if (error.error === "invalid_client") {
-            await authority.oauth.recordClientAuthFailure(request, body, "/oauth/introspect");
+            await authority.oauth
+              .recordClientAuthFailure(facts, body, "/oauth/introspect")
+              .catch((err) => request.log.error({ err }, "could not audit a failed client authentication"));
           }
           return sendOAuthError(reply, error);
         }

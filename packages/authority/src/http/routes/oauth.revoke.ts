@@ -7,12 +7,29 @@
  */
 import { type Static, Type } from "@sinclair/typebox";
 import { isTesseraError } from "../../errors.js";
-import { invalidRequest, OAuthError, oauthErrorHandler } from "../../oauth/errors.js";
+import { invalidRequest, oauthErrorHandler } from "../../oauth/index.js";
+import { oauthRequestFacts } from "../oauth-request-facts.js";
 import type { RouteModule } from "../route.js";
-import { formParams } from "./oauth.token.js";
+import { authenticateClient, noStore, OAuthErrorBody, parseBody } from "./oauth.steps.js";
 import { parseWait, ReceiptSchema, WaitQuery } from "./receipts.schema.js";
 
-const OAuthErrorBody = Type.Object({ error: Type.String(), error_description: Type.Optional(Type.String()) });
+/** validateWait: the `?wait=` duration, as an RFC error when it is malformed. */
+function validateWait(wait: string | undefined): number {
+  try {
+    return parseWait(wait);
+  } catch (error) {
+    if (isTesseraError(error)) throw invalidRequest(error.message);
+    throw error;
+  }
+}
+
+/** validateToken: the token to revoke; `token_type_hint` is only checked for shape. */
+function validateToken(params: Record<string, unknown>): string {
+  const { token, token_type_hint: hint } = params;
+  if (typeof token !== "string" || token.length === 0) throw invalidRequest("token is required");
+  if (hint !== undefined && typeof hint !== "string") throw invalidRequest("token_type_hint must be a string");
+  return token;
+}
 
 export const revokeTokenRoute: RouteModule = (app, { authority }) => {
   const { oauth } = authority;
@@ -33,28 +50,13 @@ export const revokeTokenRoute: RouteModule = (app, { authority }) => {
       errorHandler: oauthErrorHandler,
     },
     async (request, reply) => {
-      reply.header("cache-control", "no-store").header("pragma", "no-cache");
-      const params = formParams(request.headers["content-type"], request.body);
-      let waitMs: number;
-      try {
-        waitMs = parseWait(request.query.wait);
-      } catch (error) {
-        if (isTesseraError(error)) throw invalidRequest(error.message);
-        throw error;
-      }
-      let clientId: string;
-      try {
-        clientId = (await oauth.authenticateClient(request, params)).client.id;
-      } catch (error) {
-        if (error instanceof OAuthError && error.error === "invalid_client") {
-          await oauth.recordClientAuthFailure(request, params, "/oauth/revoke");
-        }
-        throw error;
-      }
-      const { token, token_type_hint: hint } = params;
-      if (typeof token !== "string" || token.length === 0) throw invalidRequest("token is required");
-      if (hint !== undefined && typeof hint !== "string") throw invalidRequest("token_type_hint must be a string");
-      const { sequence } = await oauth.revoke(clientId, token, request.id);
+      const facts = oauthRequestFacts(request);
+      noStore(reply);
+      const params = parseBody(request);
+      const waitMs = validateWait(request.query.wait);
+      const clientId = (await authenticateClient(oauth, request, facts, params, "/oauth/revoke")).id;
+      const token = validateToken(params);
+      const { sequence } = await oauth.revoke(clientId, token, facts.requestId);
       if (request.query.wait === undefined) return {};
       // A receipt only for a change this request made: nothing about other clients' tokens.
       return { receipt: sequence === null ? null : await authority.feed.awaitReceipt(sequence, waitMs, clientId) };

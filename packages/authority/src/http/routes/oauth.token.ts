@@ -1,23 +1,48 @@
 /**
  * POST /oauth/token (RFC 6749): `client_credentials` and `refresh_token` grants, form-encoded.
- * Steps: parse, check the grant type, authenticate the client, check a DPoP proof, grant.
+ * Steps (oauth.steps.ts and below): noStore, parseBody, validateGrantType, authenticateClient,
+ * the DPoP check, grant.
  * Errors are RFC 6749 5.2 bodies; every answer carries `Cache-Control: no-store`.
  */
 import { Type } from "@sinclair/typebox";
-import { invalidRequest, OAuthError, oauthErrorHandler } from "../../oauth/errors.js";
+import {
+  invalidRequest,
+  type OAuthClient,
+  OAuthError,
+  type OAuthService,
+  oauthErrorHandler,
+} from "../../oauth/index.js";
+import { oauthRequestFacts } from "../oauth-request-facts.js";
 import type { RouteModule } from "../route.js";
+import { authenticateClient, noStore, OAuthErrorBody, parseBody } from "./oauth.steps.js";
 
 export const SUPPORTED_GRANT_TYPES = ["client_credentials", "refresh_token"] as const;
+type SupportedGrantType = (typeof SUPPORTED_GRANT_TYPES)[number];
 
-const OAuthErrorBody = Type.Object({ error: Type.String(), error_description: Type.Optional(Type.String()) });
+/** Kept here for the modules that import it from the token route. */
+export { formParams } from "./oauth.steps.js";
 
-/** The parsed form, or an `invalid_request` when the body is not form-encoded parameters. */
-export function formParams(contentType: string | undefined, body: unknown): Record<string, unknown> {
-  if (!/^application\/x-www-form-urlencoded\b/i.test(contentType ?? "")) {
-    throw invalidRequest("send the parameters as application/x-www-form-urlencoded");
+/** validateGrantType: a grant type this endpoint supports. */
+function validateGrantType(params: Record<string, unknown>): SupportedGrantType {
+  const grantType = params.grant_type;
+  if (typeof grantType !== "string" || grantType.length === 0) throw invalidRequest("grant_type is required");
+  if (!(SUPPORTED_GRANT_TYPES as readonly string[]).includes(grantType)) {
+    throw new OAuthError("unsupported_grant_type", "supported grant types: client_credentials, refresh_token");
   }
-  if (body === null || typeof body !== "object" || Array.isArray(body)) return {};
-  return body as Record<string, unknown>;
+  return grantType as SupportedGrantType;
+}
+
+/** act: the grant itself, which answers with the RFC 6749 5.1 token response. */
+function grant(
+  oauth: OAuthService,
+  grantType: SupportedGrantType,
+  client: OAuthClient,
+  params: Record<string, unknown>,
+  context: { requestId: string; jkt: string | null },
+) {
+  return grantType === "client_credentials"
+    ? oauth.grants.clientCredentials(client, params, context)
+    : oauth.grants.refresh(client, params, context);
 }
 
 export const tokenRoute: RouteModule = (app, { authority }) => {
@@ -44,30 +69,14 @@ export const tokenRoute: RouteModule = (app, { authority }) => {
       errorHandler: oauthErrorHandler,
     },
     async (request, reply) => {
-      reply.header("cache-control", "no-store").header("pragma", "no-cache");
+      const facts = oauthRequestFacts(request);
+      noStore(reply);
       if (oauth.dpop.nonceRequired) reply.header("dpop-nonce", oauth.dpop.currentNonce());
-      const params = formParams(request.headers["content-type"], request.body);
-      const grantType = params.grant_type;
-      if (typeof grantType !== "string" || grantType.length === 0) throw invalidRequest("grant_type is required");
-      if (!(SUPPORTED_GRANT_TYPES as readonly string[]).includes(grantType)) {
-        throw new OAuthError("unsupported_grant_type", "supported grant types: client_credentials, refresh_token");
-      }
-      let client: Awaited<ReturnType<typeof oauth.authenticateClient>>["client"];
-      try {
-        ({ client } = await oauth.authenticateClient(request, params));
-      } catch (error) {
-        if (error instanceof OAuthError && error.error === "invalid_client") {
-          await oauth.recordClientAuthFailure(request, params, "/oauth/token");
-        }
-        throw error;
-      }
-      const jkt = await oauth.dpop.check(request, "/oauth/token");
-      const context = { requestId: request.id, jkt };
-      const result =
-        grantType === "client_credentials"
-          ? await oauth.grants.clientCredentials(client, params, context)
-          : await oauth.grants.refresh(client, params, context);
-      return result;
+      const params = parseBody(request);
+      const grantType = validateGrantType(params);
+      const client = await authenticateClient(oauth, request, facts, params, "/oauth/token");
+      const jkt = await oauth.dpop.check(facts, "/oauth/token");
+      return grant(oauth, grantType, client, params, { requestId: facts.requestId, jkt });
     },
   );
 };

@@ -5,7 +5,7 @@
 
 import type { ServiceContext } from "../context.js";
 import type { LookupKey, UsageRecorder } from "../keys/index.js";
-import type { OAuthIntrospection, OAuthService } from "../oauth/service.js";
+import type { OAuthIntrospection, OAuthService } from "./service.js";
 
 export type IntrospectionResponse =
   | { active: false }
