@@ -82,13 +82,16 @@ function startAuthority(env: NodeJS.ProcessEnv, cwd: string): Promise<{ child: C
     const child = spawn(process.execPath, SERVE, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const timer = setTimeout(() => reject(new Error(`the authority did not show a root key:\n${output}`)), 30_000);
+    let shown = false;
     const onData = (chunk: Buffer) => {
+      if (shown) return;
       output += chunk;
       // A terminal shows the key; with stdout piped (as here) it goes to a 0600 file whose path
       // is printed: read it, as the README tells a reader to.
       const written = /written to (\S+) \(mode 0600/.exec(output);
       if (written) output += `\n${readFileSync(written[1] as string, "utf8")}`;
       if (/\btsk_[0-9A-Za-z]{38}\b/.test(output)) {
+        shown = true;
         clearTimeout(timer);
         resolve({ child, output });
       }
