@@ -11,6 +11,10 @@ import type { TrustProxy } from "../config/trust-proxy.js";
 import { newId } from "../ids.js";
 import { adminAuthHook } from "./auth.js";
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from "./error-handler.js";
+import { loggableUrl } from "./loggable-url.js";
+
+export { loggableUrl };
+
 import { createMetrics, type Metrics } from "./metrics.js";
 import { rateLimitHooks } from "./rate-limit/hooks.js";
 import { createRateLimits } from "./rate-limit/limits.js";
@@ -26,16 +30,6 @@ export interface AppOptions {
   logger?: FastifyServerOptions["logger"];
   /** Extra route modules (later capabilities register theirs here). */
   routes?: RouteModule[];
-}
-
-/**
- * What of a URL may be logged: the path without its query string, with any run of 32 or more
- * token characters masked. No secret belongs in a URL, but a client may put one there anyway
- * (ids are at most 24 characters, so they stay readable).
- */
-export function loggableUrl(url: string | undefined): string {
-  const path = (url ?? "").split("?")[0] ?? "";
-  return path.replace(/[A-Za-z0-9_-]{32,}/g, "[redacted]");
 }
 
 /** Pino options shared by every logger of the authority: secrets are redacted by path too. */

@@ -7,6 +7,7 @@ import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { TesseraError, type TesseraErrorCode } from "../errors.js";
 import { newId } from "../ids.js";
+import { loggableUrl } from "./loggable-url.js";
 
 export const STATUS_BY_CODE: Record<TesseraErrorCode, number> = {
   validation_failed: 400,
@@ -132,7 +133,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
 
 /** The path named in a 404: no query, token-like runs masked, at most 100 characters (never a 10 KB echo). */
 function shownPath(url: string): string {
-  const path = (url.split("?")[0] ?? "").replace(/[A-Za-z0-9_-]{32,}/g, "[redacted]");
+  const path = loggableUrl(url);
   return path.length > 100 ? `${path.slice(0, 100)}...` : path;
 }
 
