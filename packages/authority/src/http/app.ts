@@ -13,8 +13,6 @@ import { adminAuthHook } from "./auth.js";
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from "./error-handler.js";
 import { loggableUrl } from "./loggable-url.js";
 
-export { loggableUrl };
-
 import { createMetrics, type Metrics } from "./metrics.js";
 import { rateLimitHooks } from "./rate-limit/hooks.js";
 import { createRateLimits } from "./rate-limit/limits.js";
