@@ -5,25 +5,16 @@
  * of an exported file.
  */
 import { createHash } from "node:crypto";
+import type { AuditLogTable } from "../db/schema.js";
 
-/** The fields of an audit record that the hash covers, exactly as stored. */
-export interface AuditRecordFields {
-  seq: number;
-  at: number;
-  actor: string;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  reason: string | null;
-  request_id: string | null;
-  /** JSON text, hashed as stored so that re-serialisation can never change the hash. */
-  data: string;
-  prev_hash: string;
-}
+/**
+ * The fields of an audit record that the hash covers, exactly as stored (the row minus its own
+ * hash; `data` is JSON text, hashed as stored so that re-serialisation can never change it).
+ */
+export type AuditRecordFields = Omit<AuditLogTable, "hash">;
 
-export interface AuditRecord extends AuditRecordFields {
-  hash: string;
-}
+/** An audit record as stored and exported. */
+export type AuditRecord = AuditLogTable;
 
 /** SHA-256 (hex) over a fixed-order JSON array of the record's fields. */
 export function auditHash(fields: AuditRecordFields): string {
