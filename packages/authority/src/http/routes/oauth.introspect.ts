@@ -5,6 +5,7 @@
  * and malformed are indistinguishable to the caller. Errors are RFC 6749/6750 shaped.
  */
 import { Type } from "@sinclair/typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import {
   hasClientCredentials,
   OAuthError as OAuthFailure,
@@ -13,7 +14,8 @@ import {
 } from "../../oauth/index.js";
 import { auditAuthFailure, authenticateAdmin, bearerToken } from "../auth.js";
 import { oauthRequestFacts } from "../oauth-request-facts.js";
-import type { RouteModule } from "../route.js";
+import type { RouteDeps, RouteModule } from "../route.js";
+import { authenticateClient, noStore } from "./oauth.steps.js";
 
 const OAuthError = Type.Object({ error: Type.String(), error_description: Type.Optional(Type.String()) });
 
@@ -25,6 +27,40 @@ const IntrospectionBody = Type.Object(
   { additionalProperties: true },
 );
 
+/**
+ * authenticateCaller: an OAuth client with its own credentials (only its own tokens can be
+ * active), or an admin key holding `introspect`. A refusal is answered here in RFC 6749 / 6750
+ * form (and audited); null then.
+ */
+async function authenticateCaller(
+  deps: RouteDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<{ clientId?: string } | null> {
+  const { authority } = deps;
+  const facts = oauthRequestFacts(request);
+  const body = (request.body ?? {}) as Record<string, unknown>;
+  if (bearerToken(request) === null && hasClientCredentials(facts, body)) {
+    try {
+      const client = await authenticateClient(authority.oauth, request, facts, body, "/oauth/introspect");
+      return { clientId: client.id };
+    } catch (error) {
+      if (!(error instanceof OAuthFailure)) throw error;
+      sendOAuthError(reply, error);
+      return null;
+    }
+  }
+  const auth = await authenticateAdmin(authority, request, ["introspect"]);
+  if (auth.ok) return {};
+  await auditAuthFailure(deps, request, auth.failure);
+  const status = auth.error.code === "forbidden" ? 403 : 401;
+  const error = status === 403 ? "insufficient_scope" : "invalid_token";
+  reply.header("www-authenticate", `Bearer realm="tessera", error="${error}"`);
+  reply.status(status).send({ error, error_description: auth.error.message });
+  return null;
+}
+
+/** POST /oauth/introspect: authenticateCaller, validate, introspect, count. */
 export const introspectRoute: RouteModule = (app, deps) => {
   const { authority, metrics } = deps;
   app.post(
@@ -64,39 +100,16 @@ export const introspectRoute: RouteModule = (app, deps) => {
       errorHandler: oauthErrorHandler,
     },
     async (request, reply) => {
-      const facts = oauthRequestFacts(request);
-      reply.header("cache-control", "no-store");
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      let clientId: string | undefined;
-      if (bearerToken(request) === null && hasClientCredentials(facts, body)) {
-        try {
-          clientId = (await authority.oauth.authenticateClient(facts, body)).client.id;
-        } catch (error) {
-          if (!(error instanceof OAuthFailure)) throw error;
-          if (error.error === "invalid_client") {
-            await authority.oauth
-              .recordClientAuthFailure(facts, body, "/oauth/introspect")
-              .catch((err) => request.log.error({ err }, "could not audit a failed client authentication"));
-          }
-          return sendOAuthError(reply, error);
-        }
-      } else {
-        const auth = await authenticateAdmin(authority, request, ["introspect"]);
-        if (!auth.ok) {
-          await auditAuthFailure(deps, request, auth.failure);
-          const status = auth.error.code === "forbidden" ? 403 : 401;
-          const error = status === 403 ? "insufficient_scope" : "invalid_token";
-          reply.header("www-authenticate", `Bearer realm="tessera", error="${error}"`);
-          return reply.status(status).send({ error, error_description: auth.error.message });
-        }
-      }
+      noStore(reply);
+      const caller = await authenticateCaller(deps, request, reply);
+      if (caller === null) return reply;
       if (request.validationError) {
         return reply
           .status(400)
           .send({ error: "invalid_request", error_description: "the token parameter is required" });
       }
       const { token } = request.body as { token: string };
-      const { response, outcome } = await authority.introspect(token, clientId === undefined ? {} : { clientId });
+      const { response, outcome } = await authority.introspect(token, caller);
       metrics.introspections.inc({ outcome });
       return response;
     },
