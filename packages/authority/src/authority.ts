@@ -8,7 +8,6 @@ import { type Clock, systemClock } from "./clock.js";
 import { loadConfig, type TesseraConfig } from "./config.js";
 import type { ServiceContext } from "./context.js";
 import { type Database, openDatabase } from "./db/database.js";
-import { onCommittedChanges } from "./db/transaction.js";
 import { createFeedService } from "./feed/service.js";
 import { createJobs } from "./jobs/index.js";
 import {
@@ -44,8 +43,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   });
   feed.setOAuthStateLoader(loadOAuthReplicaState);
   // Every unit of work hands its committed change-log rows to this instance's feed.
-  onCommittedChanges(database.db, feed.offerCommitted);
-  const ctx: ServiceContext = { db: database.db, clock, config };
+  const ctx: ServiceContext = { db: database.db, clock, config, commitListener: feed.offerCommitted };
 
   const principals = createPrincipalService(ctx);
   const keys = createKeyService(ctx);

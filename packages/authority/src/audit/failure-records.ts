@@ -21,7 +21,7 @@ export interface AuthFailure {
 
 /** The record of one failed admin authentication (the first of its address in a window). */
 export async function recordAuthFailure(db: Kysely<Schema>, clock: Clock, failure: AuthFailure): Promise<void> {
-  await runUnitOfWork(db, clock, (unit) =>
+  await runUnitOfWork({ db, clock, commitListener: undefined }, (unit) =>
     unit.appendAudit({
       actor: failure.keyId ?? "anonymous",
       action: "auth.failed",
@@ -40,7 +40,7 @@ export async function recordAuthFailure(db: Kysely<Schema>, clock: Clock, failur
 
 /** One record for the repeated failures of one address in one window (see failure-aggregator.ts). */
 export async function recordFailureSummary(db: Kysely<Schema>, clock: Clock, summary: FailureSummary): Promise<void> {
-  await runUnitOfWork(db, clock, (unit) =>
+  await runUnitOfWork({ db, clock, commitListener: undefined }, (unit) =>
     unit.appendAudit({
       actor: "anonymous",
       action: summary.action,

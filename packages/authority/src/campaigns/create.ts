@@ -54,14 +54,14 @@ export async function createCampaign(
   input: CreateCampaignInput,
   actor: Actor,
 ): Promise<{ campaign: CampaignView; sequence: number; selected: number }> {
-  const { db, clock, config, deps } = env;
+  const { db, clock, config, deps, commitListener } = env;
   const selector = checkSelector(input.selector);
   const description = checkDescription(input);
   const scopes = checkScopeFilter(input);
   const graceMs = checkGrace(config, input.graceMs ?? config.rotationGraceMs);
   if (input.expiresInMs !== undefined) deps.keys.expiryFor(0, input.expiresInMs);
   const recipients = await checkRecipients(input.exportRecipients);
-  return runUnitOfWork(db, clock, async (unit) => {
+  return runUnitOfWork({ db, clock, commitListener }, async (unit) => {
     const selected = (await selectCampaignKeys(unit.trx, selector, unit.now)).length;
     if (selected === 0) {
       throw new TesseraError("campaign_empty", "the selector matches no active key: there is nothing to rotate", {

@@ -94,7 +94,7 @@ export async function executeCampaign(
   if (!isCampaignId(id)) throw notFound("campaign", id);
   const extraRecipients = await checkRecipients(input.exportRecipients);
   const stepUp = await env.deps.stepUp.require(actor, input.stepUp, "campaign.execute");
-  return runUnitOfWork(env.db, env.clock, async (unit) => {
+  return runUnitOfWork(env, async (unit) => {
     const { campaign, graceUntil } = await claimDraft(unit, id, actor);
     const recipients = {
       ...(JSON.parse(campaign.recipients) as Record<string, RecipientJwk>),

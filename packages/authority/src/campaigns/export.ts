@@ -14,7 +14,7 @@ export async function takeCampaignExport(
   actor: Actor,
 ): Promise<CampaignExport> {
   if (!isCampaignId(id)) throw notFound("campaign", id);
-  return runUnitOfWork(env.db, env.clock, async (unit) => {
+  return runUnitOfWork(env, async (unit) => {
     const campaign = await loadCampaign(unit.trx, id);
     if (campaign.status === "rolled_back") {
       throw new TesseraError(

@@ -46,7 +46,7 @@ export async function finalizeCampaign(
   if (!isCampaignId(id)) throw notFound("campaign", id);
   const stepUp = await env.deps.stepUp.require(actor, input.stepUp, "campaign.finalize");
   await flushUsage(env);
-  return runUnitOfWork(env.db, env.clock, async (unit) => {
+  return runUnitOfWork(env, async (unit) => {
     const campaign = await claimCampaign(unit, id, "executed", "finalized", {
       status: "finalized",
       finished_at: unit.now,

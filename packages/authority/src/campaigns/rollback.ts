@@ -96,7 +96,7 @@ export async function rollbackCampaign(
   if (!isCampaignId(id)) throw notFound("campaign", id);
   const reason = checkReason(input);
   await flushUsage(env);
-  return runUnitOfWork(env.db, env.clock, async (unit) => {
+  return runUnitOfWork(env, async (unit) => {
     await assertGraceOpen(unit, id);
     const campaign = await claimCampaign(unit, id, "executed", "rolled back", {
       status: "rolled_back",

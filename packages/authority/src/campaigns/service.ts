@@ -45,7 +45,7 @@ export type {
 } from "./model.js";
 
 export function createCampaignService(ctx: ServiceContext, deps: CampaignDeps) {
-  const env: CampaignEnv = { db: ctx.db, clock: ctx.clock, config: ctx.config, deps };
+  const env: CampaignEnv = { ...ctx, deps };
   return {
     create: (input: CreateCampaignInput, actor: Actor) => createCampaign(env, input, actor),
     list: (options: { limit?: number; cursor?: string; status?: CampaignsTable["status"] }) =>

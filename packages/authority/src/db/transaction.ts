@@ -55,15 +55,20 @@ export interface CommittedChange {
   data: string;
 }
 
-/**
- * Listeners for the change-log rows of each committed unit of work, by the database object the
- * unit ran on: the change feed broadcasts them from memory instead of reading them back (a read
- * queued behind other queries was the slow tail of revocation propagation).
- */
-const commitListeners = new WeakMap<object, (rows: CommittedChange[]) => void>();
+/** Hears the change-log rows of each committed unit of work. */
+export type CommitListener = (rows: CommittedChange[]) => void;
 
-export function onCommittedChanges(db: object, listener: (rows: CommittedChange[]) => void): void {
-  commitListeners.set(db, listener);
+/**
+ * Where a unit of work runs, and who hears of its commit: `createAuthority` passes the change
+ * feed (`feed.offerCommitted`), which broadcasts the rows from memory instead of reading them
+ * back (a read queued behind other queries was the slow tail of revocation propagation).
+ * `commitListener` is required, so a writer that leaves the feed out says so (`undefined`:
+ * audit-only units, tools and tests without a feed).
+ */
+export interface UnitOfWorkTarget {
+  db: Kysely<Schema>;
+  clock: Clock;
+  commitListener: CommitListener | undefined;
 }
 
 /** Rows per multi-row change-log insert: 4 parameters each stays far below driver limits. */
@@ -84,8 +89,7 @@ async function nextSequence(trx: Transaction<Schema>, name: "change" | "audit", 
  * entries, commits together or not at all.
  */
 export async function runUnitOfWork<T>(
-  db: Kysely<Schema>,
-  clock: Clock,
+  { db, clock, commitListener }: UnitOfWorkTarget,
   work: (unit: UnitOfWork) => Promise<T>,
 ): Promise<T> {
   const written: CommittedChange[] = [];
@@ -144,6 +148,6 @@ export async function runUnitOfWork<T>(
     };
     return work(unit);
   });
-  if (written.length > 0) commitListeners.get(db)?.(written);
+  if (written.length > 0) commitListener?.(written);
   return result;
 }

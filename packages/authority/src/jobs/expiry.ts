@@ -16,7 +16,7 @@ export function expiryWarningsJob(ctx: ServiceContext, intervalMs: number): Job 
     intervalMs,
     async run() {
       if (ctx.config.expiryWarningMs <= 0) return { warned: 0, disabled: true };
-      return runUnitOfWork(ctx.db, ctx.clock, async (unit) => {
+      return runUnitOfWork(ctx, async (unit) => {
         const keys = await unit.trx
           .selectFrom("api_keys")
           .select(["id", "principal_id", "start", "expires_at"])
@@ -52,7 +52,7 @@ export function expiryNoticesJob(ctx: ServiceContext, intervalMs: number): Job {
     name: "expiry-notices",
     intervalMs,
     async run() {
-      return runUnitOfWork(ctx.db, ctx.clock, async (unit) => {
+      return runUnitOfWork(ctx, async (unit) => {
         const keys = await unit.trx
           .selectFrom("api_keys")
           .select(["id", "principal_id", "start", "expires_at"])

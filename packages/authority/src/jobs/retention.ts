@@ -19,7 +19,7 @@ export function keyRetentionJob(ctx: ServiceContext, intervalMs: number): Job {
     async run() {
       const retention = ctx.config.keyRetentionMs;
       if (retention <= 0) return { disabled: true };
-      return runUnitOfWork(ctx.db, ctx.clock, async (unit) => {
+      return runUnitOfWork(ctx, async (unit) => {
         const cutoff = unit.now - retention;
         const rows = await unit.trx
           .selectFrom("api_keys")
@@ -60,7 +60,7 @@ export function auditRetentionJob(ctx: ServiceContext, intervalMs: number): Job 
     async run() {
       const retention = ctx.config.auditRetentionMs;
       if (retention <= 0) return { disabled: true };
-      return runUnitOfWork(ctx.db, ctx.clock, async (unit) => {
+      return runUnitOfWork(ctx, async (unit) => {
         const cutoff = unit.now - retention;
         // The newest record old enough to go: everything up to it is deleted, it becomes the anchor.
         const last = await unit.trx

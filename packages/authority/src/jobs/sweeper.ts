@@ -34,7 +34,7 @@ export function createUnusedSweeper(ctx: ServiceContext) {
     if (!Number.isSafeInteger(unusedForMs) || unusedForMs < 3_600_000) {
       throw validationFailed("unusedFor must be at least 1h", { field: "unusedFor" });
     }
-    return runUnitOfWork(ctx.db, ctx.clock, async (unit) => {
+    return runUnitOfWork(ctx, async (unit) => {
       const cutoff = unit.now - unusedForMs;
       const query = unit.trx
         .selectFrom("api_keys")

@@ -47,13 +47,13 @@ export async function loadKey(unit: UnitOfWork, id: string) {
 }
 
 export async function revokeKey(
-  { db, clock }: ServiceContext,
+  { db, clock, commitListener }: ServiceContext,
   id: string,
   reasonText: string,
   actor: Actor,
 ): Promise<RevokeResult> {
   const reason = requireReason(reasonText);
-  return runUnitOfWork(db, clock, async (unit) => {
+  return runUnitOfWork({ db, clock, commitListener }, async (unit) => {
     const before = await loadKey(unit, id);
     if (before.status === "revoked") return { key: toKeyView(before, unit.now), changed: false, sequence: null };
     const { sequence } = await revokeKeysMatching(unit, (eb) => eb("id", "=", id), {
@@ -128,11 +128,11 @@ interface SelectorRevocation {
 
 /** One attempt: revokes, and rolls back if the selection grew past the threshold without a proof. */
 function revokeSelection(
-  { db, clock }: ServiceContext,
+  { db, clock, commitListener }: ServiceContext,
   { selector, reason, actor, stepUp }: SelectorRevocation,
   proof: StepUpProof | null,
 ): Promise<SelectorRevokeResult> {
-  return runUnitOfWork(db, clock, async (unit) => {
+  return runUnitOfWork({ db, clock, commitListener }, async (unit) => {
     const revoked = await revokeKeysMatching(unit, (eb) => keyFilterExpression(eb, selector, unit.now), {
       actor: actor.id,
       reason,

@@ -81,14 +81,14 @@ async function loadRotatable(unit: UnitOfWork, id: string, input: RotateInput) {
 }
 
 export async function rotateKey(
-  { db, clock, config }: ServiceContext,
+  { db, clock, config, commitListener }: ServiceContext,
   keys: KeyService,
   id: string,
   input: RotateInput,
   actor: Actor,
 ): Promise<RotateResult> {
   const graceMs = graceFor(config, input);
-  return runUnitOfWork(db, clock, async (unit) => {
+  return runUnitOfWork({ db, clock, commitListener }, async (unit) => {
     const { old, scopes, principalKind, allowedScopes } = await loadRotatable(unit, id, input);
     assertMayIssueFor(old.principal_id, allowedScopes, scopes, actor.scopes);
     const { row, secret } = keys.newKeyRow(unit.now, actor, {
@@ -146,12 +146,12 @@ async function loadOpenRotation(unit: UnitOfWork, id: string, actor: Actor): Pro
  * original expiry and the replacement is revoked. `id` may name either key of the pair.
  */
 export async function rollbackRotation(
-  { db, clock }: ServiceContext,
+  { db, clock, commitListener }: ServiceContext,
   id: string,
   actor: Actor,
   reasonText?: string,
 ): Promise<RollbackResult> {
-  return runUnitOfWork(db, clock, async (unit) => {
+  return runUnitOfWork({ db, clock, commitListener }, async (unit) => {
     const old = await loadOpenRotation(unit, id, actor);
     const replacementId = old.replaced_by as string;
     await restoreRotated(unit, [old.id]);

@@ -147,9 +147,13 @@ async function loadIssuingPrincipal(unit: UnitOfWork, principalId: string, scope
   return principal;
 }
 
-async function issueKey({ db, clock, config }: ServiceContext, input: IssueKeyInput, actor: Actor): Promise<IssuedKey> {
+async function issueKey(
+  { db, clock, config, commitListener }: ServiceContext,
+  input: IssueKeyInput,
+  actor: Actor,
+): Promise<IssuedKey> {
   const scopes = checkIssueInput(input, actor);
-  return runUnitOfWork(db, clock, async (unit) => {
+  return runUnitOfWork({ db, clock, commitListener }, async (unit) => {
     const principal = await loadIssuingPrincipal(unit, input.principalId, scopes);
     assertMayIssueFor(principal.id, principal.allowed_scopes, scopes, actor.scopes);
     const { row, secret } = newKeyRow(config, unit.now, actor, {

@@ -170,7 +170,7 @@ async function auditUnknownLeaks(
 }
 
 async function reportLeaks(
-  { db, clock, config }: ServiceContext,
+  { db, clock, config, commitListener }: ServiceContext,
   prefixes: ReadonlySet<string>,
   leaks: readonly LeakReport[],
   action: LeakAction,
@@ -180,7 +180,7 @@ async function reportLeaks(
     leaks.map((l) => l.token),
     prefixes,
   );
-  return runUnitOfWork(db, clock, async (unit) => {
+  return runUnitOfWork({ db, clock, commitListener }, async (unit) => {
     const results: LeakReportResult[] = [];
     for (const [index, leak] of leaks.entries()) {
       const hash = byIndex.get(index);

@@ -15,12 +15,12 @@ export async function recordClientAuthFailure(
   params: Record<string, unknown>,
   route: string,
 ): Promise<void> {
-  const { db, clock, config } = ctx;
+  const { db, clock, config, commitListener } = ctx;
   const basic = typeof request.authorization === "string" && /^Basic /i.test(request.authorization);
   const secret = params.client_secret;
   const start =
     typeof secret === "string" && parseToken(secret, new Set(config.acceptedKeyPrefixes)) ? displayStart(secret) : null;
-  await runUnitOfWork(db, clock, (unit) =>
+  await runUnitOfWork({ db, clock, commitListener }, (unit) =>
     unit.appendAudit({
       actor: "anonymous",
       action: "oauth.client_auth.failed",

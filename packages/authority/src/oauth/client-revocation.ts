@@ -25,12 +25,12 @@ export async function revokeByClient(
   token: unknown,
   requestId: string,
 ): Promise<ClientRevocation> {
-  const { db, clock, config } = ctx;
+  const { db, clock, config, commitListener } = ctx;
   const cause = { actor: clientId, reason: "revoked by the client (RFC 7009)", requestId };
   if (accessTokens.looksLikeJwt(token)) {
     const claims = await accessTokens.verify(token);
     if (!claims || claims.client_id !== clientId) return { revoked: null, sequence: null };
-    const sequence = await runUnitOfWork(db, clock, (unit) =>
+    const sequence = await runUnitOfWork({ db, clock, commitListener }, (unit) =>
       revokeAccessToken(
         unit,
         { jti: claims.jti, exp: claims.exp, principalId: claims.sub, familyId: claims.gid },
@@ -47,7 +47,7 @@ export async function revokeByClient(
       .where("oauth_refresh_tokens.token_hash", "=", hashToken(token))
       .executeTakeFirst();
     if (!row || row.client_id !== clientId) return { revoked: null, sequence: null };
-    const sequence = await runUnitOfWork(db, clock, (unit) => revokeFamily(unit, row.id, cause));
+    const sequence = await runUnitOfWork({ db, clock, commitListener }, (unit) => revokeFamily(unit, row.id, cause));
     return { revoked: sequence === null ? null : "grant_family", sequence };
   }
   if (parseToken(token, new Set(config.acceptedKeyPrefixes))) {

@@ -42,7 +42,7 @@ export async function refresh(
   params: Record<string, unknown>,
   request: GrantRequestContext,
 ): Promise<TokenResponse> {
-  const { db, clock, config } = deps.ctx;
+  const { db, clock, config, commitListener } = deps.ctx;
   const presented = params.refresh_token;
   if (typeof presented !== "string" || presented.length === 0) throw invalidRequest("refresh_token is required");
   const requested = parseScopeParam(params.scope);
@@ -52,7 +52,7 @@ export async function refresh(
   const signer = await deps.accessTokens.signer();
   // A reuse must revoke the family even though the request fails: the unit of work commits
   // the revocation and hands the error back to be thrown after the commit.
-  const outcome = await runUnitOfWork(db, clock, (unit) =>
+  const outcome = await runUnitOfWork({ db, clock, commitListener }, (unit) =>
     refreshInUnit(unit, config, deps.accessTokens, signer, attempt),
   );
   if (outcome instanceof OAuthError) throw outcome;

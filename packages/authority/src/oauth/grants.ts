@@ -43,7 +43,7 @@ export function createGrants(ctx: ServiceContext, accessTokens: AccessTokens) {
   const deps: GrantDeps = {
     ctx,
     accessTokens,
-    groupCommit: createGroupCommit(ctx.db, ctx.clock),
+    groupCommit: createGroupCommit(ctx),
     pruneFamilies: async (now) => {
       if (now - lastPrune < FAMILY_PRUNE_INTERVAL_MS) return;
       lastPrune = now;

@@ -5,10 +5,7 @@
  * one commit. Nothing waits for a timer: a change arriving at an idle writer goes on the next
  * turn of the event loop, with whatever else arrived in the same turn.
  */
-import type { Kysely } from "kysely";
-import type { Clock } from "../clock.js";
-import type { Schema } from "../db/schema.js";
-import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
+import { runUnitOfWork, type UnitOfWork, type UnitOfWorkTarget } from "../db/transaction.js";
 
 interface Job {
   work: (unit: UnitOfWork) => Promise<unknown>;
@@ -19,7 +16,7 @@ interface Job {
 /** Enough to amortise a commit, small enough to keep one transaction short. */
 const MAX_BATCH = 64;
 
-export function createGroupCommit(db: Kysely<Schema>, clock: Clock) {
+export function createGroupCommit(target: UnitOfWorkTarget) {
   const queue: Job[] = [];
   let writing = false;
 
@@ -29,7 +26,7 @@ export function createGroupCommit(db: Kysely<Schema>, clock: Clock) {
       while (queue.length > 0) {
         const batch = queue.splice(0, MAX_BATCH);
         try {
-          const results = await runUnitOfWork(db, clock, async (unit) => {
+          const results = await runUnitOfWork(target, async (unit) => {
             const out: unknown[] = [];
             for (const job of batch) out.push(await job.work(unit));
             return out;
@@ -44,7 +41,7 @@ export function createGroupCommit(db: Kysely<Schema>, clock: Clock) {
           // fails alone.
           for (const job of batch) {
             try {
-              job.resolve(await runUnitOfWork(db, clock, job.work));
+              job.resolve(await runUnitOfWork(target, job.work));
             } catch (jobError) {
               job.reject(jobError);
             }

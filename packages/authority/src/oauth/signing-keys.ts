@@ -136,7 +136,7 @@ export function createSigningKeyService(ctx: ServiceContext) {
     const rows = await db.selectFrom("oauth_signing_keys").selectAll().where("retired_at", "is", null).execute();
     const due = rows.some((r) => r.retire_at !== null && r.retire_at <= now);
     if (!due && rows.some((r) => canSignAt(r, now))) return;
-    await runUnitOfWork(db, clock, (unit) => maintainKeys(unit, config));
+    await runUnitOfWork(ctx, (unit) => maintainKeys(unit, config));
     cache = null;
   }
 
@@ -189,14 +189,14 @@ export function createSigningKeyService(ctx: ServiceContext) {
   /** See rotateKeys. */
   async function rotate(actor: Actor, reason: string | null = null): Promise<{ kid: string; notBefore: string }> {
     await maintain();
-    const result = await runUnitOfWork(db, clock, (unit) => rotateKeys(unit, config, actor.id, reason));
+    const result = await runUnitOfWork(ctx, (unit) => rotateKeys(unit, config, actor.id, reason));
     cache = null;
     return result;
   }
 
   /** See retireKey. */
   async function retire(kid: string, options: RetireOptions, actor: Actor): Promise<RetireResult> {
-    const result = await runUnitOfWork(db, clock, (unit) => retireKey(unit, config, kid, options, actor.id));
+    const result = await runUnitOfWork(ctx, (unit) => retireKey(unit, config, kid, options, actor.id));
     cache = null;
     return result;
   }

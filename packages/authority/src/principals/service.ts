@@ -63,13 +63,13 @@ function checkCreateInput(input: CreatePrincipalInput, actor: Actor): string[] {
 }
 
 async function createPrincipal(
-  { db, clock }: ServiceContext,
+  { db, clock, commitListener }: ServiceContext,
   input: CreatePrincipalInput,
   actor: Actor,
 ): Promise<PrincipalView> {
   const allowedScopes = checkCreateInput(input, actor);
   const id = newId("principal");
-  return runUnitOfWork(db, clock, async (unit) => {
+  return runUnitOfWork({ db, clock, commitListener }, async (unit) => {
     const existing = await unit.trx
       .selectFrom("principals")
       .select("id")
@@ -120,9 +120,9 @@ async function listPrincipals({ db }: ServiceContext, filter: PrincipalFilter = 
  * is no moment at which the principal is disabled but a key of it still verifies.
  */
 async function disablePrincipal(ctx: ServiceContext, id: string, reason: string, actor: Actor): Promise<DisableResult> {
-  const { db, clock } = ctx;
+  const { db, clock, commitListener } = ctx;
   if (reason.trim().length === 0) throw validationFailed("reason is required", { field: "reason" });
-  return runUnitOfWork(db, clock, async (unit) => {
+  return runUnitOfWork({ db, clock, commitListener }, async (unit) => {
     const row = await unit.trx.selectFrom("principals").selectAll().where("id", "=", id).executeTakeFirst();
     if (!row) throw notFound("principal", id);
     if (row.status === "disabled") {

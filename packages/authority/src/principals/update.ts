@@ -125,14 +125,14 @@ async function applyNarrowing(unit: UnitOfWork, n: Narrowing): Promise<Narrowing
 }
 
 async function updatePrincipal(
-  { db, clock, config }: ServiceContext,
+  { db, clock, config, commitListener }: ServiceContext,
   id: string,
   input: UpdatePrincipalInput,
   actor: Actor,
 ): Promise<UpdatePrincipalResult> {
   const policy = input.onExceedingKeys ?? config.scopeNarrowing;
   const { allowedScopes, metadata } = checkUpdateInput(input, actor);
-  return runUnitOfWork(db, clock, async (unit) => {
+  return runUnitOfWork({ db, clock, commitListener }, async (unit) => {
     const row = await unit.trx.selectFrom("principals").selectAll().where("id", "=", id).executeTakeFirst();
     if (!row) throw notFound("principal", id);
     const before = JSON.parse(row.allowed_scopes) as string[];
@@ -197,12 +197,12 @@ async function updatePrincipal(
 
 /** Re-enables a disabled principal (SCIM `active: true`). Its revoked credentials stay revoked. */
 async function enablePrincipal(
-  { db, clock }: ServiceContext,
+  { db, clock, commitListener }: ServiceContext,
   id: string,
   actor: Actor,
   reason?: string,
 ): Promise<PrincipalView> {
-  return runUnitOfWork(db, clock, async (unit) => {
+  return runUnitOfWork({ db, clock, commitListener }, async (unit) => {
     const row = await unit.trx.selectFrom("principals").selectAll().where("id", "=", id).executeTakeFirst();
     if (!row) throw notFound("principal", id);
     if (row.status === "active") return toPrincipalView(row);

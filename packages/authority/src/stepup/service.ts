@@ -112,12 +112,12 @@ async function principalName(ctx: ServiceContext, principalId: string): Promise<
 
 /** Starts (or restarts, while pending) the enrolment of the caller's own principal. */
 async function enrol(ctx: ServiceContext, actor: Actor): Promise<TotpEnrolment> {
-  const { db, clock, config } = ctx;
+  const { db, clock, config, commitListener } = ctx;
   if (isSystemActor(actor)) throw new TesseraError("forbidden", "system actors have no second factor");
   const name = await principalName(ctx, actor.id);
   const secret = randomBytes(20);
   const recoveryCodes = generateRecoveryCodes();
-  await runUnitOfWork(db, clock, async (unit) => {
+  await runUnitOfWork({ db, clock, commitListener }, async (unit) => {
     const existing = await lockEnrolment(unit, actor.id);
     if (existing?.status === "active") {
       throw new TesseraError(
@@ -176,8 +176,8 @@ async function attempt<T>(
   otp: string,
   onSuccess: (unit: UnitOfWork, method: "totp" | "recovery_code") => Promise<T>,
 ): Promise<T> {
-  const { db, clock, config } = ctx;
-  const result = await runUnitOfWork(db, clock, async (unit) => {
+  const { db, clock, config, commitListener } = ctx;
+  const result = await runUnitOfWork({ db, clock, commitListener }, async (unit) => {
     const { enrolment, allowRecovery } = await load(unit);
     const outcome = await attemptCode(unit, config.masterKey, enrolment, otp, { allowRecovery });
     if (!outcome.ok) {
@@ -272,12 +272,12 @@ async function requireStepUp(
   input: StepUpInput | undefined,
   action: string,
 ): Promise<StepUpProof> {
-  const { db, clock } = ctx;
+  const { db, clock, commitListener } = ctx;
   if (isSystemActor(actor)) {
     return { method: "system", justification: input?.justification.trim() || `automated action of ${actor.id}` };
   }
   if (input === undefined) {
-    const enrolled = await runUnitOfWork(db, clock, async (unit) => {
+    const enrolled = await runUnitOfWork({ db, clock, commitListener }, async (unit) => {
       const enrolment = await unit.trx
         .selectFrom("totp_enrolments")
         .select("status")

@@ -39,7 +39,7 @@ export async function disableEndpoint(
   if (reason !== undefined && (reason.trim() === "" || reason.length > 1024)) {
     throw validationFailed("reason must be 1-1024 characters", { field: "reason" });
   }
-  return runUnitOfWork(ctx.db, ctx.clock, async (unit) => {
+  return runUnitOfWork(ctx, async (unit) => {
     const current = await endpointIn(unit, id);
     if (current.status === "disabled") return toWebhookView(current, unit.now);
     const changes = {
@@ -88,7 +88,7 @@ export async function rotateEndpointSecret(
     throw validationFailed("grace must be from 0 to 30d", { field: "grace" });
   }
   const secret = newSigningSecret();
-  const view = await runUnitOfWork(ctx.db, ctx.clock, async (unit) => {
+  const view = await runUnitOfWork(ctx, async (unit) => {
     const current = await activeEndpointIn(unit, id);
     const changes = {
       secret_enc: sealEndpointSecret(ctx.config, id, secret),
@@ -112,7 +112,7 @@ export async function rotateEndpointSecret(
 
 /** Queues a `webhook.test` event for this endpoint alone; answers the queued delivery row. */
 export async function queueTestEvent(ctx: ServiceContext, id: string, actor: Actor): Promise<WebhookDeliveriesTable> {
-  return runUnitOfWork(ctx.db, ctx.clock, async (unit) => {
+  return runUnitOfWork(ctx, async (unit) => {
     await activeEndpointIn(unit, id);
     const event = {
       id: newEventId(),

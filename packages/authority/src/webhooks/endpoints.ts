@@ -71,7 +71,7 @@ export async function createEndpoint(
   const { url, events, owner, description } = checkCreateInput(input, allow);
   const id = newEndpointId();
   const secret = newSigningSecret();
-  const view = await runUnitOfWork(ctx.db, ctx.clock, async (unit) => {
+  const view = await runUnitOfWork(ctx, async (unit) => {
     // The endpoint receives changes committed after this one. The cursor row is locked so the
     // tail cannot skip past the head it reads while the endpoint is not yet visible to it.
     await lockCursor(unit.trx, false);

@@ -144,7 +144,7 @@ export class OutcomeWriter {
     if (this.#queue.length > 0) this.#scheduleFlush();
     const { db, clock, random, onCommitted } = this.#options;
     try {
-      const statuses = await runUnitOfWork(db, clock, async (unit) => {
+      const statuses = await runUnitOfWork({ db, clock, commitListener: undefined }, async (unit) => {
         const out: Array<DeliveryStatus | null> = [];
         for (const item of batch) out.push(await recordOne(unit, item, random));
         return out;

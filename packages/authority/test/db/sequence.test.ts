@@ -72,7 +72,7 @@ describeEachStore("change-log sequence under concurrent writers", (kind) => {
           // Interleave writes that roll back: a rolled-back transaction must not leave a gap.
           if (i % 10 === 5) {
             await expect(
-              runUnitOfWork(writer.database.db, systemClock, async (unit) => {
+              runUnitOfWork({ db: writer.database.db, clock: systemClock, commitListener: undefined }, async (unit) => {
                 await unit.appendChange({ type: "test.aborted", data: {} });
                 throw new Error("abort after taking a sequence number");
               }),

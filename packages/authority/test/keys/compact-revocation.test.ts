@@ -95,7 +95,7 @@ describeEachStore("compact revocation forms", (kind) => {
     const hasLogged = new Promise<void>((resolve) => {
       logged = resolve;
     });
-    const writer = runUnitOfWork(db, h.clock, async (unit) => {
+    const writer = runUnitOfWork({ db, clock: h.clock, commitListener: undefined }, async (unit) => {
       const now = unit.now;
       await unit.trx
         .insertInto("api_keys")

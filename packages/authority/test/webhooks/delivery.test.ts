@@ -298,7 +298,7 @@ describeEachStore("webhook delivery", (kind) => {
     await endpoint(other.url, ["key.secret_distributed"], "team-b");
     const newSecret = `tsk_${"S".repeat(32)}abcdef`;
     const db = h.authority.database.db;
-    const queued = await runUnitOfWork(db, h.clock, (unit) =>
+    const queued = await runUnitOfWork({ db, clock: h.clock, commitListener: undefined }, (unit) =>
       h.authority.webhooks.enqueueSecret(unit, {
         owner: "team-a",
         keyId: "key_x1",
@@ -307,7 +307,7 @@ describeEachStore("webhook delivery", (kind) => {
       }),
     );
     expect(queued.endpoints).toBe(1);
-    const nobody = await runUnitOfWork(db, h.clock, (unit) =>
+    const nobody = await runUnitOfWork({ db, clock: h.clock, commitListener: undefined }, (unit) =>
       h.authority.webhooks.enqueueSecret(unit, {
         owner: "team-z",
         keyId: "key_x2",
@@ -367,7 +367,7 @@ describeEachStore("webhook delivery", (kind) => {
     await endpoint(r.url, ["key.secret_distributed"], "team-a");
     const db = h.authority.database.db;
     await expect(
-      runUnitOfWork(db, h.clock, async (unit) => {
+      runUnitOfWork({ db, clock: h.clock, commitListener: undefined }, async (unit) => {
         const queued = await h.authority.webhooks.enqueueSecret(unit, {
           owner: "team-a",
           keyId: "key_rb",
@@ -389,7 +389,7 @@ describeEachStore("webhook delivery", (kind) => {
     const { webhook } = await endpoint(r.url, ["key.secret_distributed"], "team-a");
     const db = h.authority.database.db;
     const enqueue = (keyId: string) =>
-      runUnitOfWork(db, h.clock, (unit) =>
+      runUnitOfWork({ db, clock: h.clock, commitListener: undefined }, (unit) =>
         h.authority.webhooks.enqueueSecret(unit, {
           owner: "team-a",
           keyId,
