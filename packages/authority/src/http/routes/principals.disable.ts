@@ -1,8 +1,7 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { actorOf } from "../auth.js";
 import type { RouteModule } from "../route.js";
 import { adminErrors, Id, PrincipalSchema, Reason } from "../schemas.js";
-import { parseWait, ReceiptSchema, receiptFor, WaitQuery } from "./receipts.schema.js";
+import { ChangeReceiptFields, changeWithReceipt, WaitQuery } from "./receipts.schema.js";
 
 const Params = Type.Object({ id: Id("prn") });
 const Body = Type.Object({ reason: Reason }, { additionalProperties: false });
@@ -24,18 +23,15 @@ export const disablePrincipalRoute: RouteModule = (app, { authority }) => {
           200: Type.Object({
             principal: PrincipalSchema,
             revokedKeyIds: Type.Array(Type.String()),
-            sequence: Type.Union([Type.Integer(), Type.Null()]),
-            receipt: Type.Union([ReceiptSchema, Type.Null()]),
+            ...ChangeReceiptFields,
           }),
           ...adminErrors,
         },
       },
     },
-    async (request) => {
-      const actor = actorOf(request);
-      const waitMs = parseWait(request.query.wait);
-      const result = await authority.principals.disable(request.params.id, request.body.reason, actor);
-      return { ...result, receipt: await receiptFor(authority, result.sequence, waitMs, actor) };
-    },
+    async (request) =>
+      changeWithReceipt(authority, request, (actor) =>
+        authority.principals.disable(request.params.id, request.body.reason, actor),
+      ),
   );
 };

@@ -1,10 +1,12 @@
 /** The receipt in revoke answers and `GET /v1/receipts/:id`, and the `?wait=` every revoke route takes. */
-import { Type } from "@sinclair/typebox";
+import { type Static, Type } from "@sinclair/typebox";
+import type { FastifyRequest } from "fastify";
 import type { Authority } from "../../authority.js";
 import type { Actor } from "../../domain/actor.js";
 import { parseDuration } from "../../duration.js";
 import { validationFailed } from "../../errors.js";
 import { MAX_RECEIPT_WAIT_MS, type Receipt } from "../../feed/receipts.js";
+import { actorOf } from "../auth.js";
 import { Duration } from "../schemas.js";
 
 export const ReceiptSchema = Type.Object({
@@ -45,4 +47,26 @@ export async function receiptFor(
 ): Promise<Receipt | null> {
   if (sequence === null) return null;
   return authority.feed.awaitReceipt(sequence, waitMs, actor.id);
+}
+
+/** The fields every change that can be waited on answers with, beside its own. */
+export const ChangeReceiptFields = {
+  sequence: Type.Union([Type.Integer(), Type.Null()]),
+  receipt: Type.Union([ReceiptSchema, Type.Null()]),
+};
+
+/**
+ * Makes a change as the request's caller and answers with its receipt: `?wait=` is checked
+ * before anything changes, then the receipt is awaited (up to `?wait`) at the change's sequence.
+ * Revoke, disable, selector revocation and suspension all answer this way.
+ */
+export async function changeWithReceipt<T extends { sequence: number | null }>(
+  authority: Authority,
+  request: FastifyRequest<{ Querystring: Static<typeof WaitQuery> }>,
+  change: (actor: Actor) => Promise<T>,
+): Promise<T & { receipt: Receipt | null }> {
+  const actor = actorOf(request);
+  const waitMs = parseWait(request.query.wait);
+  const result = await change(actor);
+  return { ...result, receipt: await receiptFor(authority, result.sequence, waitMs, actor) };
 }

@@ -1,10 +1,9 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { StepUpSchema } from "../../stepup/schema.js";
-import { actorOf } from "../auth.js";
 import type { RouteModule } from "../route.js";
 import { timeParam } from "../route.js";
 import { adminErrors, ErrorResponse, Reason } from "../schemas.js";
-import { parseWait, ReceiptSchema, receiptFor, WaitQuery } from "./receipts.schema.js";
+import { ChangeReceiptFields, changeWithReceipt, WaitQuery } from "./receipts.schema.js";
 
 const Body = Type.Object(
   {
@@ -46,8 +45,7 @@ export const revokeBySelectorRoute: RouteModule = (app, { authority }) => {
           200: Type.Object({
             revoked: Type.Integer(),
             ids: Type.Array(Type.String()),
-            sequence: Type.Union([Type.Integer(), Type.Null()]),
-            receipt: Type.Union([ReceiptSchema, Type.Null()]),
+            ...ChangeReceiptFields,
           }),
           ...adminErrors,
           429: ErrorResponse,
@@ -56,23 +54,22 @@ export const revokeBySelectorRoute: RouteModule = (app, { authority }) => {
     },
     async (request) => {
       const { selector, reason, stepUp } = request.body;
-      const actor = actorOf(request);
-      const waitMs = parseWait(request.query.wait);
-      const result = await authority.lifecycle.revokeBySelector(
-        {
-          ...(selector.principalId !== undefined ? { principalId: selector.principalId } : {}),
-          ...(selector.owner !== undefined ? { owner: selector.owner } : {}),
-          ...(selector.scope !== undefined ? { scope: selector.scope } : {}),
-          ...(selector.createdBefore !== undefined ? { createdBefore: timeParam(selector.createdBefore) } : {}),
-          ...(selector.createdAfter !== undefined ? { createdAfter: timeParam(selector.createdAfter) } : {}),
-          ...(selector.startsWith !== undefined ? { startsWith: selector.startsWith } : {}),
-          ...(selector.ids !== undefined ? { ids: selector.ids } : {}),
-        },
-        reason,
-        actor,
-        authority.stepUp.forSelectorRevocation(actor, stepUp),
+      return changeWithReceipt(authority, request, (actor) =>
+        authority.lifecycle.revokeBySelector(
+          {
+            ...(selector.principalId !== undefined ? { principalId: selector.principalId } : {}),
+            ...(selector.owner !== undefined ? { owner: selector.owner } : {}),
+            ...(selector.scope !== undefined ? { scope: selector.scope } : {}),
+            ...(selector.createdBefore !== undefined ? { createdBefore: timeParam(selector.createdBefore) } : {}),
+            ...(selector.createdAfter !== undefined ? { createdAfter: timeParam(selector.createdAfter) } : {}),
+            ...(selector.startsWith !== undefined ? { startsWith: selector.startsWith } : {}),
+            ...(selector.ids !== undefined ? { ids: selector.ids } : {}),
+          },
+          reason,
+          actor,
+          authority.stepUp.forSelectorRevocation(actor, stepUp),
+        ),
       );
-      return { ...result, receipt: await receiptFor(authority, result.sequence, waitMs, actor) };
     },
   );
 };
