@@ -1,8 +1,7 @@
 import type { Static } from "@sinclair/typebox";
-import { actorOf } from "../auth.js";
 import type { RouteModule } from "../route.js";
 import { adminErrors } from "../schemas.js";
-import { assertAdminCaller, OtpBody, rateLimitedError, TotpStatusSchema } from "./totp.schema.js";
+import { adminCallerOf, OtpBody, rateLimitedError, TotpStatusSchema } from "./totp.schema.js";
 
 /** POST /v1/me/totp/activate: confirm a pending enrolment with a first code. */
 export const activateTotpRoute: RouteModule = (app, { authority }) => {
@@ -20,8 +19,7 @@ export const activateTotpRoute: RouteModule = (app, { authority }) => {
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      assertAdminCaller(actor);
+      const actor = adminCallerOf(request);
       return authority.stepUp.activate(actor, request.body.otp);
     },
   );

@@ -1,8 +1,7 @@
 import { Type } from "@sinclair/typebox";
-import { actorOf } from "../auth.js";
 import type { RouteModule } from "../route.js";
 import { adminErrors } from "../schemas.js";
-import { assertAdminCaller } from "./totp.schema.js";
+import { adminCallerOf } from "./totp.schema.js";
 
 /** POST /v1/me/totp: start TOTP enrolment of the caller's own principal. */
 export const enrolTotpRoute: RouteModule = (app, { authority }) => {
@@ -30,8 +29,7 @@ export const enrolTotpRoute: RouteModule = (app, { authority }) => {
       },
     },
     async (request, reply) => {
-      const actor = actorOf(request);
-      assertAdminCaller(actor);
+      const actor = adminCallerOf(request);
       const enrolment = await authority.stepUp.enrol(actor);
       return reply.status(201).send(enrolment);
     },

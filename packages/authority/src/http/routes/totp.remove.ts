@@ -1,8 +1,7 @@
 import type { Static } from "@sinclair/typebox";
-import { actorOf } from "../auth.js";
 import type { RouteModule } from "../route.js";
 import { adminErrors } from "../schemas.js";
-import { assertAdminCaller, OtpBody, rateLimitedError, TotpStatusSchema } from "./totp.schema.js";
+import { adminCallerOf, OtpBody, rateLimitedError, TotpStatusSchema } from "./totp.schema.js";
 
 /** DELETE /v1/me/totp: remove the caller's TOTP, with a current code or a recovery code. */
 export const removeTotpRoute: RouteModule = (app, { authority }) => {
@@ -20,8 +19,7 @@ export const removeTotpRoute: RouteModule = (app, { authority }) => {
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      assertAdminCaller(actor);
+      const actor = adminCallerOf(request);
       return authority.stepUp.remove(actor, request.body.otp);
     },
   );

@@ -4,9 +4,11 @@
  * routes declare `scopes: []` (authenticated, no particular scope) and check that here.
  */
 import { Type } from "@sinclair/typebox";
+import type { FastifyRequest } from "fastify";
 import type { Actor } from "../../domain/actor.js";
 import { isAdminScope } from "../../domain/scopes.js";
 import { TesseraError } from "../../errors.js";
+import { actorOf } from "../auth.js";
 import { ErrorResponse } from "../schemas.js";
 
 export const TotpStatusSchema = Type.Object({
@@ -32,8 +34,11 @@ export const OtpBody = Type.Object(
 export const rateLimitedError = { 429: ErrorResponse };
 
 /** Refuses a key that holds no admin scope: a service's ordinary key has no second factor to manage. */
-export function assertAdminCaller(actor: Actor): void {
+/** The caller of a /v1/me/totp endpoint, which must be an admin key. */
+export function adminCallerOf(request: FastifyRequest): Actor {
+  const actor = actorOf(request);
   if (![...actor.scopes].some(isAdminScope)) {
     throw new TesseraError("forbidden", "only an admin key (holding any admin scope) can manage its principal's TOTP");
   }
+  return actor;
 }

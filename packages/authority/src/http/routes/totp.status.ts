@@ -1,7 +1,6 @@
-import { actorOf } from "../auth.js";
 import type { RouteModule } from "../route.js";
 import { adminErrors } from "../schemas.js";
-import { assertAdminCaller, TotpStatusSchema } from "./totp.schema.js";
+import { adminCallerOf, TotpStatusSchema } from "./totp.schema.js";
 
 /** GET /v1/me/totp: the caller's TOTP status (never the secret). */
 export const totpStatusRoute: RouteModule = (app, { authority }) => {
@@ -17,8 +16,7 @@ export const totpStatusRoute: RouteModule = (app, { authority }) => {
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      assertAdminCaller(actor);
+      const actor = adminCallerOf(request);
       return authority.stepUp.status(actor);
     },
   );
