@@ -1,5 +1,6 @@
 import type { Detector, DetectorMatch, KeywordHit } from "../types.js";
 import { isBase64UrlChar, runLength } from "./chars.js";
+import { examineHitsOnce } from "./hits.js";
 
 const MAX_PART = 8 * 1024;
 
@@ -14,29 +15,23 @@ export const jwtDetector: Detector = {
   keywords: ["eyj"],
   priority: 10,
   detect(text: string, hits: readonly KeywordHit[]): DetectorMatch[] {
-    const matches: DetectorMatch[] = [];
-    let consumedUntil = -1;
-    for (const hit of hits) {
-      if (hit.start < consumedUntil) continue;
-      if (!text.startsWith("eyJ", hit.start) || isBase64UrlChar(text.charCodeAt(hit.start - 1))) continue;
-      const headerLength = runLength(text, hit.start, isBase64UrlChar, MAX_PART);
-      consumedUntil = hit.start + headerLength;
-      const payloadStart = hit.start + headerLength + 1;
+    return examineHitsOnce(text, hits, (start) => {
+      if (!text.startsWith("eyJ", start) || isBase64UrlChar(text.charCodeAt(start - 1))) return null;
+      const headerLength = runLength(text, start, isBase64UrlChar, MAX_PART);
+      const headerRead = { readUntil: start + headerLength };
+      const payloadStart = start + headerLength + 1;
       if (headerLength < 10 || text.charCodeAt(payloadStart - 1) !== 46 || !text.startsWith("eyJ", payloadStart))
-        continue;
+        return headerRead;
       const payloadLength = runLength(text, payloadStart, isBase64UrlChar, MAX_PART);
       const signatureStart = payloadStart + payloadLength + 1;
-      if (text.charCodeAt(signatureStart - 1) !== 46) continue;
+      if (text.charCodeAt(signatureStart - 1) !== 46) return headerRead;
       const signatureLength = runLength(text, signatureStart, isBase64UrlChar, MAX_PART);
-      if (signatureLength < 16) continue;
-      const header = decodeJsonObject(text.slice(hit.start, hit.start + headerLength));
-      if (header === null || typeof header.alg !== "string" || header.alg.toLowerCase() === "none") continue;
-      if (decodeJsonObject(text.slice(payloadStart, payloadStart + payloadLength)) === null) continue;
-      const end = signatureStart + signatureLength;
-      consumedUntil = end;
-      matches.push({ start: hit.start, end, secret: text.slice(hit.start, end) });
-    }
-    return matches;
+      if (signatureLength < 16) return headerRead;
+      const header = decodeJsonObject(text.slice(start, start + headerLength));
+      if (header === null || typeof header.alg !== "string" || header.alg.toLowerCase() === "none") return headerRead;
+      if (decodeJsonObject(text.slice(payloadStart, payloadStart + payloadLength)) === null) return headerRead;
+      return { readUntil: headerRead.readUntil, matchEnd: signatureStart + signatureLength };
+    });
   },
 };
 
