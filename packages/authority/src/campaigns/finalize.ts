@@ -5,7 +5,7 @@ import { formatDuration } from "../duration.js";
 import { notFound, TesseraError } from "../errors.js";
 import { revokeKeysMatching } from "../keys/index.js";
 import { isCampaignId } from "./ids.js";
-import { type CampaignEnv, claimCampaign, type FinishInput, type FinishResult, flushUsage } from "./model.js";
+import { type CampaignEnv, claimFinish, type FinishInput, type FinishResult, flushUsage } from "./model.js";
 import { type CampaignProgress, campaignKeyProgress, campaignProgress } from "./progress.js";
 import { toCampaignView } from "./view.js";
 
@@ -47,12 +47,7 @@ export async function finalizeCampaign(
   const stepUp = await env.deps.stepUp.require(actor, input.stepUp, "campaign.finalize");
   await flushUsage(env);
   return runUnitOfWork(env, async (unit) => {
-    const campaign = await claimCampaign(unit, id, "executed", "finalized", {
-      status: "finalized",
-      finished_at: unit.now,
-      finished_by: actor.id,
-      forced: input.force ? 1 : 0,
-    });
+    const campaign = await claimFinish(unit, id, "finalized", actor.id, input.force);
     const progress = await assertOldKeysIdle(env, unit, id, campaign.executed_at as number, Boolean(input.force));
     // Old keys still replaced by this campaign's replacement: one whose rotation an operator
     // rolled back by hand (POST /v1/keys/{id}/rollback) was kept on purpose and stays.

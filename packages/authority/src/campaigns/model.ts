@@ -134,6 +134,22 @@ export async function claimCampaign(
   return { ...before, ...set } as CampaignsTable;
 }
 
+/** Claims an executed campaign for its last step: finalized or rolled back, by `actorId`. */
+export function claimFinish(
+  unit: UnitOfWork,
+  id: string,
+  status: "finalized" | "rolled_back",
+  actorId: string,
+  force: boolean | undefined,
+): Promise<CampaignsTable> {
+  return claimCampaign(unit, id, "executed", status === "finalized" ? "finalized" : "rolled back", {
+    status,
+    finished_at: unit.now,
+    finished_by: actorId,
+    forced: force ? 1 : 0,
+  });
+}
+
 /** Last-used times recorded by this instance but not yet written count too. */
 export async function flushUsage(env: CampaignEnv): Promise<void> {
   await env.deps.usage.flush();

@@ -12,7 +12,7 @@ import { restoreRotated, revokeKeysMatching, rolledBackEvents } from "../keys/in
 import { isCampaignId } from "./ids.js";
 import {
   type CampaignEnv,
-  claimCampaign,
+  claimFinish,
   type FinishInput,
   type FinishResult,
   flushUsage,
@@ -98,12 +98,7 @@ export async function rollbackCampaign(
   await flushUsage(env);
   return runUnitOfWork(env, async (unit) => {
     await assertGraceOpen(unit, id);
-    const campaign = await claimCampaign(unit, id, "executed", "rolled back", {
-      status: "rolled_back",
-      finished_at: unit.now,
-      finished_by: actor.id,
-      forced: input.force ? 1 : 0,
-    });
+    const campaign = await claimFinish(unit, id, "rolled_back", actor.id, input.force);
     const replacementsInUse = await assertReplacementsIdle(env, unit, id, Boolean(input.force));
     const { revoked, restored } = await swapBack(unit, id, reason, actor);
     // The export files hold secrets of keys now revoked: erase what was not taken.
