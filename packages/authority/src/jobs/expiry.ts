@@ -5,7 +5,7 @@
  */
 
 import type { ServiceContext } from "../context.js";
-import { runUnitOfWork } from "../db/transaction.js";
+import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import type { Job } from "./scheduler.js";
 
 export const EXPIRY_BATCH = 1000;
@@ -27,20 +27,7 @@ export function expiryWarningsJob(ctx: ServiceContext, intervalMs: number): Job 
           .orderBy("expires_at")
           .limit(EXPIRY_BATCH)
           .execute();
-        for (const key of keys) {
-          await unit.trx.updateTable("api_keys").set({ expiry_warned_at: unit.now }).where("id", "=", key.id).execute();
-          await unit.appendChange({
-            type: "key.expiring",
-            data: { keyId: key.id, principalId: key.principal_id, expiresAt: key.expires_at },
-          });
-          await unit.appendAudit({
-            actor: "system:expiry",
-            action: "key.expiring",
-            targetType: "key",
-            targetId: key.id,
-            data: { principalId: key.principal_id, start: key.start, expiresAt: key.expires_at },
-          });
-        }
+        await announce(unit, keys, "key.expiring");
         return { warned: keys.length, more: keys.length === EXPIRY_BATCH };
       });
     },
@@ -62,26 +49,43 @@ export function expiryNoticesJob(ctx: ServiceContext, intervalMs: number): Job {
           .orderBy("expires_at")
           .limit(EXPIRY_BATCH)
           .execute();
-        for (const key of keys) {
-          await unit.trx
-            .updateTable("api_keys")
-            .set({ expiry_noticed_at: unit.now })
-            .where("id", "=", key.id)
-            .execute();
-          await unit.appendChange({
-            type: "key.expired",
-            data: { keyId: key.id, principalId: key.principal_id, expiredAt: key.expires_at, cause: "lifetime" },
-          });
-          await unit.appendAudit({
-            actor: "system:expiry",
-            action: "key.expired",
-            targetType: "key",
-            targetId: key.id,
-            data: { principalId: key.principal_id, start: key.start, expiredAt: key.expires_at },
-          });
-        }
+        await announce(unit, keys, "key.expired");
         return { noticed: keys.length, more: keys.length === EXPIRY_BATCH };
       });
     },
   };
+}
+
+interface DueKey {
+  id: string;
+  principal_id: string;
+  start: string;
+  expires_at: number | null;
+}
+
+/**
+ * Marks each key as announced (so it is announced once) and writes its change and its audit
+ * record, inside the job's unit of work.
+ */
+async function announce(unit: UnitOfWork, keys: readonly DueKey[], event: "key.expiring" | "key.expired") {
+  const warning = event === "key.expiring";
+  for (const key of keys) {
+    await unit.trx
+      .updateTable("api_keys")
+      .set(warning ? { expiry_warned_at: unit.now } : { expiry_noticed_at: unit.now })
+      .where("id", "=", key.id)
+      .execute();
+    const when = warning ? { expiresAt: key.expires_at } : { expiredAt: key.expires_at };
+    await unit.appendChange({
+      type: event,
+      data: { keyId: key.id, principalId: key.principal_id, ...when, ...(warning ? {} : { cause: "lifetime" }) },
+    });
+    await unit.appendAudit({
+      actor: "system:expiry",
+      action: event,
+      targetType: "key",
+      targetId: key.id,
+      data: { principalId: key.principal_id, start: key.start, ...when },
+    });
+  }
 }
