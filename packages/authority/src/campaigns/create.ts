@@ -4,8 +4,8 @@ import type { TesseraConfig } from "../config.js";
 import type { CampaignsTable } from "../db/schema.js";
 import { runUnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
+import { assertGraceWithinPolicy } from "../domain/lifetime-policy.js";
 import { adminScopesOf, normalizeScopes } from "../domain/scopes.js";
-import { formatDuration } from "../duration.js";
 import { TesseraError, validationFailed } from "../errors.js";
 import { campaignIdNew } from "./ids.js";
 import { type CampaignEnv, type CreateCampaignInput, MAX_DESCRIPTION } from "./model.js";
@@ -19,13 +19,7 @@ function checkGrace(config: TesseraConfig, graceMs: number): number {
       field: "grace",
     });
   }
-  if (graceMs > config.rotationMaxGraceMs) {
-    throw new TesseraError(
-      "expiry_exceeds_policy",
-      `a rotation grace window may last at most ${formatDuration(config.rotationMaxGraceMs)}`,
-      { details: { maxGrace: formatDuration(config.rotationMaxGraceMs) } },
-    );
-  }
+  assertGraceWithinPolicy(graceMs, config.rotationMaxGraceMs);
   return graceMs;
 }
 

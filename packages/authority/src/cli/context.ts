@@ -65,3 +65,24 @@ export function duration(value: string): string {
   }
   return value;
 }
+
+/** The selector options `revoke` and `campaigns create` share, by option name and API field. */
+const SELECTOR_FIELDS: Record<string, string> = {
+  principal: "principalId",
+  owner: "owner",
+  scope: "scope",
+  createdBefore: "createdBefore",
+  createdAfter: "createdAfter",
+};
+
+/** A selector object from parsed options: the shared fields plus a command's own (`extra`). */
+export function selectorFromOptions(
+  opts: Record<string, unknown>,
+  extra: Record<string, string> = {},
+): Record<string, unknown> {
+  const selector: Record<string, unknown> = {};
+  for (const [opt, field] of Object.entries({ ...SELECTOR_FIELDS, ...extra })) {
+    if (opts[opt] !== undefined) selector[field] = opts[opt];
+  }
+  return selector;
+}

@@ -5,8 +5,8 @@
  * gets the shorter of the two limits.
  */
 import type { PrincipalKind } from "../db/schema.js";
-import { parseDuration } from "../duration.js";
-import { validationFailed } from "../errors.js";
+import { formatDuration, parseDuration } from "../duration.js";
+import { TesseraError, validationFailed } from "../errors.js";
 
 export interface LifetimeRule {
   /** Applies to keys carrying this scope. */
@@ -82,4 +82,17 @@ export function parseLifetimePolicies(text: string | undefined): LifetimeRule[] 
     if (defaultTtl !== undefined) rule.defaultTtlMs = parseDuration(String(defaultTtl), `${where}.defaultTtl`);
     return rule;
   });
+}
+
+/** A rotation's grace window may not outlast TESSERA_ROTATION_MAX_GRACE (single or campaign). */
+export function assertGraceWithinPolicy(graceMs: number, maxGraceMs: number): void {
+  if (graceMs > maxGraceMs) {
+    throw new TesseraError(
+      "expiry_exceeds_policy",
+      `a rotation grace window may last at most ${formatDuration(maxGraceMs)}`,
+      {
+        details: { maxGrace: formatDuration(maxGraceMs) },
+      },
+    );
+  }
 }

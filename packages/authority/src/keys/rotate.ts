@@ -8,8 +8,8 @@ import type { ApiKeysTable } from "../db/schema.js";
 import { type ChangeEntry, runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { type KeyView, keyState, toKeyView, toReplicaRecord } from "../domain/keys.js";
+import { assertGraceWithinPolicy } from "../domain/lifetime-policy.js";
 import { assertMayIssueFor, assertNoAdminEscalation, assertScopesWithin, normalizeScopes } from "../domain/scopes.js";
-import { formatDuration } from "../duration.js";
 import { TesseraError, validationFailed } from "../errors.js";
 import { loadKey } from "./revoke.js";
 import { deprecateForRotation, restoreRotated, rotatedEvents } from "./rotation.js";
@@ -46,13 +46,7 @@ function graceFor(config: TesseraConfig, input: RotateInput): number {
   if (!Number.isSafeInteger(graceMs) || graceMs < 0) {
     throw validationFailed("grace must be a duration of zero or more", { field: "grace" });
   }
-  if (graceMs > config.rotationMaxGraceMs) {
-    throw new TesseraError(
-      "expiry_exceeds_policy",
-      `a rotation grace window may last at most ${formatDuration(config.rotationMaxGraceMs)}`,
-      { details: { maxGrace: formatDuration(config.rotationMaxGraceMs) } },
-    );
-  }
+  assertGraceWithinPolicy(graceMs, config.rotationMaxGraceMs);
   return graceMs;
 }
 

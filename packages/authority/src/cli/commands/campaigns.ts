@@ -9,7 +9,7 @@ import type { CampaignProgress } from "../../campaigns/progress.js";
 import type { CampaignView } from "../../campaigns/view.js";
 import { parseDuration } from "../../duration.js";
 import { ApiError } from "../client.js";
-import { type CommandContext, collect, duration } from "../context.js";
+import { type CommandContext, collect, duration, selectorFromOptions } from "../context.js";
 import { block, json, table } from "../output.js";
 
 interface StatusAnswer {
@@ -102,16 +102,7 @@ function createCampaignCommand(campaigns: Command, ctx: CommandContext): void {
         "    --description 'INC-42: CI logs leaked' --grace 24h --recipient payments=payments.pub.jwk\n",
     )
     .action(async (opts: Record<string, string | string[] | boolean | undefined>) => {
-      const selector: Record<string, unknown> = {};
-      const map: Record<string, string> = {
-        principal: "principalId",
-        owner: "owner",
-        scope: "scope",
-        createdBefore: "createdBefore",
-        createdAfter: "createdAfter",
-        all: "all",
-      };
-      for (const [opt, field] of Object.entries(map)) if (opts[opt] !== undefined) selector[field] = opts[opt];
+      const selector = selectorFromOptions(opts, { all: "all" });
       const exportRecipients = recipients(opts.recipient as string[] | undefined);
       const result = await ctx.client().request<{ campaign: CampaignView; selected: number }>("POST", "/v1/campaigns", {
         selector,

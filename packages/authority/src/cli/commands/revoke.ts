@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { formatReceipt } from "../../feed/receipt-text.js";
 import type { Receipt } from "../../feed/receipts.js";
-import { type CommandContext, collect, duration } from "../context.js";
+import { type CommandContext, collect, duration, selectorFromOptions } from "../context.js";
 import { json } from "../output.js";
 
 export function registerRevoke(program: Command, ctx: CommandContext): void {
@@ -32,17 +32,7 @@ export function registerRevoke(program: Command, ctx: CommandContext): void {
         "  tessera revoke --owner contractor-x --reason 'contract ended' --otp 123456 --justification 'INC-42'\n",
     )
     .action(async (opts: Record<string, string | string[] | undefined>) => {
-      const selector: Record<string, unknown> = {};
-      const map: Record<string, string> = {
-        principal: "principalId",
-        owner: "owner",
-        scope: "scope",
-        createdBefore: "createdBefore",
-        createdAfter: "createdAfter",
-        startsWith: "startsWith",
-        id: "ids",
-      };
-      for (const [opt, field] of Object.entries(map)) if (opts[opt] !== undefined) selector[field] = opts[opt];
+      const selector = selectorFromOptions(opts, { startsWith: "startsWith", id: "ids" });
       if (opts.otp !== undefined && opts.justification === undefined) {
         throw new Error("--otp needs --justification: say why (it is recorded with the revocation)");
       }
