@@ -11,6 +11,7 @@ import { type Database, openDatabase } from "./db/database.js";
 import { createFeedService } from "./feed/service.js";
 import { createJobs } from "./jobs/index.js";
 import {
+  createCanaryService,
   createKeyLifecycleService,
   createKeyLookup,
   createKeyService,
@@ -19,7 +20,12 @@ import {
 } from "./keys/index.js";
 import { createLeakService } from "./leaks/index.js";
 import { createIntrospectionService, createOAuthService, loadOAuthReplicaState } from "./oauth/index.js";
-import { createBootstrap, createPrincipalService, createPrincipalUpdater } from "./principals/index.js";
+import {
+  createBootstrap,
+  createPrincipalService,
+  createPrincipalSuspension,
+  createPrincipalUpdater,
+} from "./principals/index.js";
 import { createStepUpService, upgradeRecoveryCodes } from "./stepup/index.js";
 import { createWebhookService } from "./webhooks/service.js";
 
@@ -50,6 +56,9 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   const lifecycle = createKeyLifecycleService(ctx, keys);
   const lookupKey = createKeyLookup(ctx);
   const usage = createUsageRecorder(ctx);
+  const canaries = createCanaryService(ctx, (error) =>
+    process.emitWarning(`tessera canaries: ${(error as Error)?.message ?? String(error)}`),
+  );
   const oauth = createOAuthService(ctx, usage);
   const introspect = createIntrospectionService(ctx, lookupKey, usage, oauth);
   const audit = createAuditService(database.db, clock);
@@ -64,6 +73,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   await upgradeRecoveryCodes(database.db, config.masterKey);
   const campaigns = createCampaignService(ctx, { keys, usage, stepUp, webhooks });
   const principalUpdates = createPrincipalUpdater(ctx);
+  const principalSuspension = createPrincipalSuspension(ctx);
   const jobs = createJobs(ctx, (job, error) =>
     process.emitWarning(`tessera job ${job} failed: ${(error as Error)?.message ?? String(error)}`),
   );
@@ -77,6 +87,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     lifecycle,
     lookupKey,
     usage,
+    canaries,
     introspect,
     oauth,
     audit,
@@ -87,6 +98,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     stepUp,
     campaigns,
     principalUpdates,
+    principalSuspension,
     jobs,
     feed,
     async close(): Promise<void> {

@@ -25,6 +25,11 @@ export function keyRowFixture(
     grace_until: null,
     expires_at_before_rotation: null,
     last_used_at: null,
+    suspended_at: null,
+    suspended_by: null,
+    suspended_reason: null,
+    suspended_via: null,
+    canary: 0,
     ...fields,
   };
 }

@@ -61,6 +61,12 @@ export function decide(ctx: DecideContext, requirement: Requirement, facts: Requ
   return { ok: true, outcome: "ok", credential: result };
 }
 
+/** The token an Authorization header presents (bearer or DPoP), or undefined. */
+export function presentedToken(authorization: string | undefined): string | undefined {
+  const match = authorization === undefined ? null : CREDENTIAL.exec(authorization);
+  return match ? (match[2] as string) : undefined;
+}
+
 /** A sender-constrained token (RFC 9449): only the holder of its key may use it. */
 function proofHolds(ctx: DecideContext, facts: RequestFacts, scheme: string, token: string, jkt: string): boolean {
   if (scheme !== "DPoP") return false;

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { GatewayContext } from "./context.js";
-import { type Decision, decide } from "./decide.js";
+import { type Decision, decide, presentedToken } from "./decide.js";
 import { IDENTITY_PREFIX, identityHeaders } from "./identity-headers.js";
 import { normalizePath } from "./path-pattern.js";
 import { directFacts, forwardedFacts, type RequestFacts } from "./request-facts.js";
@@ -116,14 +116,18 @@ export function timedDecision(ctx: GatewayContext, facts: RequestFacts, requirem
   // Usage is about credentials: an anonymous route or a request no rule allows checked none.
   if (decision.outcome !== "anonymous" && decision.outcome !== "no_rule") {
     const credential = decision.ok && decision.outcome === "ok" ? decision.credential : null;
-    ctx.verifier.recordUsage({
-      keyId: credential?.keyId ?? null,
-      kind: credential?.kind ?? null,
-      outcome: decision.outcome,
-      route: normalizePath(facts.uri) ?? "",
-      address: facts.address,
-      userAgent: facts.userAgent,
-    });
+    ctx.verifier.recordUsage(
+      {
+        keyId: credential?.keyId ?? null,
+        kind: credential?.kind ?? null,
+        outcome: decision.outcome,
+        route: normalizePath(facts.uri) ?? "",
+        address: facts.address,
+        userAgent: facts.userAgent,
+      },
+      // A canary answers `unknown`: the token lets the verifier report its use with these facts.
+      decision.outcome === "unknown" ? presentedToken(facts.authorization) : undefined,
+    );
   }
   return decision;
 }

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import { type CanaryTracker, createCanaryTracker } from "./canary-reports.js";
 import { FeedClient } from "./feed-client.js";
 import { createIntrospector } from "./introspect.js";
 import { SignatureCache } from "./jwt.js";
@@ -48,8 +49,12 @@ export interface Verifier {
   verify(token: unknown, options?: VerifyOptions): VerifyResult;
   /** `verify`, except that a stale verifier with `onStale: 'introspect'` asks the authority. */
   authenticate(token: unknown, options?: VerifyOptions): Promise<VerifyResult>;
-  /** Counts one verification for usage reporting (middleware does this for you). */
-  recordUsage(record: UsageRecord): void;
+  /**
+   * Counts one verification for usage reporting (middleware does this for you). `token`, the
+   * credential that was verified, lets a canary key's use be reported with this request's
+   * address, user agent and route; it is only compared, never kept or sent.
+   */
+  recordUsage(record: UsageRecord, token?: string): void;
   /**
    * Resolves once the first snapshot is loaded; rejects after `timeoutMs` (default 30s), or at
    * once with a `FeedHttpError` (`code` `feed_unauthorized` or `feed_forbidden`) when the
@@ -188,10 +193,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     issuer: options.issuer,
     prefixes: options.prefixes ? new Set(options.prefixes) : undefined,
     clockToleranceSeconds: checked.clockToleranceSeconds,
+    onCanary: undefined,
   };
   const introspect =
     checked.onStale === "introspect" ? createIntrospector({ url: checked.url, credential: options.credential }) : null;
   const usage = createUsage(options, checked.url, instance);
+  // Without usage reports a canary is still answered as unknown, but reported nowhere.
+  const canaries: CanaryTracker | null = usage ? createCanaryTracker((record) => usage.recordUrgent(record)) : null;
+  ctx.onCanary = canaries?.seen;
   const local = createLocalVerify(feed, ctx, checked.stalenessMs, options.issuer);
   const verify = local.verify;
   return {
@@ -205,7 +214,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (token.length === 0 || token.length > 8192) return rejection("malformed");
       return introspect(token, verifyOptions);
     },
-    recordUsage: (record) => usage?.record(record),
+    recordUsage(record, token) {
+      if (!usage || !canaries) return;
+      const classified = canaries.classify(record, token);
+      if (classified.outcome === "canary") usage.recordUrgent(classified);
+      else usage.record(classified);
+    },
     ready: (timeoutMs = 30_000) => waitReady(feed, timeoutMs),
     status: () => statusOf(feed, usage),
     async close() {

@@ -27,6 +27,12 @@ export { decodeHash } from "./key-table/digest.js";
 const { LIVE } = bulk;
 const REVOKED = 2;
 const DEPRECATED = 4;
+/** Refused as `suspended` until resumed; still live (bulk revocations take it). */
+const SUSPENDED = 8;
+/** A decoy: answered as unknown, its use reported. Kept through a revocation (which retires it). */
+const CANARY = 16;
+/** Any flag that makes a found key fail: the one test the verification path makes. */
+const BLOCKED = REVOKED | SUSPENDED | CANARY;
 
 /** The fields of a record, as `put` takes them (strings and scope lists as indexes the caller owns). */
 export interface KeyFields {
@@ -37,6 +43,8 @@ export interface KeyFields {
   /** Epoch ms; 0: never expires. */
   expiresAt: number;
   deprecated: boolean;
+  suspended: boolean;
+  canary: boolean;
   /** The key's ordinal (unique per key, assigned by the authority). */
   ordinal: number;
 }
@@ -132,6 +140,16 @@ export class KeyTable {
   isDeprecated(record: number): boolean {
     return ((this.flags[record] as number) & DEPRECATED) !== 0;
   }
+  /** Revoked, suspended or a canary: a found key that must not verify. */
+  isBlocked(record: number): boolean {
+    return ((this.flags[record] as number) & BLOCKED) !== 0;
+  }
+  isSuspended(record: number): boolean {
+    return ((this.flags[record] as number) & SUSPENDED) !== 0;
+  }
+  isCanary(record: number): boolean {
+    return ((this.flags[record] as number) & CANARY) !== 0;
+  }
   keyId(record: number): string {
     const start = this.idStart[record] as number;
     return this.sources.text(this.idSource[record] as number).slice(start, start + (this.idLength[record] as number));
@@ -225,7 +243,21 @@ export class KeyTable {
     this.audiences[record] = fields.audience;
     this.expiries[record] = fields.expiresAt;
     this.ordinals[record] = fields.ordinal;
-    this.flags[record] = LIVE | (fields.deprecated ? DEPRECATED : 0);
+    this.flags[record] =
+      LIVE | (fields.deprecated ? DEPRECATED : 0) | (fields.suspended ? SUSPENDED : 0) | (fields.canary ? CANARY : 0);
+    this.cached[record] = undefined;
+    return true;
+  }
+
+  /**
+   * Suspends (or, `suspended` false, resumes) the key whose id is `text[start, start + length)`.
+   * False if it is not here or revoked (a revoked key stays revoked).
+   */
+  setSuspended(text: string, start: number, length: number, suspended: boolean): boolean {
+    const record = (this.byId[this.idSlot(text, start, length, hashId(text, start, length)) << 1] as number) - 1;
+    if (record < 0 || this.isRevoked(record)) return false;
+    const flags = this.flags[record] as number;
+    this.flags[record] = suspended ? flags | SUSPENDED : flags & ~SUSPENDED;
     this.cached[record] = undefined;
     return true;
   }
@@ -292,7 +324,8 @@ export class KeyTable {
   private readonly revokeRecordFn = (record: number): void => this.revokeRecord(record);
 
   private revokeRecord(record: number): void {
-    this.flags[record] = REVOKED;
+    // A revoked canary stays marked as one: it answers unknown, as a canary does.
+    this.flags[record] = REVOKED | ((this.flags[record] as number) & CANARY);
     this.cached[record] = undefined;
     this.live--;
     this.revoked++;

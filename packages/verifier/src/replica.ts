@@ -11,7 +11,13 @@ import { OAuthReplica } from "./oauth-replica.js";
 import { fail, isString, isTime } from "./replica-checks.js";
 import { parseOrdinalBitmap, parseOrdinalDeltas, parseRuns, parseScopeMatch } from "./revocation-forms.js";
 import type { VerifiedCredential } from "./types.js";
-import { HASH_LENGTH, type KeyChunkWire, type KeyRecordWire, type KeyRevokedWire } from "./wire.js";
+import {
+  HASH_LENGTH,
+  type KeyChunkWire,
+  type KeyRecordWire,
+  type KeyRevokedWire,
+  type KeySuspensionWire,
+} from "./wire.js";
 
 export type { SigningKeyEntry } from "./oauth-replica.js";
 export { MalformedChangeError } from "./replica-checks.js";
@@ -26,7 +32,15 @@ export interface KeyEntry extends VerifiedCredential {
   expiresAt: number | null;
 }
 
+/**
+ * What a token found in the replica but refused is: revoked, suspended, or a canary (the key
+ * id of the last canary found is `Replica.canaryKeyId`).
+ */
+export type RefusedKey = "revoked" | "suspended" | "canary";
+
 export class Replica extends OAuthReplica {
+  /** The key id of the canary the last lookup answered `"canary"` for (read at once by the caller). */
+  canaryKeyId = "";
   /** API keys, and keys revoked while connected (so that they report `revoked`, not `unknown`). */
   private readonly table: KeyTable;
   /** Principal ids and audiences, each held once, named by index in the table. */
@@ -42,6 +56,8 @@ export class Replica extends OAuthReplica {
     audience: -1,
     expiresAt: 0,
     deprecated: false,
+    suspended: false,
+    canary: false,
     ordinal: 0,
   };
 
@@ -56,21 +72,33 @@ export class Replica extends OAuthReplica {
     return this.table.size;
   }
 
-  /** The key whose token hashes to `hash` (base64url SHA-256), `"revoked"`, or undefined. */
-  lookupKey(hash: string): KeyEntry | "revoked" | undefined {
+  /** The key whose token hashes to `hash` (base64url SHA-256), why it is refused, or undefined. */
+  lookupKey(hash: string): KeyEntry | RefusedKey | undefined {
     return this.lookupRecord(this.table.find(hash));
   }
 
-  /** The key `token` is, `"revoked"`, or undefined: what verification asks, hashing included. */
-  lookupToken(token: string): KeyEntry | "revoked" | undefined {
+  /** The key `token` is, why it is refused, or undefined: what verification asks, hashing included. */
+  lookupToken(token: string): KeyEntry | RefusedKey | undefined {
     return this.lookupRecord(this.table.findDigest(hash("sha256", token, "binary")));
   }
 
-  private lookupRecord(record: number): KeyEntry | "revoked" | undefined {
+  private lookupRecord(record: number): KeyEntry | RefusedKey | undefined {
     if (record < 0) return undefined;
-    if (this.table.isRevoked(record)) return "revoked";
+    // One flag test for revoked, suspended and canary keys: the accepted path pays no more.
+    if (this.table.isBlocked(record)) return this.refused(record);
     const known = this.table.cachedValue(record) as KeyEntry | undefined;
     return known ?? this.entry(record);
+  }
+
+  /** A revoked canary is retired: unknown, like any canary, and no longer reported. */
+  private refused(record: number): RefusedKey | undefined {
+    const t = this.table;
+    if (t.isCanary(record)) {
+      if (t.isRevoked(record)) return undefined;
+      this.canaryKeyId = t.keyId(record);
+      return "canary";
+    }
+    return t.isRevoked(record) ? "revoked" : "suspended";
   }
 
   private entry(record: number): KeyEntry {
@@ -139,13 +167,15 @@ export class Replica extends OAuthReplica {
       c.e.length !== n ||
       c.o.length !== n ||
       (c.a !== undefined && (!Array.isArray(c.a) || c.a.length !== n)) ||
-      (c.d !== undefined && !Array.isArray(c.d))
+      (c.d !== undefined && !Array.isArray(c.d)) ||
+      (c.u !== undefined && !Array.isArray(c.u)) ||
+      (c.c !== undefined && !Array.isArray(c.c))
     ) {
       fail("keys chunk columns differ in length");
     }
     const strings = c.p.map((text) => this.intern(text));
     const scopeLists = c.s.map((list) => this.scopes(list));
-    const deprecated = new Set(c.d ?? []);
+    const marks = { deprecated: new Set(c.d ?? []), suspended: new Set(c.u ?? []), canary: new Set(c.c ?? []) };
     // The ids stay in the chunk's string: each key points at its own.
     const source = this.table.addSource(c.i);
     try {
@@ -155,7 +185,7 @@ export class Replica extends OAuthReplica {
         const delta = c.o[k];
         if (typeof delta !== "number" || !Number.isSafeInteger(delta)) fail("key ordinals must be integers");
         ordinal = k === 0 ? delta : ordinal + delta;
-        this.putChunkKey(c, k, source, start, end - start, strings, scopeLists, deprecated, ordinal);
+        this.putChunkKey(c, k, source, start, end - start, strings, scopeLists, marks, ordinal);
         start = end + 1;
       }
     } finally {
@@ -171,7 +201,7 @@ export class Replica extends OAuthReplica {
     idLength: number,
     strings: number[],
     scopeLists: number[],
-    deprecated: Set<number>,
+    marks: { deprecated: Set<number>; suspended: Set<number>; canary: Set<number> },
     ordinal: number,
   ): void {
     const principal = strings[c.pi[k] as number];
@@ -187,7 +217,9 @@ export class Replica extends OAuthReplica {
     fields.scopes = scopes;
     fields.audience = audience;
     fields.expiresAt = expiresAt;
-    fields.deprecated = deprecated.has(k);
+    fields.deprecated = marks.deprecated.has(k);
+    fields.suspended = marks.suspended.has(k);
+    fields.canary = marks.canary.has(k);
     fields.ordinal = ordinal;
     if (!this.table.put(source, idStart, idLength, c.h, k * HASH_LENGTH, fields)) {
       fail("key needs an id and a base64url SHA-256 hash");
@@ -206,6 +238,8 @@ export class Replica extends OAuthReplica {
     fields.audience = r.audience === null ? -1 : this.intern(r.audience);
     fields.expiresAt = r.expiresAt ?? 0;
     fields.deprecated = r.deprecated === true;
+    fields.suspended = r.suspended === true;
+    fields.canary = r.canary === true;
     fields.ordinal = r.ordinal;
     const source = this.table.addSource(r.id);
     const stored = this.table.put(source, 0, r.id.length, r.hash, 0, fields);
@@ -218,6 +252,19 @@ export class Replica extends OAuthReplica {
     for (const id of ids) {
       if (!isString(id)) fail("ids must be strings");
       this.table.revoke(id);
+    }
+  }
+
+  /**
+   * A `key.suspended` (`suspended` true) or `key.resumed` change: the keys it names are refused
+   * as `suspended`, or verify again. Keys this replica does not hold, or holds revoked, are left.
+   */
+  suspendKeys(data: unknown, suspended: boolean): void {
+    const ids = (data as Partial<KeySuspensionWire>).ids;
+    if (!Array.isArray(ids)) fail("key.suspended and key.resumed need ids");
+    for (const id of ids) {
+      if (!isString(id)) fail("ids must be strings");
+      this.table.setSuspended(id, 0, id.length, suspended);
     }
   }
 
@@ -329,6 +376,10 @@ export class Replica extends OAuthReplica {
       case "key.rotated":
         this.addKey(d.previous);
         this.addKey(d.replacement);
+        return;
+      case "key.suspended":
+      case "key.resumed":
+        this.suspendKeys(d, type === "key.suspended");
         return;
       case "key.rotation_rolled_back":
         this.revokeKeys(d.revokedIds);

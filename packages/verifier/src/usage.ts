@@ -3,7 +3,8 @@
  * route, client address and user agent, and sent to the authority in one batch every couple
  * of seconds. Memory is bounded: when the authority is unreachable, at most `maxEntries`
  * distinct rows are kept; beyond that records are dropped and the drop is counted (and
- * reported once the authority is back).
+ * reported once the authority is back). A canary entry is not kept for the next batch: it is
+ * sent at once (`recordUrgent`), with whatever else is waiting.
  * @module
  */
 
@@ -37,19 +38,27 @@ export interface UsageReporterOptions {
   maxEntries?: number;
 }
 
+/** The entry's strings cut to their bounds, and the key of its row. */
+function bounded(entry: UsageRecord) {
+  const route = entry.route.slice(0, 256);
+  const userAgent = entry.userAgent.slice(0, 256);
+  const address = entry.address.slice(0, 64);
+  const id = `${entry.keyId ?? ""}\u0000${entry.outcome}\u0000${route}\u0000${address}\u0000${userAgent}`;
+  return { id, route, userAgent, address };
+}
+
 export function createUsageReporter(options: UsageReporterOptions) {
   const maxEntries = options.maxEntries ?? 10_000;
   let rows = new Map<string, UsageRow>();
   let dropped = 0;
   let sending = false;
+  /** An urgent entry arrived while a batch was in flight: send again as soon as it lands. */
+  let again = false;
   const timer = setInterval(() => void flush(), options.intervalMs ?? 2000);
   timer.unref();
 
   function record(entry: UsageRecord, at = Date.now()): void {
-    const route = entry.route.slice(0, 256);
-    const userAgent = entry.userAgent.slice(0, 256);
-    const address = entry.address.slice(0, 64);
-    const id = `${entry.keyId ?? ""}\u0000${entry.outcome}\u0000${route}\u0000${address}\u0000${userAgent}`;
+    const { id, route, userAgent, address } = bounded(entry);
     const row = rows.get(id);
     if (row) {
       row.count++;
@@ -92,11 +101,23 @@ export function createUsageReporter(options: UsageReporterOptions) {
       dropped += batchDropped;
     } finally {
       sending = false;
+      if (again) {
+        again = false;
+        void flush();
+      }
     }
+  }
+
+  /** Records `entry` and sends it now (a canary's use must not wait for the next batch). */
+  function recordUrgent(entry: UsageRecord, at = Date.now()): void {
+    record(entry, at);
+    if (sending) again = true;
+    else void flush();
   }
 
   return {
     record,
+    recordUrgent,
     flush,
     /** Rows waiting to be sent and records dropped so far (for tests and status pages). */
     pending: () => ({ entries: rows.size, dropped }),

@@ -30,6 +30,11 @@ export interface LocalVerifyContext {
   issuer: string | undefined;
   prefixes: ReadonlySet<string> | undefined;
   clockToleranceSeconds: number;
+  /**
+   * Told of every canary key presented (its id, and the token so that middleware can match the
+   * request it came in); the verification answers exactly as for an unknown key.
+   */
+  onCanary?: ((keyId: string, token: string) => void) | undefined;
 }
 
 /** An API key (at most 64 characters, no dots): the hot path, kept small so that it inlines. */
@@ -43,9 +48,15 @@ function verifyApiKey(
   // only decides, on a miss, between "malformed" and "unknown" (garbage is at most 64
   // characters here, so hashing it costs what hashing a real key does).
   const key = ctx.replica.lookupToken(token);
-  if (key === undefined || key === "revoked") {
+  if (key === undefined || typeof key === "string") {
+    // A canary takes the unknown key's path, checksum included: same answer, same work.
     if (parseToken(token, ctx.prefixes) === null) return REJECTIONS.malformed;
-    return key === "revoked" ? REJECTIONS.revoked : REJECTIONS.unknown;
+    if (key === undefined) return REJECTIONS.unknown;
+    if (key === "canary") {
+      ctx.onCanary?.(ctx.replica.canaryKeyId, token);
+      return REJECTIONS.unknown;
+    }
+    return REJECTIONS[key];
   }
   if (ctx.prefixes !== undefined && parseToken(token, ctx.prefixes) === null) return REJECTIONS.malformed;
   if (key.expiresAt !== null && nowMs >= key.expiresAt) return REJECTIONS.expired;

@@ -55,6 +55,8 @@ export const VERIFY_FAILURES = [
   "unknown",
   /** Revoked (key, access token, grant family, principal cutoff or signing key retired in an emergency). */
   "revoked",
+  /** An API key suspended (`POST /v1/keys/{id}/suspend`, or its principal's): refused until resumed. */
+  "suspended",
   "expired",
   /** A JWT whose `nbf` is in the future. */
   "not_yet_valid",
@@ -81,11 +83,20 @@ export const VERIFY_FAILURES = [
 export type VerifyFailure = (typeof VERIFY_FAILURES)[number];
 
 /**
+ * Outcomes only a usage report carries, never `verify()`. `canary`: a canary key was
+ * presented; the caller was answered exactly as for an unknown key, and only this report (sent
+ * at once, not with the next batch) names the key. Stable.
+ * @example
+ * const outcomes = [...VERIFY_FAILURES, ...REPORT_ONLY_OUTCOMES]; // what the usage route accepts besides "ok"
+ */
+export const REPORT_ONLY_OUTCOMES = ["canary"] as const;
+
+/**
  * A verification's outcome as a usage batch reports it.
  * @example
  * const outcome: UsageOutcome = result.ok ? "ok" : result.reason;
  */
-export type UsageOutcome = "ok" | VerifyFailure;
+export type UsageOutcome = "ok" | VerifyFailure | (typeof REPORT_ONLY_OUTCOMES)[number];
 
 /**
  * A key record as change events carry it (`key.issued`, `key.updated`, `key.rotated`...). The hash, never the secret.
@@ -105,6 +116,10 @@ export interface KeyRecordWire {
   /** Epoch ms; null: never expires. */
   expiresAt: number | null;
   deprecated: boolean;
+  /** Suspended: refused with `suspended` until a `key.resumed`. Absent: false. */
+  suspended?: boolean;
+  /** A canary: answered as an unknown key, its use reported at once. Absent: false. */
+  canary?: boolean;
 }
 
 /**
@@ -133,6 +148,10 @@ export interface KeyChunkWire {
   e: number[];
   /** Positions (in key order) of the deprecated keys (absent: none). */
   d?: number[];
+  /** Positions (in key order) of the suspended keys (absent: none). */
+  u?: number[];
+  /** Positions (in key order) of the canary keys (absent: none). */
+  c?: number[];
   /** Per key: its ordinal minus the ordinal of the key before it (the first: its ordinal). */
   o: number[];
 }
@@ -277,4 +296,18 @@ export interface KeyRevokedWire extends CompactRevocationWire {
   count?: number;
   reason?: unknown;
   cause?: unknown;
+}
+
+/**
+ * A `key.suspended` or `key.resumed` change's data: the keys named, why, and what caused it
+ * (`key.suspend`, `key.resume`, `principal.suspend`, `principal.resume`, or a detector).
+ * @example
+ * { "ids": ["key_1"], "reason": "odd traffic", "cause": "key.suspend" }
+ */
+export interface KeySuspensionWire {
+  ids: string[];
+  reason?: unknown;
+  cause?: unknown;
+  /** Set when a principal's suspension (or its resumption) caused it. */
+  principalId?: string;
 }

@@ -29,6 +29,8 @@ export interface FakeKey {
   audience: string | null;
   expiresAt: number | null;
   deprecated: boolean;
+  suspended?: boolean;
+  canary?: boolean;
 }
 
 let ids = 0;
@@ -57,6 +59,8 @@ export const wire = (k: FakeKey): KeyRecordWire => ({
   audience: k.audience,
   expiresAt: k.expiresAt,
   deprecated: k.deprecated,
+  ...(k.suspended ? { suspended: true } : {}),
+  ...(k.canary ? { canary: true } : {}),
 });
 
 /** An Ed25519 signing key and a minter of RFC 9068 access tokens signed with it. */
@@ -151,6 +155,8 @@ function keyChunk(keys: FakeKey[]): KeyChunkWire {
     a: keys.map((k) => (k.audience === null ? -1 : strings.indexOf(k.audience))),
     e: keys.map((k) => k.expiresAt ?? 0),
     d: keys.flatMap((k, i) => (k.deprecated ? [i] : [])),
+    u: keys.flatMap((k, i) => (k.suspended ? [i] : [])),
+    c: keys.flatMap((k, i) => (k.canary ? [i] : [])),
     o: keys.map((k, i) => (i === 0 ? k.ordinal : k.ordinal - (keys[i - 1] as FakeKey).ordinal)),
   };
 }

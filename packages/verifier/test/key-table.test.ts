@@ -9,6 +9,8 @@ const fields = (over: Partial<KeyFields> = {}): KeyFields => ({
   audience: -1,
   expiresAt: 0,
   deprecated: false,
+  suspended: false,
+  canary: false,
   ordinal: 0,
   ...over,
 });

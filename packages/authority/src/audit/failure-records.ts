@@ -9,7 +9,15 @@ import { runUnitOfWork } from "../db/transaction.js";
 import type { FailureSummary } from "./failure-aggregator.js";
 
 export interface AuthFailure {
-  reason: "missing" | "malformed" | "unknown" | "revoked" | "expired" | "principal_disabled" | "insufficient_scope";
+  reason:
+    | "missing"
+    | "malformed"
+    | "unknown"
+    | "revoked"
+    | "expired"
+    | "suspended"
+    | "principal_disabled"
+    | "insufficient_scope";
   route: string;
   ip: string;
   requestId: string;

@@ -23,6 +23,9 @@ export interface PrincipalsTable {
   created_by: string;
   disabled_at: number | null;
   disabled_reason: string | null;
+  /** Suspended (migration 0013): its keys are suspended until it is resumed. */
+  suspended_at?: number | null;
+  suspended_reason?: string | null;
 }
 
 export interface ApiKeysTable {
@@ -63,6 +66,14 @@ export interface ApiKeysTable {
    * are told large revocations as ranges of ordinals. Absent only on a row not yet inserted.
    */
   ordinal?: number;
+  /** Suspended (migration 0013): refused everywhere until resumed; `status` is kept. */
+  suspended_at: number | null;
+  suspended_by: string | null;
+  suspended_reason: string | null;
+  /** The principal whose suspension suspended this key; null when suspended by itself. */
+  suspended_via: string | null;
+  /** 1: a canary key (a decoy that grants nothing), set at issue (migration 0013). */
+  canary: number;
 }
 
 /** Leases of scheduled jobs: one instance runs a job at a time, and not twice per interval. */

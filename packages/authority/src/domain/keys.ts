@@ -4,14 +4,22 @@
 import type { KeyRecordWire } from "@tessera/verifier/wire";
 import type { ApiKeysTable, PrincipalsTable } from "../db/schema.js";
 
-/** What a key is now. `expired` is derived from the expiry, so it holds from the very moment. */
-export type KeyState = "active" | "deprecated" | "revoked" | "expired";
+/**
+ * What a key is now. `expired` is derived from the expiry, so it holds from the very moment.
+ * `suspended` overlays the stored status (active or deprecated) until the key is resumed;
+ * revoked and expired are final and win over it.
+ */
+export type KeyState = "active" | "deprecated" | "suspended" | "revoked" | "expired";
 
-export const KEY_STATES: readonly KeyState[] = ["active", "deprecated", "revoked", "expired"];
+export const KEY_STATES: readonly KeyState[] = ["active", "deprecated", "suspended", "revoked", "expired"];
 
-export function keyState(row: Pick<ApiKeysTable, "status" | "expires_at">, now: number): KeyState {
+export function keyState(
+  row: Pick<ApiKeysTable, "status" | "expires_at"> & { suspended_at?: number | null },
+  now: number,
+): KeyState {
   if (row.status === "revoked") return "revoked";
   if (row.expires_at !== null && now >= row.expires_at) return "expired";
+  if (row.suspended_at !== null && row.suspended_at !== undefined) return "suspended";
   return row.status;
 }
 
@@ -35,6 +43,13 @@ export interface KeyView {
   replacedBy: string | null;
   replaces: string | null;
   graceUntil: string | null;
+  suspendedAt: string | null;
+  suspendedBy: string | null;
+  suspendedReason: string | null;
+  /** The principal whose suspension suspended this key (null: suspended by itself, or not suspended). */
+  suspendedVia: string | null;
+  /** A canary key: a decoy that grants nothing (see docs/monitoring.md). */
+  canary: boolean;
 }
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -59,6 +74,11 @@ export function toKeyView(row: ApiKeysTable, now: number): KeyView {
     replacedBy: row.replaced_by,
     replaces: row.replaces,
     graceUntil: iso(row.grace_until),
+    suspendedAt: iso(row.suspended_at ?? null),
+    suspendedBy: row.suspended_by ?? null,
+    suspendedReason: row.suspended_reason ?? null,
+    suspendedVia: row.suspended_via ?? null,
+    canary: Number(row.canary ?? 0) === 1,
   };
 }
 
@@ -80,6 +100,9 @@ export function toReplicaRecord(row: ApiKeysTable): KeyReplicaRecord {
     audience: row.audience,
     expiresAt: row.expires_at,
     deprecated: row.status === "deprecated",
+    // Only when set: a record without them is an ordinary key to every replica.
+    ...(row.suspended_at !== null && row.suspended_at !== undefined ? { suspended: true } : {}),
+    ...(Number(row.canary ?? 0) === 1 ? { canary: true } : {}),
   };
 }
 
@@ -96,6 +119,9 @@ export interface PrincipalView {
   updatedAt: string;
   disabledAt: string | null;
   disabledReason: string | null;
+  /** Suspended: its keys are suspended and it receives no new key until resumed. */
+  suspendedAt: string | null;
+  suspendedReason: string | null;
 }
 
 export function toPrincipalView(row: PrincipalsTable): PrincipalView {
@@ -112,5 +138,7 @@ export function toPrincipalView(row: PrincipalsTable): PrincipalView {
     updatedAt: iso(row.updated_at) as string,
     disabledAt: iso(row.disabled_at),
     disabledReason: row.disabled_reason,
+    suspendedAt: iso(row.suspended_at ?? null),
+    suspendedReason: row.suspended_reason ?? null,
   };
 }

@@ -53,7 +53,13 @@ function create(registry: Registry, feed: FeedService) {
     help: "Usage records verifiers dropped (memory cap reached while the authority was unreachable).",
     registers: [registry],
   });
-  return { propagation, blocked, usageDropped };
+  const canaryUses = new Counter({
+    name: "tessera_canary_uses_total",
+    help: "Uses of canary keys reported (by verifiers, or seen by the authority's own admin API).",
+    labelNames: ["source"],
+    registers: [registry],
+  });
+  return { propagation, blocked, usageDropped, canaryUses };
 }
 
 const byRegistry = new WeakMap<Registry, ReturnType<typeof create>>();

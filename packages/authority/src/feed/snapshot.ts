@@ -18,8 +18,8 @@ import type { OAuthStateLoader } from "./replica-state.js";
 
 const PAGE = 10_000;
 
-/** id, key_hash, principal_id, scopes (JSON text), audience, expires_at, status, ordinal */
-type KeyRow = [string, string, string, string, string | null, number | null, string, number];
+/** id, key_hash, principal_id, scopes (JSON text), audience, expires_at, status, ordinal, suspended, canary */
+type KeyRow = [string, string, string, string, string | null, number | null, string, number, boolean, boolean];
 
 /** One chunk's keys by column, as the SQLite query aggregates them or rows are gathered. */
 interface ChunkColumns {
@@ -37,6 +37,9 @@ interface ChunkColumns {
   expiries: string;
   /** Positions of the deprecated keys. */
   deprecated: number[];
+  /** Positions of the suspended keys and of the canaries. */
+  suspended: number[];
+  canaries: number[];
   /** Each key's ordinal. */
   ordinals: number[];
 }
@@ -96,6 +99,8 @@ function encodeColumns(c: ChunkColumns): string {
     e: `[${c.expiries}]`,
     o: `[${ordinalDeltas.join(",")}]`,
     d: c.deprecated.length > 0 ? `[${c.deprecated.join(",")}]` : undefined,
+    u: c.suspended.length > 0 ? `[${c.suspended.join(",")}]` : undefined,
+    c: c.canaries.length > 0 ? `[${c.canaries.join(",")}]` : undefined,
   });
 }
 
@@ -118,8 +123,12 @@ function chunkJson(fields: ChunkFieldsJson): string {
 
 export function encodeKeyChunk(rows: KeyRow[]): string {
   const deprecated: number[] = [];
+  const suspended: number[] = [];
+  const canaries: number[] = [];
   rows.forEach((row, k) => {
     if (row[6] === "deprecated") deprecated.push(k);
+    if (row[8]) suspended.push(k);
+    if (row[9]) canaries.push(k);
   });
   return encodeColumns({
     count: rows.length,
@@ -130,11 +139,28 @@ export function encodeKeyChunk(rows: KeyRow[]): string {
     audiences: rows.some((r) => r[4] !== null) ? rows.map((r) => r[4]) : null,
     expiries: rows.map((r) => (r[5] === null ? 0 : Number(r[5]))).join(","),
     deprecated,
+    suspended,
+    canaries,
     ordinals: rows.map((r) => r[7]),
   });
 }
 
 type Write = (bytes: Buffer) => Promise<void>;
+
+/** The positions of the deprecated, suspended and canary keys from one digit per key (bits 1, 2, 4). */
+function positionsOfMarks(marks: string): { deprecated: number[]; suspended: number[]; canaries: number[] } {
+  const deprecated: number[] = [];
+  const suspended: number[] = [];
+  const canaries: number[] = [];
+  for (let at = 0; at < marks.length; at++) {
+    const bits = marks.charCodeAt(at) - 48;
+    if (bits === 0) continue;
+    if (bits & 1) deprecated.push(at);
+    if (bits & 2) suspended.push(at);
+    if (bits & 4) canaries.push(at);
+  }
+  return { deprecated, suspended, canaries };
+}
 
 const snapshotStartFrame = (start: SnapshotStartWire) => frame("snapshot", JSON.stringify(start));
 const snapshotEndFrame = (end: SnapshotEndWire) => frame("snapshot_end", JSON.stringify(end), end.sequence);
@@ -162,7 +188,18 @@ export async function writeSnapshot(
       for (;;) {
         const rows = await trx
           .selectFrom("api_keys")
-          .select(["id", "key_hash", "principal_id", "scopes", "audience", "expires_at", "status", "ordinal"])
+          .select([
+            "id",
+            "key_hash",
+            "principal_id",
+            "scopes",
+            "audience",
+            "expires_at",
+            "status",
+            "ordinal",
+            "suspended_at",
+            "canary",
+          ])
           .where("status", "in", ["active", "deprecated"])
           .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", nowMs)]))
           .where("ordinal", ">", after)
@@ -183,6 +220,8 @@ export async function writeSnapshot(
                 r.expires_at,
                 r.status,
                 r.ordinal as number,
+                r.suspended_at !== null,
+                Number(r.canary) === 1,
               ]),
             ),
           ),
@@ -221,9 +260,11 @@ export async function writeSnapshotSqlite(
          group_concat(principal_id, ' ') as principals, group_concat(scopes, char(10)) as scopes,
          case when count(audience) = 0 then null else json_group_array(audience) end as audiences,
          group_concat(coalesce(expires_at, 0), ',') as expiries,
-         group_concat(iif(status = 'deprecated', 1, 0), '') as deprecated,
+         group_concat(iif(status = 'deprecated', 1, 0) + iif(suspended_at is not null, 2, 0)
+           + iif(canary = 1, 4, 0), '') as marks,
          group_concat(ordinal, ',') as ordinals
-       from (select rowid, id, key_hash, principal_id, scopes, audience, expires_at, status, ordinal from api_keys
+       from (select rowid, id, key_hash, principal_id, scopes, audience, expires_at, status, ordinal, suspended_at,
+               canary from api_keys
              where rowid > ? and status in ('active', 'deprecated') and (expires_at is null or expires_at > ?)
              order by rowid limit ?)`,
     );
@@ -239,12 +280,12 @@ export async function writeSnapshotSqlite(
         scopes: string;
         audiences: string | null;
         expiries: string;
-        deprecated: string;
+        /** Per key one digit: 1 deprecated, 2 suspended, 4 canary, added. */
+        marks: string;
         ordinals: string;
       };
       if (r.n === 0 || r.last === null) break;
-      const deprecated: number[] = [];
-      for (let at = r.deprecated.indexOf("1"); at !== -1; at = r.deprecated.indexOf("1", at + 1)) deprecated.push(at);
+      const { deprecated, suspended, canaries } = positionsOfMarks(r.marks);
       await write(
         frame(
           "keys",
@@ -257,6 +298,8 @@ export async function writeSnapshotSqlite(
             audiences: r.audiences === null ? null : (JSON.parse(r.audiences) as Array<string | null>),
             expiries: r.expiries,
             deprecated,
+            suspended,
+            canaries,
             ordinals: r.ordinals.split(",").map(Number),
           }),
         ),

@@ -40,6 +40,23 @@ export function bearerToken(request: FastifyRequest): string | null {
 
 export type AuthResult = { ok: true; actor: Actor } | { ok: false; failure: AuthFailure; error: TesseraError };
 
+/**
+ * A canary key presented to the admin API: answered as unknown (by the caller), reported here
+ * in the background like a verifier's report, with the request's address, user agent and route.
+ */
+function reportCanary(authority: Authority, keyId: string, request: FastifyRequest): void {
+  const userAgent = request.headers["user-agent"];
+  const report = {
+    keyId,
+    route: (request.routeOptions.url ?? "unknown").slice(0, 256),
+    address: request.ip.slice(0, 64),
+    userAgent: (typeof userAgent === "string" ? userAgent : "").slice(0, 256),
+    count: 1,
+    lastAt: authority.clock.now(),
+  };
+  authority.canaries.onUse([report], "authority").catch(() => undefined);
+}
+
 /** Authenticates the request's bearer key and checks it holds every scope in `required`. */
 export async function authenticateAdmin(
   authority: Authority,
@@ -67,6 +84,7 @@ export async function authenticateAdmin(
   }
   const found = await authority.lookupKey(token);
   if (!found.found) {
+    if (found.canary) reportCanary(authority, found.canary.keyId, request);
     const failure: AuthFailure = { ...base, reason: found.reason };
     if (found.reason === "unknown") failure.start = displayStart(token);
     return refuse(failure, "unauthenticated", "the admin key is not valid");
@@ -75,7 +93,11 @@ export async function authenticateAdmin(
   const known = { ...base, keyId: key.id, start: key.start };
   if (!found.usable) {
     const reason =
-      found.principalStatus !== "active" ? "principal_disabled" : found.state === "expired" ? "expired" : "revoked";
+      found.principalStatus !== "active"
+        ? "principal_disabled"
+        : found.state === "expired" || found.state === "suspended"
+          ? found.state
+          : "revoked";
     return refuse({ ...known, reason }, "unauthenticated", "the admin key is not valid");
   }
   const scopes = new Set(JSON.parse(key.scopes) as string[]);

@@ -37,6 +37,7 @@ export const ErrorResponse = Type.Object({
 export const KeyState = Type.Union([
   Type.Literal("active"),
   Type.Literal("deprecated"),
+  Type.Literal("suspended"),
   Type.Literal("revoked"),
   Type.Literal("expired"),
 ]);
@@ -60,6 +61,11 @@ export const KeySchema = Type.Object({
   replacedBy: Nullable(Type.String()),
   replaces: Nullable(Type.String()),
   graceUntil: Nullable(Type.String()),
+  suspendedAt: Nullable(Type.String()),
+  suspendedBy: Nullable(Type.String()),
+  suspendedReason: Nullable(Type.String()),
+  suspendedVia: Nullable(Type.String({ description: "The principal whose suspension suspended this key." })),
+  canary: Type.Boolean({ description: "A decoy key that grants nothing: see docs/monitoring.md." }),
 });
 
 export const PrincipalKind = Type.Union([Type.Literal("user"), Type.Literal("service"), Type.Literal("app")]);
@@ -77,6 +83,8 @@ export const PrincipalSchema = Type.Object({
   updatedAt: Type.String(),
   disabledAt: Nullable(Type.String()),
   disabledReason: Nullable(Type.String()),
+  suspendedAt: Nullable(Type.String()),
+  suspendedReason: Nullable(Type.String()),
 });
 
 export const AuditRecordSchema = Type.Object({

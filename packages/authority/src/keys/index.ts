@@ -2,6 +2,13 @@
  * The keys feature: issue, query, revoke, rotate and roll back API keys, look them up for
  * introspection, count them, and record their use. Other features import keys only from here.
  */
+export {
+  type CanaryListener,
+  type CanaryReport,
+  type CanaryService,
+  type CanaryUse,
+  createCanaryService,
+} from "./canaries.js";
 export { COMPACT_FROM_KEYS, type CompactRevocation, type ScopeMatch } from "./compact-revocation.js";
 export {
   createKeyLifecycleService,
@@ -12,6 +19,7 @@ export {
   type RotateInput,
   type RotateResult,
   type SelectorRevokeResult,
+  type SuspendResult,
 } from "./lifecycle.js";
 export { createKeyLookup, type KeyLookup, type LookupKey } from "./lookup.js";
 export { type KeyInventoryFilter, type KeySelector, keyFilterExpression, selectorIsEmpty } from "./query.js";
@@ -34,5 +42,6 @@ export {
   MAX_DESCRIPTION_LENGTH,
   MAX_METADATA_BYTES,
 } from "./service.js";
+export { resumeKeysOf, suspendKeysOf } from "./suspend.js";
 export { createTokenCounts } from "./token-counts.js";
 export { createUsageRecorder, type UsageRecorder } from "./usage.js";

@@ -1,6 +1,6 @@
 /**
- * Key lifecycle changes: revoke one, revoke by selector, rotate with a grace window, and roll
- * a rotation back while the window is open. Each is one transaction with its audit record and
+ * Key lifecycle changes: revoke one, revoke by selector, rotate with a grace window, roll
+ * a rotation back while the window is open, suspend and resume. Each is one transaction with its audit record and
  * change-log event; the steps live in revoke.ts and rotate.ts, this factory only wires them.
  */
 import type { ServiceContext } from "../context.js";
@@ -9,9 +9,11 @@ import type { KeySelector } from "./query.js";
 import { revokeBySelector, revokeKey } from "./revoke.js";
 import { type RotateInput, rollbackRotation, rotateKey } from "./rotate.js";
 import type { KeyService } from "./service.js";
+import { resumeKey, suspendKey } from "./suspend.js";
 
 export { MAX_SELECTOR_IDS, type RevokeResult, type SelectorRevokeResult } from "./revoke.js";
 export type { RollbackResult, RotateInput, RotateResult } from "./rotate.js";
+export type { SuspendResult } from "./suspend.js";
 
 export function createKeyLifecycleService(ctx: ServiceContext, keys: KeyService) {
   return {
@@ -24,6 +26,9 @@ export function createKeyLifecycleService(ctx: ServiceContext, keys: KeyService)
     ) => revokeBySelector(ctx, selector, reason, actor, stepUp),
     rotate: (id: string, input: RotateInput, actor: Actor) => rotateKey(ctx, keys, id, input, actor),
     rollback: (id: string, actor: Actor, reason?: string) => rollbackRotation(ctx, id, actor, reason),
+    /** Reversible stop: verifiers refuse the key (`suspended`) until `resume`. Same shape as `revoke`. */
+    suspend: (id: string, reason: string, actor: Actor) => suspendKey(ctx, id, reason, actor),
+    resume: (id: string, reason: string, actor: Actor) => resumeKey(ctx, id, reason, actor),
   };
 }
 

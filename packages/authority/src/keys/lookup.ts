@@ -11,7 +11,12 @@ import { type KeyState, keyState } from "../domain/keys.js";
 
 export type KeyLookup =
   | { found: true; key: ApiKeysTable; state: KeyState; principalStatus: PrincipalStatus; usable: boolean }
-  | { found: false; reason: "malformed" | "unknown" };
+  | {
+      found: false;
+      reason: "malformed" | "unknown";
+      /** Set when the token is a canary key: answered as unknown, its use to be reported. */
+      canary?: { keyId: string };
+    };
 
 type LookupRow = ApiKeysTable & { principal_status: PrincipalStatus };
 
@@ -33,6 +38,8 @@ export function createKeyLookup(ctx: ServiceContext) {
     const row = result.rows[0];
     if (!row) return { found: false, reason: "unknown" };
     const { principal_status, ...key } = row;
+    // A canary is unknown to every caller: only its use report names it.
+    if (Number(key.canary) === 1) return { found: false, reason: "unknown", canary: { keyId: key.id } };
     const state = keyState(key, ctx.clock.now());
     const usable = (state === "active" || state === "deprecated") && principal_status === "active";
     return { found: true, key, state, principalStatus: principal_status, usable };

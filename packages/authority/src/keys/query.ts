@@ -23,6 +23,8 @@ export interface KeySelector {
 
 export interface KeyInventoryFilter extends KeySelector {
   state?: KeyState;
+  /** Only canary keys (true) or only real ones (false). */
+  canary?: boolean;
   /** Not yet expired, but expiring before now + this many ms. */
   expiringWithinMs?: number;
   /** Last used before this time (epoch ms); never-used keys are not included. */
@@ -70,10 +72,14 @@ export function keyFilterExpression(
     );
   }
   const notExpired = eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]);
+  const notSuspended = eb("suspended_at", "is", null);
   switch (filter.state) {
     case "active":
     case "deprecated":
-      parts.push(eb("status", "=", filter.state), notExpired);
+      parts.push(eb("status", "=", filter.state), notExpired, notSuspended);
+      break;
+    case "suspended":
+      parts.push(eb("status", "!=", "revoked"), notExpired, eb("suspended_at", "is not", null));
       break;
     case "revoked":
       parts.push(eb("status", "=", "revoked"));
@@ -91,6 +97,7 @@ export function keyFilterExpression(
       eb("expires_at", "<=", now + filter.expiringWithinMs),
     );
   }
+  if (filter.canary !== undefined) parts.push(eb("canary", "=", filter.canary ? 1 : 0));
   if (filter.lastUsedBefore !== undefined) parts.push(eb("last_used_at", "<", filter.lastUsedBefore));
   if (filter.neverUsed === true) parts.push(eb("last_used_at", "is", null));
   if (filter.neverUsed === false) parts.push(eb("last_used_at", "is not", null));

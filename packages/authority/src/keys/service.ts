@@ -26,6 +26,8 @@ export interface IssueKeyInput {
   expiresInMs?: number;
   description?: string;
   metadata?: Record<string, unknown>;
+  /** A canary: a decoy that grants nothing (no scopes), answered as unknown, its use reported at once. */
+  canary?: boolean;
 }
 
 export interface IssuedKey {
@@ -111,37 +113,57 @@ function newKeyRow(
     grace_until: null,
     expires_at_before_rotation: null,
     last_used_at: null,
+    suspended_at: null,
+    suspended_by: null,
+    suspended_reason: null,
+    suspended_via: null,
+    canary: fields.canary === true ? 1 : 0,
   };
   return { row, secret };
 }
 
 /** The scopes to issue, normalized, after the checks that need no database. */
 function checkIssueInput(input: IssueKeyInput, actor: Actor): string[] {
+  if (input.canary === true) {
+    // Refused rather than ignored: a caller asking for scopes on a decoy has misunderstood it.
+    if (input.scopes.length > 0) {
+      throw validationFailed("a canary key grants nothing: leave scopes out (or empty)", { field: "scopes" });
+    }
+    checkDescription(input);
+    return [];
+  }
   if (input.scopes.length === 0) {
     throw validationFailed("scopes must name at least one scope: issue the narrowest set that fits", {
       field: "scopes",
     });
   }
   const scopes = normalizeScopes(input.scopes);
+  checkDescription(input);
+  assertNoAdminEscalation(scopes, actor.scopes);
+  return scopes;
+}
+
+function checkDescription(input: IssueKeyInput): void {
   if ((input.description ?? "").length > MAX_DESCRIPTION_LENGTH) {
     throw validationFailed(`description must be at most ${MAX_DESCRIPTION_LENGTH} characters`, {
       field: "description",
     });
   }
-  assertNoAdminEscalation(scopes, actor.scopes);
-  return scopes;
 }
 
 /** The principal a key is issued to: it exists, is active, and allows every scope asked for. */
 async function loadIssuingPrincipal(unit: UnitOfWork, principalId: string, scopes: string[]) {
   const principal = await unit.trx
     .selectFrom("principals")
-    .select(["id", "status", "kind", "allowed_scopes"])
+    .select(["id", "status", "kind", "allowed_scopes", "suspended_at"])
     .where("id", "=", principalId)
     .executeTakeFirst();
   if (!principal) throw notFound("principal", principalId);
   if (principal.status !== "active") {
     throw new TesseraError("principal_disabled", `principal ${principalId} is disabled`);
+  }
+  if (principal.suspended_at !== null && principal.suspended_at !== undefined) {
+    throw new TesseraError("principal_suspended", `principal ${principalId} is suspended: resume it first`);
   }
   assertScopesWithin(scopes, JSON.parse(principal.allowed_scopes) as string[], `principal ${principal.id}`);
   return principal;
@@ -175,6 +197,7 @@ async function issueKey(
         scopes,
         audience: row.audience,
         expiresAt: row.expires_at,
+        ...(row.canary === 1 ? { canary: true } : {}),
       },
     });
     return { key: toKeyView(row, unit.now), secret, sequence };

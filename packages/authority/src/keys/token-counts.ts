@@ -16,13 +16,28 @@ export function createTokenCounts(ctx: ServiceContext) {
           .else(0)
           .end()
           .as("expired"),
+        eb
+          .case()
+          .when(eb("suspended_at", "is not", null))
+          .then(1)
+          .else(0)
+          .end()
+          .as("suspended"),
         eb.fn.countAll<number>().as("count"),
       ])
-      .groupBy(["status", "expired"])
+      .groupBy(["status", "expired", "suspended"])
       .execute();
     const counts = Object.fromEntries(KEY_STATES.map((s) => [s, 0])) as Record<KeyState, number>;
     for (const row of rows) {
-      const state: KeyState = Number(row.expired) === 1 ? "expired" : (row.status as KeyState);
+      // Revoked and expired win over suspended, as in keyState.
+      const state: KeyState =
+        row.status === "revoked"
+          ? "revoked"
+          : Number(row.expired) === 1
+            ? "expired"
+            : Number(row.suspended) === 1
+              ? "suspended"
+              : (row.status as KeyState);
       counts[state] += Number(row.count);
     }
     return counts;

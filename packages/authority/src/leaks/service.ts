@@ -58,7 +58,7 @@ async function checkLeaks(
       ? []
       : await db
           .selectFrom("api_keys")
-          .select(["id", "key_hash", "status", "expires_at"])
+          .select(["id", "key_hash", "status", "expires_at", "suspended_at"])
           .where("key_hash", "in", wanted)
           .execute();
   const byHash = new Map(rows.map((r) => [r.key_hash, r]));

@@ -49,6 +49,8 @@ interface ClientRow {
   scopes: string;
   status: StoredKeyStatus;
   expires_at: number | null;
+  /** A suspended client secret authenticates nothing until it is resumed. */
+  suspended_at: number | null;
   principal_status: PrincipalStatus;
   kind: PrincipalKind;
   allowed_scopes: string;
@@ -145,6 +147,7 @@ export function createClientAuthenticator(ctx: ServiceContext, usage: UsageRecor
       "api_keys.scopes",
       "api_keys.status",
       "api_keys.expires_at",
+      "api_keys.suspended_at",
       "principals.status as principal_status",
       "principals.kind",
       "principals.allowed_scopes",

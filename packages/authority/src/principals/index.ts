@@ -12,6 +12,11 @@ export {
   type PrincipalService,
 } from "./service.js";
 export {
+  createPrincipalSuspension,
+  type PrincipalSuspension,
+  type PrincipalSuspensionResult,
+} from "./suspension.js";
+export {
   createPrincipalUpdater,
   type NarrowingPolicy,
   type PrincipalUpdater,

@@ -9,6 +9,8 @@ export const CHANGE_EVENT_TYPES = [
   "key.issued",
   "key.rotated",
   "key.revoked",
+  "key.suspended",
+  "key.resumed",
   "key.expiring",
   "key.expired",
   "principal.disabled",

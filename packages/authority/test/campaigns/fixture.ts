@@ -37,7 +37,7 @@ export async function replicaFromChangeLog(authority: Authority): Promise<Replic
 /** How a verifier holding `replica` treats `secret`: accepted as active or deprecated, or absent. */
 export function replicaState(replica: Replica, secret: string): "active" | "deprecated" | "absent" {
   const entry = replica.lookupKey(hashToken(secret));
-  if (entry === undefined || entry === "revoked") return "absent";
+  if (entry === undefined || typeof entry === "string") return "absent";
   return entry.deprecated === true ? "deprecated" : "active";
 }
 

@@ -26,6 +26,8 @@ interface Seeded {
   audience: string | null;
   expiresAt: number | null;
   status: "active" | "deprecated" | "revoked";
+  suspended: boolean;
+  canary: boolean;
 }
 
 /** What a snapshot must contain: active or deprecated, unexpired. */
@@ -72,8 +74,8 @@ describe("snapshot writers", () => {
     await database.close();
     const raw = new SQLite(store.url);
     const insert = raw.prepare(
-      `insert into api_keys (id, principal_id, key_hash, start, scopes, audience, description, metadata, status, created_at, created_by, expires_at)
-       values (?, ?, ?, 'tsk_x', ?, ?, '', '{}', ?, ?, 'test', ?)`,
+      `insert into api_keys (id, principal_id, key_hash, start, scopes, audience, description, metadata, status, created_at, created_by, expires_at, suspended_at, canary)
+       values (?, ?, ?, 'tsk_x', ?, ?, '', '{}', ?, ?, 'test', ?, ?, ?)`,
     );
     const scopeLists = ['["a:read"]', '["a:read","a:write"]', '["b:read"]'];
     raw.transaction(() => {
@@ -86,6 +88,8 @@ describe("snapshot writers", () => {
           audience: i % 11 === 0 ? `aud-${i % 4}` : null,
           expiresAt: i % 13 === 0 ? null : i % 17 === 0 ? NOW - 1 : NOW + i,
           status: i % 19 === 0 ? "revoked" : i % 23 === 0 ? "deprecated" : "active",
+          suspended: i % 29 === 0,
+          canary: i % 31 === 0 && i % 29 !== 0,
         };
         seeded.push(key);
         insert.run(
@@ -97,6 +101,8 @@ describe("snapshot writers", () => {
           key.status,
           NOW,
           key.expiresAt,
+          key.suspended ? NOW : null,
+          key.canary ? 1 : 0,
         );
       }
     })();
@@ -128,6 +134,16 @@ describe("snapshot writers", () => {
           const found = replica.lookupKey(hashToken(key.secret));
           if (!shouldSend(key)) {
             expect(found).toBeUndefined();
+            continue;
+          }
+          // Suspended keys and canaries travel in the snapshot, marked (chunk columns u and c).
+          if (key.suspended) {
+            expect(found).toBe("suspended");
+            continue;
+          }
+          if (key.canary) {
+            expect(found).toBe("canary");
+            expect(replica.canaryKeyId).toBe(key.id);
             continue;
           }
           expect(found).toEqual({

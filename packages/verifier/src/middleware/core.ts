@@ -188,13 +188,17 @@ export async function decide(o: CheckedOptions, facts: RequestFacts): Promise<De
       decision = { ok: true, credential: result };
     }
   }
-  o.verifier.recordUsage({
-    keyId: decision.ok ? decision.credential.keyId : null,
-    kind: decision.ok ? decision.credential.kind : null,
-    outcome: decision.ok ? "ok" : decision.reason,
-    route: o.route ?? facts.path.split("?")[0] ?? "",
-    address: facts.address,
-    userAgent: facts.userAgent,
-  });
+  o.verifier.recordUsage(
+    {
+      keyId: decision.ok ? decision.credential.keyId : null,
+      kind: decision.ok ? decision.credential.kind : null,
+      outcome: decision.ok ? "ok" : decision.reason,
+      route: o.route ?? facts.path.split("?")[0] ?? "",
+      address: facts.address,
+      userAgent: facts.userAgent,
+    },
+    // Lets a canary key's use be reported with this request's facts (never kept or sent).
+    presented?.token,
+  );
   return decision;
 }

@@ -4,6 +4,7 @@ import { formatReceipt } from "../../feed/receipt-text.js";
 import type { Receipt } from "../../feed/receipts.js";
 import { type CommandContext, collect, duration } from "../context.js";
 import { block, json, table } from "../output.js";
+import { resumeKeyCommand, suspendKeyCommand } from "./keys-suspension.js";
 
 function keyBlock(key: KeyView): string {
   return block([
@@ -24,6 +25,15 @@ function keyBlock(key: KeyView): string {
       ? ([["replaced by", `${key.replacedBy} (grace until ${key.graceUntil})`]] as [string, unknown][])
       : []),
     ...(key.replaces ? ([["replaces", key.replaces]] as [string, unknown][]) : []),
+    ...(key.suspendedAt
+      ? ([
+          [
+            "suspended",
+            `${key.suspendedAt} by ${key.suspendedBy}${key.suspendedVia ? ` (via ${key.suspendedVia})` : ""}: ${key.suspendedReason}`,
+          ],
+        ] as [string, unknown][])
+      : []),
+    ...(key.canary ? ([["canary", "yes: a decoy that grants nothing"]] as [string, unknown][]) : []),
   ]);
 }
 
@@ -36,23 +46,26 @@ function issueKeyCommand(keys: Command, ctx: CommandContext): void {
     .command("issue")
     .description("issue an API key for a principal; prints the secret once")
     .requiredOption("--principal <id>", "the principal that owns the key (prn_...)")
-    .requiredOption(
+    .option(
       "-s, --scope <scope>",
-      "a scope (repeat, or comma-separate); within the principal's allowance",
+      "a scope (repeat, or comma-separate); within the principal's allowance; required unless --canary",
       collect,
     )
+    .option("--canary", "issue a canary: a decoy that grants nothing, whose use is reported at once")
     .option("--audience <aud>", "the service the key is meant for")
     .option("--expires-in <duration>", "lifetime, e.g. 30d (default and maximum set by policy)", duration)
     .option("--description <text>", "what the key is for")
     .option("--metadata <json>", "a JSON object of labels")
     .addHelpText(
       "after",
-      "\nExample:\n  tessera keys issue --principal prn_... --scope orders:read --expires-in 30d --description 'checkout'\n",
+      "\nExamples:\n  tessera keys issue --principal prn_... --scope orders:read --expires-in 30d --description 'checkout'\n" +
+        "  tessera keys issue --principal prn_... --canary --description 'decoy in the CI secrets'\n",
     )
     .action(
       async (opts: {
         principal: string;
-        scope: string[];
+        scope?: string[];
+        canary?: boolean;
         audience?: string;
         expiresIn?: string;
         description?: string;
@@ -60,7 +73,8 @@ function issueKeyCommand(keys: Command, ctx: CommandContext): void {
       }) => {
         const body = {
           principalId: opts.principal,
-          scopes: opts.scope,
+          ...(opts.scope ? { scopes: opts.scope } : {}),
+          ...(opts.canary ? { canary: true } : {}),
           ...(opts.audience ? { audience: opts.audience } : {}),
           ...(opts.expiresIn ? { expiresIn: opts.expiresIn } : {}),
           ...(opts.description ? { description: opts.description } : {}),
@@ -82,7 +96,8 @@ function listKeyCommand(keys: Command, ctx: CommandContext): void {
     .option("--principal <id>", "keys of this principal")
     .option("--owner <owner>", "keys of principals with this owner")
     .option("--scope <scope>", "keys carrying this scope")
-    .option("--state <state>", "active | deprecated | revoked | expired")
+    .option("--state <state>", "active | deprecated | suspended | revoked | expired")
+    .option("--canary", "only canary keys")
     .option("--expiring-within <duration>", "live keys expiring within, e.g. 7d", duration)
     .option("--last-used-before <date>", "keys last used before this ISO date")
     .option("--never-used", "keys never used")
@@ -105,6 +120,7 @@ function listKeyCommand(keys: Command, ctx: CommandContext): void {
         if (typeof value === "string") params.set(param, value);
       }
       if (opts.neverUsed) params.set("neverUsed", "true");
+      if (opts.canary) params.set("canary", "true");
       const page = await ctx
         .client()
         .request<{ items: KeyView[]; nextCursor: string | null }>("GET", `/v1/keys?${params}`);
@@ -206,7 +222,15 @@ function rotateKeyCommand(keys: Command, ctx: CommandContext): void {
 }
 
 export function registerKeys(program: Command, ctx: CommandContext): void {
-  const keys = program.command("keys").description("issue, list, show, revoke and rotate API keys");
-  for (const add of [issueKeyCommand, listKeyCommand, showKeyCommand, revokeKeyCommand, rotateKeyCommand])
+  const keys = program.command("keys").description("issue, list, show, revoke, suspend, resume and rotate API keys");
+  for (const add of [
+    issueKeyCommand,
+    listKeyCommand,
+    showKeyCommand,
+    revokeKeyCommand,
+    suspendKeyCommand,
+    resumeKeyCommand,
+    rotateKeyCommand,
+  ])
     add(keys, ctx);
 }

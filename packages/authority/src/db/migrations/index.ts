@@ -15,6 +15,7 @@ import { revocationSpeedMigration } from "./0008_revocation_speed.js";
 import { keyOrdinalsMigration } from "./0009_key_ordinals.js";
 import { revocationHeadroomMigration } from "./0010_revocation_headroom.js";
 import { campaignCreatorScopesMigration } from "./0011_campaign_creator_scopes.js";
+import { suspensionCanariesMigration } from "./0013_suspension_canaries.js";
 
 const migrations: Record<string, Migration> = {
   "0001_core": coreMigration,
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   "0009_key_ordinals": keyOrdinalsMigration,
   "0010_revocation_headroom": revocationHeadroomMigration,
   "0011_campaign_creator_scopes": campaignCreatorScopesMigration,
+  "0013_suspension_canaries": suspensionCanariesMigration,
   "0002_verifiers": verifiersMigration,
   "0003_oauth": oauthMigration,
   "0004_stepup": stepUpMigration,

@@ -16,10 +16,12 @@ import { listJobsRoute } from "./jobs.list.js";
 import { runJobRoute } from "./jobs.run.js";
 import { issueKeyRoute } from "./keys.issue.js";
 import { listKeysRoute } from "./keys.list.js";
+import { resumeKeyRoute } from "./keys.resume.js";
 import { revokeKeyRoute } from "./keys.revoke.js";
 import { rollbackKeyRoute } from "./keys.rollback.js";
 import { rotateKeyRoute } from "./keys.rotate.js";
 import { showKeyRoute } from "./keys.show.js";
+import { suspendKeyRoute } from "./keys.suspend.js";
 import { sweepUnusedRoute } from "./keys.sweep.js";
 import { checkLeaksRoute } from "./leaks.check.js";
 import { reportLeaksRoute } from "./leaks.report.js";
@@ -31,7 +33,9 @@ import { openapiRoute } from "./openapi.js";
 import { createPrincipalRoute } from "./principals.create.js";
 import { disablePrincipalRoute } from "./principals.disable.js";
 import { listPrincipalsRoute } from "./principals.list.js";
+import { resumePrincipalRoute } from "./principals.resume.js";
 import { showPrincipalRoute } from "./principals.show.js";
+import { suspendPrincipalRoute } from "./principals.suspend.js";
 import { updatePrincipalRoute } from "./principals.update.js";
 import { showReceiptRoute } from "./receipts.show.js";
 import { revokeBySelectorRoute } from "./revocations.create.js";
@@ -73,12 +77,16 @@ export const routes: RouteModule[] = [
   listPrincipalsRoute,
   showPrincipalRoute,
   disablePrincipalRoute,
+  suspendPrincipalRoute,
+  resumePrincipalRoute,
   updatePrincipalRoute,
   scimUsersRoute,
   issueKeyRoute,
   listKeysRoute,
   showKeyRoute,
   revokeKeyRoute,
+  suspendKeyRoute,
+  resumeKeyRoute,
   rotateKeyRoute,
   rollbackKeyRoute,
   revokeBySelectorRoute,

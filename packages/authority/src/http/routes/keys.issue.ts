@@ -7,11 +7,18 @@ import { adminErrors, Duration, Id, KeySchema, Metadata, ScopeList } from "../sc
 const Body = Type.Object(
   {
     principalId: Id("prn"),
-    scopes: ScopeList,
+    /** Required, except for a canary (which must have none). */
+    scopes: Type.Optional(ScopeList),
     audience: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
     expiresIn: Type.Optional(Duration),
     description: Type.Optional(Type.String({ maxLength: 1024 })),
     metadata: Type.Optional(Metadata),
+    canary: Type.Optional(
+      Type.Boolean({
+        description:
+          "A decoy that grants nothing: no scopes (asking for any is a 400). Verifiers answer it exactly as an unknown key and report its use at once.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -39,9 +46,9 @@ export const issueKeyRoute: RouteModule = (app, { authority }) => {
       },
     },
     async (request, reply) => {
-      const { expiresIn, ...rest } = request.body;
+      const { expiresIn, scopes, ...rest } = request.body;
       const issued = await authority.keys.issue(
-        { ...rest, ...(expiresIn ? { expiresInMs: parseDuration(expiresIn, "expiresIn") } : {}) },
+        { ...rest, scopes: scopes ?? [], ...(expiresIn ? { expiresInMs: parseDuration(expiresIn, "expiresIn") } : {}) },
         actorOf(request),
       );
       reply.header("cache-control", "no-store");

@@ -1,10 +1,16 @@
 import { type Static, Type } from "@sinclair/typebox";
+import { REPORT_ONLY_OUTCOMES } from "@tessera/verifier/wire";
 import { BLOCKED_REASONS, feedMetrics } from "../../feed/metrics.js";
+import type { CanaryReport } from "../../keys/index.js";
 import type { RouteModule } from "../route.js";
 import { adminErrors } from "../schemas.js";
 import { VerifierInstance } from "./feed.js";
 
-const Outcome = Type.Union([Type.Literal("ok"), ...BLOCKED_REASONS.map((r) => Type.Literal(r))]);
+const Outcome = Type.Union([
+  Type.Literal("ok"),
+  ...BLOCKED_REASONS.map((r) => Type.Literal(r)),
+  ...REPORT_ONLY_OUTCOMES.map((r) => Type.Literal(r)),
+]);
 
 const Body = Type.Object(
   {
@@ -36,6 +42,11 @@ const Body = Type.Object(
  */
 export const verifierUsageRoute: RouteModule = (app, { authority, metrics }) => {
   const feed = feedMetrics(metrics.registry, authority.feed);
+  authority.canaries.subscribe((uses) => {
+    for (const use of uses) {
+      feed.canaryUses.inc({ source: use.reportedBy === "authority" ? "authority" : "verifier" }, use.count);
+    }
+  });
   app.post<{ Body: Static<typeof Body> }>(
     "/v1/verifiers/usage",
     {
@@ -51,8 +62,13 @@ export const verifierUsageRoute: RouteModule = (app, { authority, metrics }) => 
     },
     async (request, reply) => {
       const now = authority.clock.now();
+      const canaryReports: CanaryReport[] = [];
       for (const entry of request.body.entries) {
-        if (entry.outcome === "ok") {
+        if (entry.outcome === "canary") {
+          // The caller was answered as for an unknown key: blocked as `unknown`, and reported.
+          feed.blocked.inc({ reason: "unknown" }, entry.count);
+          canaryReports.push(entry);
+        } else if (entry.outcome === "ok") {
           // Only API keys have a last-used time; a verifier's clock never moves it into the future.
           if (entry.kind === "api_key" && entry.keyId) authority.usage.record(entry.keyId, Math.min(entry.lastAt, now));
         } else {
@@ -60,6 +76,8 @@ export const verifierUsageRoute: RouteModule = (app, { authority, metrics }) => 
         }
       }
       if (request.body.dropped > 0) feed.usageDropped.inc(request.body.dropped);
+      // Audited and handed to the findings before the verifier hears 204.
+      if (canaryReports.length > 0) await authority.canaries.onUse(canaryReports, request.body.verifierId);
       return reply.status(204).send();
     },
   );
