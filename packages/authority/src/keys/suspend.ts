@@ -179,7 +179,10 @@ export async function resumeKeysOf(
     .where("suspended_via", "=", principalId)
     .where("status", "!=", "revoked")
     .execute();
-  assertNoAdminEscalation(held.flatMap((r) => JSON.parse(r.scopes) as string[]), actor.scopes);
+  assertNoAdminEscalation(
+    held.flatMap((r) => JSON.parse(r.scopes) as string[]),
+    actor.scopes,
+  );
   const rows = await unit.trx
     .updateTable("api_keys")
     .set({ suspended_at: null, suspended_by: null, suspended_reason: null, suspended_via: null })
