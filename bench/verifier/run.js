@@ -3,7 +3,8 @@
 //   - local verification throughput, API keys and JWT access tokens, beside the bare floor
 //     (SHA-256 of the token plus one Map.get) in the same process;
 //   - propagation to 100 verifiers hosted by 4 child processes over loopback: p50/p99 from the
-//     revoke request's HTTP answer to the last verifier rejecting;
+//     revoke request's HTTP answer to the last verifier rejecting, and the same for a suspension
+//     (issue 13) beside it;
 //   - revoke-by-selector of 100,000 keys until every verifier rejects them, once per form the
 //     feed sends it in: ranges of key ordinals (a whole principal; a principal's keys created
 //     before a breach), a bitmap of ordinals (every other key of a principal), the scope
@@ -211,7 +212,16 @@ async function localThroughput() {
         (await authority.keys.issue({ principalId: principal.id, scopes: ["bench:read"] }, env.system)).secret,
       );
     }
-    const verifier = createVerifier({ url, credential: env.root, name: "bench-local", usage: false });
+    // A long staleness bound: a round blocks the event loop (heartbeats wait), and on a loaded
+    // machine a round can outlast the default bound; the bound's value costs verify() nothing.
+    const LOCAL_STALENESS = "60s";
+    const verifier = createVerifier({
+      url,
+      credential: env.root,
+      name: "bench-local",
+      usage: false,
+      staleness: LOCAL_STALENESS,
+    });
     await verifier.ready();
     const baselinePath = process.env.BENCH_VERIFIER_BASELINE;
     const baseline = baselinePath
@@ -220,6 +230,7 @@ async function localThroughput() {
           credential: env.root,
           name: "bench-baseline",
           usage: false,
+          staleness: LOCAL_STALENESS,
         })
       : null;
     await baseline?.ready();
@@ -251,6 +262,7 @@ async function localThroughput() {
       credential: env.root,
       name: "bench-nocache",
       usage: false,
+      staleness: LOCAL_STALENESS,
       signatureCacheSize: 0,
     });
     await uncached.ready();
@@ -346,6 +358,29 @@ async function everyHost(hosts, type, tokens) {
   return Promise.all(done);
 }
 
+/** Per suspension of a fresh key: ms from the suspend request's HTTP answer to the last verifier refusing it. */
+async function suspendPropagation(hosts, { authority, url, auth, principalId, system }) {
+  const times = [];
+  for (let i = 0; i < REVOCATIONS; i++) {
+    const key = await authority.keys.issue({ principalId, scopes: ["bench:read"] }, system);
+    await everyHost(hosts, "await-accept", [key.secret]);
+    const id = `m${++ids}`;
+    const done = hosts.map((h) => h.when(id));
+    for (const h of hosts) h.send({ type: "watch", id, tokens: [key.secret] });
+    const response = await fetch(`${url}/v1/keys/${key.key.id}/suspend`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ reason: "bench" }),
+    });
+    await response.arrayBuffer();
+    const answered = now();
+    if (!response.ok) throw new Error(`suspend answered ${response.status}`);
+    const last = Math.max(...(await Promise.all(done)).map((d) => d.at));
+    times.push(last - answered);
+  }
+  return times;
+}
+
 async function fleet(kind) {
   console.log(
     `\npropagation and revoke-by-selector [${kind}], ${VERIFIERS} verifiers in ${Math.ceil(VERIFIERS / PER_PROCESS)} processes`,
@@ -436,6 +471,25 @@ async function fleet(kind) {
     );
     row("propagation p99", `${fmt(percentile(propagation, 99), 2)} ms`, "target p99 < 50 ms");
     row("propagation max", `${fmt(Math.max(...propagation), 2)} ms`, `${REVOCATIONS} revocations`);
+
+    // Suspension (issue 13) rides the same feed path: the same measure, in the same run.
+    const suspension = await suspendPropagation(hosts, {
+      authority,
+      url,
+      auth,
+      principalId: single.id,
+      system: env.system,
+    });
+    row(
+      "suspend propagation p50 (HTTP answer -> last verifier refusing)",
+      `${fmt(percentile(suspension, 50), 2)} ms`,
+      `revoke p50 above: ${fmt(percentile(propagation, 50), 2)} ms`,
+    );
+    row(
+      "suspend propagation p99",
+      `${fmt(percentile(suspension, 99), 2)} ms`,
+      `revoke p99 above: ${fmt(percentile(propagation, 99), 2)} ms`,
+    );
 
     // One more with ?wait: the receipt the authority gives.
     const key = await authority.keys.issue({ principalId: single.id, scopes: ["bench:read"] }, env.system);

@@ -64,7 +64,8 @@ export async function selectCampaignKeys(
   const matching = db
     .selectFrom("api_keys")
     .selectAll()
-    .where((eb) => keyFilterExpression(eb, { ...selector, state: "active" }, now))
+    // Suspended keys (not "active") and canaries (decoys, never replaced) are not rotated.
+    .where((eb) => keyFilterExpression(eb, { ...selector, state: "active", canary: false }, now))
     .as("k");
   return db
     .selectFrom(matching)

@@ -40,6 +40,8 @@ export function createUnusedSweeper(ctx: ServiceContext) {
         .selectFrom("api_keys")
         .selectAll()
         .where("status", "!=", "revoked")
+        // A canary is never used by design: unused is what it is for, not a reason to retire it.
+        .where("canary", "=", 0)
         .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", unit.now)]))
         .where((eb) =>
           eb.or([

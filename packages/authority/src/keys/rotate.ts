@@ -54,6 +54,15 @@ function graceFor(config: TesseraConfig, input: RotateInput): number {
 async function loadRotatable(unit: UnitOfWork, id: string, input: RotateInput) {
   const old = await loadKey(unit, id);
   const state = keyState(old, unit.now);
+  if (old.canary === 1) {
+    throw new TesseraError(
+      "key_not_active",
+      `key ${id} is a canary: a decoy is not rotated (revoke it, issue another)`,
+      {
+        details: { state, canary: true },
+      },
+    );
+  }
   if (state !== "active") {
     throw new TesseraError("key_not_active", `key ${id} is ${state}: only an active key can be rotated`, {
       details: { state },

@@ -13,6 +13,7 @@ import type { ServiceContext } from "../context.js";
 import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { type KeyView, keyState, toKeyView } from "../domain/keys.js";
+import { assertNoAdminEscalation } from "../domain/scopes.js";
 import { TesseraError } from "../errors.js";
 import { loadKey, requireReason } from "./revoke.js";
 
@@ -100,6 +101,8 @@ export async function resumeKey(
     if (state !== "suspended") {
       throw new TesseraError("key_not_suspended", `key ${id} is ${state}, not suspended`, { details: { state } });
     }
+    // Resuming restores a credential: the escalation rule applies, as to a rollback.
+    assertNoAdminEscalation(JSON.parse(before.scopes) as string[], actor.scopes);
     await unit.trx
       .updateTable("api_keys")
       .set({ suspended_at: null, suspended_by: null, suspended_reason: null, suspended_via: null })
@@ -158,12 +161,28 @@ export async function suspendKeysOf(
   return { ids, sequence };
 }
 
-/** Inside `unit`: resumes the keys the suspension of `principalId` suspended (only those). */
+/**
+ * Inside `unit`: resumes the keys the suspension of `principalId` suspended (only those), none
+ * if one of them holds an admin scope `actor` lacks (the escalation rule: `scope_escalation`).
+ */
 export async function resumeKeysOf(
   unit: UnitOfWork,
   principalId: string,
   reason: string,
+  actor: Actor,
 ): Promise<{ ids: string[]; sequence: number | null }> {
+  const held = await unit.trx
+    .selectFrom("api_keys")
+    .select("scopes")
+    .distinct()
+    .where("principal_id", "=", principalId)
+    .where("suspended_via", "=", principalId)
+    .where("status", "!=", "revoked")
+    .execute();
+  assertNoAdminEscalation(
+    held.flatMap((r) => JSON.parse(r.scopes) as string[]),
+    actor.scopes,
+  );
   const rows = await unit.trx
     .updateTable("api_keys")
     .set({ suspended_at: null, suspended_by: null, suspended_reason: null, suspended_via: null })

@@ -88,7 +88,7 @@ async function resumePrincipal(
       .set({ suspended_at: null, suspended_reason: null, updated_at: unit.now })
       .where("id", "=", id)
       .execute();
-    const { ids, sequence } = await resumeKeysOf(unit, id, reason);
+    const { ids, sequence } = await resumeKeysOf(unit, id, reason, actor);
     await unit.appendAudit({
       actor: actor.id,
       action: "principal.resumed",

@@ -51,6 +51,18 @@ const CASES: Record<string, RouteCase> = {
   "GET /v1/keys": { method: "GET", url: () => "/v1/keys" },
   "GET /v1/keys/:id": { method: "GET", url: (ids) => `/v1/keys/${ids.key}` },
   "POST /v1/keys/:id/revoke": { method: "POST", url: (ids) => `/v1/keys/${ids.key}/revoke`, body: { reason: "r" } },
+  "POST /v1/keys/:id/suspend": { method: "POST", url: (ids) => `/v1/keys/${ids.key}/suspend`, body: { reason: "r" } },
+  "POST /v1/keys/:id/resume": { method: "POST", url: (ids) => `/v1/keys/${ids.key}/resume`, body: { reason: "r" } },
+  "POST /v1/principals/:id/suspend": {
+    method: "POST",
+    url: (ids) => `/v1/principals/${ids.principal}/suspend`,
+    body: { reason: "r" },
+  },
+  "POST /v1/principals/:id/resume": {
+    method: "POST",
+    url: (ids) => `/v1/principals/${ids.principal}/resume`,
+    body: { reason: "r" },
+  },
   "POST /v1/keys/:id/rotate": { method: "POST", url: (ids) => `/v1/keys/${ids.key}/rotate`, body: {} },
   "POST /v1/keys/:id/rollback": { method: "POST", url: (ids) => `/v1/keys/${ids.key}/rollback`, body: {} },
   "POST /v1/revocations": {
@@ -134,6 +146,12 @@ for (const kind of STORE_KINDS) {
       const expired = await h.key(["keys:read"], { expiresInMs: 1000 });
       const disabled = await h.key(["keys:read"]);
       await h.authority.principals.disable(disabled.principalId, "test", h.system);
+      const suspended = await h.key(["keys:read", "keys:revoke"]);
+      await h.authority.lifecycle.suspend(suspended.id, "test", h.system);
+      const decoy = await h.authority.keys.issue(
+        { principalId: victim.principalId, scopes: [], canary: true },
+        h.system,
+      );
       h.clock.advance(1000);
       callers.none = null;
       callers.malformed = "not-a-tessera-key";
@@ -141,6 +159,8 @@ for (const kind of STORE_KINDS) {
       callers.revoked = revoked.secret;
       callers.expired = expired.secret;
       callers.disabled = disabled.secret;
+      callers.suspended = suspended.secret;
+      callers.canary = decoy.secret;
     });
     afterAll(async () => {
       await h.close();
@@ -207,6 +227,23 @@ for (const kind of STORE_KINDS) {
         expect((await h.authority.principals.get(victim.principalId)).status).toBe("active");
       });
     }
+
+    it("answers a canary key exactly as an unknown key (only the request id differs), and records its use", async () => {
+      const answer = async (key: string | null) => {
+        const response = await h.call("GET", "/v1/keys", { key, remoteAddress: freshAddress() });
+        const { requestId: _id, ...error } = response.json().error;
+        return { status: response.statusCode, challenge: response.headers["www-authenticate"], error };
+      };
+      expect(await answer(callers.canary as string)).toEqual(await answer(callers.unknown as string));
+      // Recorded in the background (the answer does not wait for it).
+      let uses = await h.authority.audit.list({ action: "key.canary_used", limit: 1000 });
+      for (let tries = 0; uses.items.length === 0 && tries < 100; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        uses = await h.authority.audit.list({ action: "key.canary_used", limit: 1000 });
+      }
+      expect(uses.items.length).toBeGreaterThan(0);
+      expect(uses.items[0]).toMatchObject({ actor: "system:authority", data: { reportedBy: "authority" } });
+    });
 
     it("refuses introspection without the introspect scope, in RFC 6750 form", async () => {
       const caller = await h.key(["keys:read"]);

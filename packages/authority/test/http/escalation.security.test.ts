@@ -17,6 +17,8 @@ const GRANTING = [
   "POST /v1/keys",
   "POST /v1/keys/:id/rotate",
   "POST /v1/keys/:id/rollback",
+  "POST /v1/keys/:id/resume",
+  "POST /v1/principals/:id/resume",
   "POST /v1/principals",
   "PATCH /v1/principals/:id",
   "POST /v1/campaigns",
@@ -36,6 +38,8 @@ const NOT_GRANTING: Record<string, string> = {
   "GET /v1/principals": "reads",
   "GET /v1/principals/:id": "reads",
   "POST /v1/principals/:id/disable": "only revokes",
+  "POST /v1/principals/:id/suspend": "only suspends",
+  "POST /v1/keys/:id/suspend": "only suspends",
   "GET /v1/keys": "reads, never secrets",
   "GET /v1/keys/:id": "reads, never secrets",
   "POST /v1/keys/:id/revoke": "only revokes",
@@ -154,6 +158,38 @@ describeEachStore("escalation rule on every path", (kind) => {
     expect(response.statusCode).toBe(403);
     expect(response.json().error.code).toBe("scope_escalation");
     expect((await h.authority.keys.get(root.id)).state).toBe("deprecated");
+  });
+
+  it("POST /v1/keys/:id/resume: keys:revoke cannot bring back a suspended admin key", async () => {
+    const revoker = await h.key(["keys:revoke"]);
+    const root = await adminKey();
+    await h.authority.lifecycle.suspend(root.id, "check", h.system);
+    const response = await h.call("POST", `/v1/keys/${root.id}/resume`, {
+      key: revoker.secret,
+      body: { reason: "let me in" },
+    });
+    expect(response.statusCode).toBe(403);
+    expect(response.json().error.code).toBe("scope_escalation");
+    expect((await h.authority.keys.get(root.id)).state).toBe("suspended");
+    // A key within the caller's own admin scopes resumes.
+    const own = await h.key(["keys:revoke"]);
+    await h.authority.lifecycle.suspend(own.id, "check", h.system);
+    const allowed = await h.call("POST", `/v1/keys/${own.id}/resume`, { key: revoker.secret, body: { reason: "ok" } });
+    expect(allowed.statusCode).toBe(200);
+  });
+
+  it("POST /v1/principals/:id/resume: principals:write + keys:revoke cannot bring back a suspended admin key", async () => {
+    const resumer = await h.key(["principals:write", "keys:revoke"]);
+    const root = await adminKey();
+    await h.authority.principalSuspension.suspend(root.principalId, "check", h.system);
+    const response = await h.call("POST", `/v1/principals/${root.principalId}/resume`, {
+      key: resumer.secret,
+      body: { reason: "let me in" },
+    });
+    expect(response.statusCode).toBe(403);
+    expect(response.json().error.code).toBe("scope_escalation");
+    expect((await h.authority.keys.get(root.id)).state).toBe("suspended");
+    expect((await h.authority.principals.get(root.principalId)).suspendedAt).not.toBeNull();
   });
 
   it("POST /v1/principals: principals:write cannot mint a principal allowed keys:write", async () => {

@@ -46,6 +46,21 @@ describeEachStore("canary keys", (kind) => {
     expect(await h.authority.lookupKey(secret)).toMatchObject({ found: false, reason: "unknown" });
   });
 
+  it("is left out of rotation, emergency campaigns and the unused-key sweeper", async () => {
+    const { key, principalId } = await canary();
+    await expect(h.authority.lifecycle.rotate(key.id, {}, h.system)).rejects.toMatchObject({
+      code: "key_not_active",
+      details: { canary: true },
+    });
+    h.clock.advance(2 * 3_600_000); // unused for 2 h, unexpired: a candidate, were it not a canary
+    const swept = await h.authority.jobs.sweepUnused({ unusedForMs: 3_600_000, dryRun: true, actor: h.system });
+    expect(swept.ids).not.toContain(key.id);
+    expect(swept.candidates).toBe(0);
+    await expect(
+      h.authority.campaigns.create({ selector: { principalId }, description: "rotate all" }, h.system),
+    ).rejects.toMatchObject({ code: "campaign_empty" });
+  });
+
   it("refuses scopes on a canary with a 400 naming the field, and issues nothing", async () => {
     const principalId = await h.principal();
     await expect(
