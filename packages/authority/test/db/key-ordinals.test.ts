@@ -6,6 +6,7 @@ import { Migrator, sql } from "kysely";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { type Database, migrate, openDatabase } from "../../src/db/database.js";
 import { migrationProvider } from "../../src/db/migrations.js";
+import type { ApiKeysTable } from "../../src/db/schema.js";
 import { keyRowFixture } from "../key-row.js";
 import { createTestStore, describeEachStore, type TestStore } from "../stores.js";
 
@@ -23,6 +24,14 @@ describeEachStore("key ordinals (migration 0009)", (kind) => {
 
   const keyRow = (id: string) =>
     keyRowFixture({ id, principal_id: "prn_1", key_hash: id.padEnd(43, "A"), scopes: "[]" });
+  /**
+   * A row as migration 0008 knows it: without the columns 0013 (suspension, canaries) adds. Typed
+   * as today's row because the compiler knows only today's schema.
+   */
+  const keyRowAt0008 = (id: string) => {
+    const { suspended_at, suspended_by, suspended_reason, suspended_via, canary, ...row } = keyRow(id);
+    return row as ApiKeysTable;
+  };
 
   it("numbers existing keys, then every new key, never twice, and sets the feed floor", async () => {
     const migrator = new Migrator({ db: database.db, provider: migrationProvider, allowUnorderedMigrations: true });
@@ -48,7 +57,7 @@ describeEachStore("key ordinals (migration 0009)", (kind) => {
       .execute();
     await db
       .insertInto("api_keys")
-      .values([keyRow("key_a"), keyRow("key_b"), keyRow("key_c")])
+      .values([keyRowAt0008("key_a"), keyRowAt0008("key_b"), keyRowAt0008("key_c")])
       .execute();
     await db.updateTable("sequences").set({ value: 42 }).where("name", "=", "change").execute();
 

@@ -204,6 +204,6 @@ describeEachStore("keys service", (kind) => {
     await h.authority.lifecycle.revoke(b.id, "r", h.system);
     h.clock.advance(1000);
     expect(a.id).toBeTruthy();
-    expect(await h.authority.tokenCounts()).toEqual({ active: 1, deprecated: 0, revoked: 1, expired: 1 });
+    expect(await h.authority.tokenCounts()).toEqual({ active: 1, deprecated: 0, suspended: 0, revoked: 1, expired: 1 });
   });
 });

@@ -1,10 +1,9 @@
 /** The route both key suspension endpoints are made of. */
 import { type Static, Type } from "@sinclair/typebox";
 import type { KeyLifecycleService } from "../../keys/index.js";
-import { actorOf } from "../auth.js";
 import type { RouteModule } from "../route.js";
 import { adminErrors, Id, KeySchema, Reason } from "../schemas.js";
-import { parseWait, ReceiptSchema, receiptFor, WaitQuery } from "./receipts.schema.js";
+import { ChangeReceiptFields, changeWithReceipt, WaitQuery } from "./receipts.schema.js";
 
 const Params = Type.Object({ id: Id("key") });
 const Body = Type.Object({ reason: Reason }, { additionalProperties: false });
@@ -12,8 +11,7 @@ const Body = Type.Object({ reason: Reason }, { additionalProperties: false });
 const Answer = Type.Object({
   key: KeySchema,
   changed: Type.Boolean(),
-  sequence: Type.Union([Type.Integer(), Type.Null()]),
-  receipt: Type.Union([ReceiptSchema, Type.Null()]),
+  ...ChangeReceiptFields,
 });
 
 /**
@@ -40,11 +38,10 @@ export function suspensionRoute(
         },
       },
       async (request) => {
-        const actor = actorOf(request);
-        const waitMs = parseWait(request.query.wait);
         const operation: KeyLifecycleService["suspend"] = authority.lifecycle[action];
-        const result = await operation(request.params.id, request.body.reason, actor);
-        return { ...result, receipt: await receiptFor(authority, result.sequence, waitMs, actor) };
+        return changeWithReceipt(authority, request, (actor) =>
+          operation(request.params.id, request.body.reason, actor),
+        );
       },
     );
   };

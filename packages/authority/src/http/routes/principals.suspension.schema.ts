@@ -1,9 +1,8 @@
 /** The route both principal suspension endpoints are made of. */
 import { type Static, Type } from "@sinclair/typebox";
-import { actorOf } from "../auth.js";
 import type { RouteModule } from "../route.js";
 import { adminErrors, Id, PrincipalSchema, Reason } from "../schemas.js";
-import { parseWait, ReceiptSchema, receiptFor, WaitQuery } from "./receipts.schema.js";
+import { ChangeReceiptFields, changeWithReceipt, WaitQuery } from "./receipts.schema.js";
 
 const Params = Type.Object({ id: Id("prn") });
 const Body = Type.Object({ reason: Reason }, { additionalProperties: false });
@@ -12,8 +11,7 @@ const Answer = Type.Object({
   principal: PrincipalSchema,
   changed: Type.Boolean(),
   keyIds: Type.Array(Type.String(), { description: "The keys this call suspended or resumed." }),
-  sequence: Type.Union([Type.Integer(), Type.Null()]),
-  receipt: Type.Union([ReceiptSchema, Type.Null()]),
+  ...ChangeReceiptFields,
 });
 
 /**
@@ -39,12 +37,10 @@ export function principalSuspensionRoute(
           response: { 200: Answer, ...adminErrors },
         },
       },
-      async (request) => {
-        const actor = actorOf(request);
-        const waitMs = parseWait(request.query.wait);
-        const result = await authority.principalSuspension[action](request.params.id, request.body.reason, actor);
-        return { ...result, receipt: await receiptFor(authority, result.sequence, waitMs, actor) };
-      },
+      async (request) =>
+        changeWithReceipt(authority, request, (actor) =>
+          authority.principalSuspension[action](request.params.id, request.body.reason, actor),
+        ),
     );
   };
 }
