@@ -152,13 +152,7 @@ export async function suspendKeysOf(
     .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", unit.now)]))
     .returning("id")
     .execute();
-  const ids = rows.map((r) => r.id);
-  if (ids.length === 0) return { ids, sequence: null };
-  const sequence = await unit.appendChange({
-    type: "key.suspended",
-    data: { ids, reason, cause: "principal.suspend", principalId },
-  });
-  return { ids, sequence };
+  return announcePrincipalWide(unit, "key.suspended", rows, reason, principalId);
 }
 
 /**
@@ -191,11 +185,20 @@ export async function resumeKeysOf(
     .where("status", "!=", "revoked")
     .returning("id")
     .execute();
+  return announcePrincipalWide(unit, "key.resumed", rows, reason, principalId);
+}
+
+/** One change-log entry for the keys a principal's suspension or resumption changed, if any. */
+async function announcePrincipalWide(
+  unit: UnitOfWork,
+  type: "key.suspended" | "key.resumed",
+  rows: { id: string }[],
+  reason: string,
+  principalId: string,
+): Promise<{ ids: string[]; sequence: number | null }> {
   const ids = rows.map((r) => r.id);
   if (ids.length === 0) return { ids, sequence: null };
-  const sequence = await unit.appendChange({
-    type: "key.resumed",
-    data: { ids, reason, cause: "principal.resume", principalId },
-  });
+  const cause = type === "key.suspended" ? "principal.suspend" : "principal.resume";
+  const sequence = await unit.appendChange({ type, data: { ids, reason, cause, principalId } });
   return { ids, sequence };
 }

@@ -1,10 +1,7 @@
 /** `tessera keys suspend|resume`: reversible stops, with a receipt like `keys revoke`. */
-import type { Command } from "commander";
 import type { KeyView } from "../../domain/keys.js";
-import { formatReceipt } from "../../feed/receipt-text.js";
 import type { Receipt } from "../../feed/receipts.js";
-import { type CommandContext, duration } from "../context.js";
-import { json } from "../output.js";
+import { type SuspensionAction, suspensionCommand } from "./suspension-command.js";
 
 interface SuspensionAnswer {
   key: KeyView;
@@ -13,7 +10,7 @@ interface SuspensionAnswer {
   receipt: Receipt | null;
 }
 
-function describe(action: "suspend" | "resume", result: SuspensionAnswer): string {
+function describe(action: SuspensionAction, result: SuspensionAnswer): string {
   const { key } = result;
   if (action === "resume") return `resumed ${key.id} (${key.start}): ${key.state}, change #${result.sequence}\n`;
   if (!result.changed) return `${key.id} was already suspended at ${key.suspendedAt}: ${key.suspendedReason}\n`;
@@ -22,41 +19,20 @@ function describe(action: "suspend" | "resume", result: SuspensionAnswer): strin
     : `suspended ${key.id} (${key.start}) at ${key.suspendedAt}, change #${result.sequence}\n`;
 }
 
-function suspensionCommand(action: "suspend" | "resume", description: string, example: string) {
-  return (keys: Command, ctx: CommandContext): Command =>
-    keys
-      .command(`${action} <id>`)
-      .description(description)
-      .requiredOption("-r, --reason <text>", "why: kept in the audit trail")
-      .option(
-        "--wait <duration>",
-        "wait for connected verifiers to confirm, at most this long (max 30s; 0s: no wait)",
-        duration,
-        "5s",
-      )
-      .addHelpText("after", `\nExample:\n  ${example}\n`)
-      .action(async (id: string, opts: { reason: string; wait: string }) => {
-        const result = await ctx
-          .client()
-          .request<SuspensionAnswer>(
-            "POST",
-            `/v1/keys/${encodeURIComponent(id)}/${action}?wait=${encodeURIComponent(opts.wait)}`,
-            { reason: opts.reason },
-          );
-        if (ctx.globals().json) return ctx.io.out(json(result));
-        ctx.io.out(describe(action, result));
-        if (result.receipt) ctx.io.out(formatReceipt(result.receipt));
-      });
-}
+const keyPath = (id: string) => `/v1/keys/${encodeURIComponent(id)}`;
 
-export const suspendKeyCommand = suspensionCommand(
-  "suspend",
-  "suspend a key: every verifier refuses it (reason suspended) until it is resumed",
-  "tessera keys suspend key_... --reason 'traffic from an unknown network' --wait 5s",
-);
+export const suspendKeyCommand = suspensionCommand<SuspensionAnswer>({
+  action: "suspend",
+  pathOf: keyPath,
+  description: "suspend a key: every verifier refuses it (reason suspended) until it is resumed",
+  example: "tessera keys suspend key_... --reason 'traffic from an unknown network' --wait 5s",
+  describe,
+});
 
-export const resumeKeyCommand = suspensionCommand(
-  "resume",
-  "resume a suspended key: verifiers accept it again",
-  "tessera keys resume key_... --reason 'confirmed with the owner'",
-);
+export const resumeKeyCommand = suspensionCommand<SuspensionAnswer>({
+  action: "resume",
+  pathOf: keyPath,
+  description: "resume a suspended key: verifiers accept it again",
+  example: "tessera keys resume key_... --reason 'confirmed with the owner'",
+  describe,
+});
