@@ -26,7 +26,7 @@ const HERE = fileURLToPath(import.meta.url);
 
 async function serveTessera() {
   const { loadConfig, startAuthority } = await import("../../packages/authority/dist/index.js");
-  const { systemActor } = await import("../../packages/authority/dist/services/bootstrap.js");
+  const { systemActor } = await import("../../packages/authority/dist/principals/bootstrap.js");
   const dir = mkdtempSync(join(tmpdir(), "tessera-bench-oauth-"));
   const running = await startAuthority(
     loadConfig(

@@ -24,7 +24,8 @@ export interface HttpHarness extends Harness {
 }
 
 export async function createHttpHarness(kind: StoreKind, overrides: Partial<TesseraConfig> = {}): Promise<HttpHarness> {
-  const h = await createHarness(kind, overrides);
+  // Every request line logged, the hot endpoints' too: the log tests read them.
+  const h = await createHarness(kind, { hotRouteLogLevel: "trace", ...overrides });
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {

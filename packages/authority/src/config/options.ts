@@ -136,6 +136,12 @@ export const CONFIG_OPTIONS = {
     doc: "largest request body, bytes",
   }),
   logLevel: option({ env: "TESSERA_LOG_LEVEL", default: "info", parse: text, doc: "pino level" }),
+  hotRouteLogLevel: option({
+    env: "TESSERA_HOT_ROUTE_LOG_LEVEL",
+    default: "warn",
+    parse: oneOf("trace", "debug", "info", "warn", "error", "fatal", "silent"),
+    doc: "level of the per-request log lines of the endpoints services call per request (`/oauth/introspect`, `/oauth/token`, `/oauth/revoke`, `/v1/verifiers/usage`, `/v1/verifiers/acks`); `info` logs every call; never more verbose than `TESSERA_LOG_LEVEL`",
+  }),
   masterKey: option({
     env: "TESSERA_MASTER_KEY",
     alsoReads: ["TESSERA_MASTER_KEY_FILE"],

@@ -11,6 +11,7 @@ import type { TrustProxy } from "../config/trust-proxy.js";
 import { newId } from "../ids.js";
 import { adminAuthHook } from "./auth.js";
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from "./error-handler.js";
+import { quietHotRoutes } from "./hot-route-logging.js";
 import { loggableUrl } from "./loggable-url.js";
 
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -127,6 +128,7 @@ export async function buildApp(
     clientErrorHandler,
   });
   app.setValidatorCompiler(createValidatorCompiler());
+  quietHotRoutes(app, authority.config.logLevel, authority.config.hotRouteLogLevel);
   // JSON (and form-encoded on the OAuth endpoints) only: a text/plain body is refused with 415.
   app.removeContentTypeParser("text/plain");
 
