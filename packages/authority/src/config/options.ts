@@ -241,6 +241,12 @@ export const CONFIG_OPTIONS = {
     parse: duration,
     doc: "after a webhook signing-secret rotation, how long the old secret also signs",
   }),
+  webhookLegacySignature: option({
+    env: "TESSERA_WEBHOOK_LEGACY_SIGNATURE",
+    default: "on",
+    parse: (value, field, env) => oneOf("on", "off")(value, field, env) === "on",
+    doc: "also send the pre-0.2 `Tessera-Signature` header beside the Standard Webhooks headers, for receivers not yet moved over ([webhooks.md](webhooks.md#verifying-the-signature)); `off` once they have",
+  }),
   scopeNarrowing: option({
     env: "TESSERA_SCOPE_NARROWING",
     default: "revoke",

@@ -76,7 +76,12 @@ async function tailAll(p: Pump): Promise<number> {
 async function attempt(p: Pump, row: Claimed): Promise<void> {
   const cancelled = cancellation(row);
   if (cancelled) return p.writer.record(row, cancelled, true);
-  const { headers, body } = signedRequest(p.config.masterKey, row, () => p.clock.now());
+  const { headers, body } = signedRequest(
+    p.config.masterKey,
+    row,
+    () => p.clock.now(),
+    p.config.webhookLegacySignature,
+  );
   const outcome = await p.send(row.url, headers, body, p.config.webhookTimeoutMs);
   p.tally.attempted++;
   await p.writer.record(row, outcome, false);

@@ -10,6 +10,7 @@ import { deliverySecretContext, endpointSecretContext } from "./ids.js";
 import type { Claimed } from "./lease.js";
 import type { AttemptOutcome } from "./send.js";
 import { SIGNATURE_HEADER, signatureHeader } from "./signature.js";
+import { standardHeaders } from "./standard-signature.js";
 
 type MasterKey = TesseraConfig["masterKey"];
 
@@ -40,21 +41,27 @@ export function cancellation(row: Claimed): AttemptOutcome | null {
   return null;
 }
 
-/** The signed request for `row` at `now` (milliseconds). */
+/**
+ * The signed request for `row` at `now` (milliseconds): the Standard Webhooks headers, and the
+ * pre-0.2 `Tessera-Signature` beside them unless `legacySignature` is off.
+ */
 export function signedRequest(
   masterKey: MasterKey,
   row: Claimed,
   now: () => number,
+  legacySignature = true,
 ): { headers: Record<string, string>; body: string } {
   const body = bodyOf(masterKey, row);
   const timestamp = Math.floor(now() / 1000);
-  const headers = {
+  const secrets = signingSecrets(masterKey, row, now());
+  const headers: Record<string, string> = {
     "content-type": "application/json",
     "user-agent": "Tessera-Webhooks/1",
+    ...standardHeaders(secrets, row.event_id, timestamp, body),
     "tessera-event-id": row.event_id,
     "tessera-event-type": row.event_type,
     "tessera-delivery-id": row.id,
-    [SIGNATURE_HEADER.toLowerCase()]: signatureHeader(signingSecrets(masterKey, row, now()), timestamp, body),
   };
+  if (legacySignature) headers[SIGNATURE_HEADER.toLowerCase()] = signatureHeader(secrets, timestamp, body);
   return { headers, body };
 }

@@ -49,7 +49,7 @@ describeEachStore("tessera webhooks", (kind) => {
   it("adds an endpoint, delivers a test event and a real one in the background, and shows the log", async () => {
     const added = await tessera("webhooks", "add", receiver.url, "--event", "key.issued,principal.disabled");
     expect(added.code).toBe(0);
-    const secret = /whsec_[0-9A-Za-z]{40}/.exec(added.out)?.[0] as string;
+    const secret = /whsec_[A-Za-z0-9+/]{43}=/.exec(added.out)?.[0] as string;
     const id = /whk_[0-9A-Za-z]+/.exec(added.out)?.[0] as string;
     expect(secret).toBeDefined();
     expect(added.out).toContain("shown once");
@@ -94,7 +94,7 @@ describeEachStore("tessera webhooks", (kind) => {
 
     const rotated = await tessera("webhooks", "rotate-secret", id, "--grace", "1h");
     expect(rotated.code).toBe(0);
-    const next = /whsec_[0-9A-Za-z]{40}/.exec(rotated.out)?.[0];
+    const next = /whsec_[A-Za-z0-9+/]{43}=/.exec(rotated.out)?.[0];
     expect(next).toBeDefined();
     expect(next).not.toBe(secret);
 

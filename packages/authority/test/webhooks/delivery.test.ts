@@ -3,7 +3,8 @@
  * signed; a receiver that is down or slow gets recorded retries with backoff and, once back,
  * every event, once; owner filters hold; a distributed secret is delivered once and erased.
  */
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { Webhook } from "standardwebhooks";
+import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { runUnitOfWork } from "../../src/db/transaction.js";
 import { verifyWebhookSignature } from "../../src/webhooks/verify-signature.js";
 import { createHarness, type Harness } from "../harness.js";
@@ -25,10 +26,25 @@ describeEachStore("webhook delivery", (kind) => {
   async function endpoint(url: string, events: string[], owner?: string) {
     return h.authority.webhooks.create({ url, events, ...(owner ? { owner } : {}) }, h.system);
   }
+  /** Verified by the `standardwebhooks` library, as a receiver would, at the test clock's time. */
+  function standardVerified(received: Received, secret: string): boolean {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(h.clock.now());
+    try {
+      new Webhook(secret).verify(received.rawBody, received.headers as Record<string, string>);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      vi.useRealTimers();
+    }
+  }
+  /** Both signatures verify: Standard Webhooks and the legacy Tessera-Signature. */
   function verified(received: Received, secret: string) {
     const nowSeconds = Math.floor(h.clock.now() / 1000);
     const header = received.headers["tessera-signature"] as string;
-    return verifyWebhookSignature(received.rawBody, header, secret, 300, nowSeconds).ok;
+    const legacy = verifyWebhookSignature(received.rawBody, header, secret, 300, nowSeconds).ok;
+    return legacy && standardVerified(received, secret);
   }
   async function deliveriesOf(webhookId: string) {
     return (await h.authority.webhooks.deliveries(webhookId, { limit: 1000 })).items;
@@ -62,8 +78,10 @@ describeEachStore("webhook delivery", (kind) => {
       "principal.disabled",
     ]);
     expect(round).toMatchObject({ delivered: 6, retrying: 0, failed: 0 });
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     for (const received of r.received) {
       expect(verified(received, secret)).toBe(true);
+      expect(received.headers["webhook-id"]).toBe(received.body.id);
       expect(received.headers["tessera-event-id"]).toBe(received.body.id);
       expect(received.headers["tessera-event-type"]).toBe(received.body.type);
       expect(received.body.id).toMatch(/^evt_/);
@@ -438,6 +456,7 @@ describeEachStore("webhook delivery", (kind) => {
     await h.authority.webhooks.runOnce();
     const during = r.received[0] as Received;
     expect((during.headers["tessera-signature"] as string).match(/v1=/g)).toHaveLength(2);
+    expect((during.headers["webhook-signature"] as string).split(" ")).toHaveLength(2);
     expect(verified(during, created.secret)).toBe(true);
     expect(verified(during, rotated.secret)).toBe(true);
 
@@ -446,8 +465,25 @@ describeEachStore("webhook delivery", (kind) => {
     await h.authority.webhooks.runOnce();
     const later = r.received[1] as Received;
     expect((later.headers["tessera-signature"] as string).match(/v1=/g)).toHaveLength(1);
+    expect((later.headers["webhook-signature"] as string).split(" ")).toHaveLength(1);
     expect(verified(later, rotated.secret)).toBe(true);
     expect(verified(later, created.secret)).toBe(false);
+  });
+
+  it("with TESSERA_WEBHOOK_LEGACY_SIGNATURE=off sends only the Standard Webhooks headers", async () => {
+    await h.close();
+    await setup({ webhookLegacySignature: false });
+    const r = await receiver();
+    const { secret } = await endpoint(r.url, ["key.issued"]);
+    await h.key(["orders:read"]);
+    await h.authority.webhooks.runOnce();
+    const received = r.received[0] as Received;
+    expect(received.headers["tessera-signature"]).toBeUndefined();
+    expect(standardVerified(received, secret)).toBe(true);
+    // A changed body or another endpoint's secret is refused by the library.
+    expect(standardVerified({ ...received, rawBody: `${received.rawBody} ` }, secret)).toBe(false);
+    const other = await endpoint(r.url, ["key.issued"]);
+    expect(standardVerified(received, other.secret)).toBe(false);
   });
 
   it("an endpoint receives changes made after it was created, not the history before it", async () => {

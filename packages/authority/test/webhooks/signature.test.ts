@@ -2,12 +2,14 @@
  * Signatures: the signer, the exported verifier, and the receiver snippet exactly as
  * docs/webhooks.md shows it (extracted from the document and run).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newSigningSecret } from "../../src/webhooks/ids.js";
 import { signatureHeader, signatureOf } from "../../src/webhooks/signature.js";
+import { standardHeaders } from "../../src/webhooks/standard-signature.js";
 import { verifyWebhookSignature } from "../../src/webhooks/verify-signature.js";
 
 const secret = "whsec_0123456789abcdefghijABCDEFGHIJ0123456789";
@@ -107,5 +109,50 @@ describe("the receiver snippet in docs/webhooks.md", () => {
     expect(verifyTesseraSignature(body, signatureHeader([other, secret], t, body), secret)).toBe(true);
     expect(verifyTesseraSignature(body, undefined, secret)).toBe(false);
     expect(verifyTesseraSignature(body, `t=${t},v1=short`, secret)).toBe(false);
+  });
+});
+
+/** A fenced block of docs/webhooks.md, by its `<!-- snippet:NAME -->` marker. */
+function docSnippet(name: string): string {
+  const doc = readFileSync(new URL("../../../../docs/webhooks.md", import.meta.url), "utf8");
+  const match = new RegExp(`<!-- snippet:${name} -->\\s*\`\`\`js\\n([\\s\\S]*?)\`\`\``).exec(doc);
+  expect(match, `docs/webhooks.md has the ${name} snippet`).not.toBeNull();
+  return match?.[1] ?? "";
+}
+
+describe("Standard Webhooks: the snippet in docs/webhooks.md, on the standardwebhooks library", () => {
+  type Verify = (rawBody: string, headers: Record<string, string>, secret: string) => unknown;
+  let verifyDelivery: Verify;
+  // Inside the package, so that the snippet's `import "standardwebhooks"` resolves as in an app.
+  const dir = mkdtempSync(join(new URL("../..", import.meta.url).pathname, ".snippet-"));
+  beforeAll(async () => {
+    const file = join(dir, "standard.mjs");
+    writeFileSync(file, docSnippet("standard"));
+    ({ verifyDelivery } = await import(pathToFileURL(file).href));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const t = () => Math.floor(Date.now() / 1000);
+
+  it("verifies what the authority signs, with a new secret and with a pre-0.2 base62 one", () => {
+    const fresh = newSigningSecret();
+    expect(fresh).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    for (const s of [fresh, secret]) {
+      const headers = standardHeaders([s], "evt_1", t(), body);
+      expect(verifyDelivery(body, headers, s)).toEqual(JSON.parse(body));
+    }
+  });
+
+  it("accepts either secret during a rotation and refuses tampering, a wrong secret, a replayed id and stale times", () => {
+    const rotation = standardHeaders([secret, other], "evt_1", t(), body);
+    expect(rotation["webhook-signature"].split(" ")).toHaveLength(2);
+    expect(verifyDelivery(body, rotation, other)).toEqual(JSON.parse(body));
+    const headers = standardHeaders([secret], "evt_1", t(), body);
+    expect(() => verifyDelivery(`${body} `, headers, secret)).toThrow();
+    expect(() => verifyDelivery(body, headers, other)).toThrow();
+    // The id is signed: the same signature under another id fails.
+    expect(() => verifyDelivery(body, { ...headers, "webhook-id": "evt_2" }, secret)).toThrow();
+    expect(() => verifyDelivery(body, standardHeaders([secret], "evt_1", t() - 301, body), secret)).toThrow();
+    expect(() => verifyDelivery(body, standardHeaders([secret], "evt_1", t() + 301, body), secret)).toThrow();
   });
 });
