@@ -45,6 +45,7 @@ const PACKAGES = {
           "webhooks/",
           "jobs/",
           "feed/",
+          "scim/",
         ],
       ],
       ["composition", ["authority.ts"]],

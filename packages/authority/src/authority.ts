@@ -26,6 +26,7 @@ import {
   createPrincipalSuspension,
   createPrincipalUpdater,
 } from "./principals/index.js";
+import { createScimService } from "./scim/index.js";
 import { createStepUpService, upgradeRecoveryCodes } from "./stepup/index.js";
 import { createWebhookService } from "./webhooks/service.js";
 
@@ -74,6 +75,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   const campaigns = createCampaignService(ctx, { keys, usage, stepUp, webhooks });
   const principalUpdates = createPrincipalUpdater(ctx);
   const principalSuspension = createPrincipalSuspension(ctx);
+  const scim = createScimService(ctx, { principals, updates: principalUpdates });
   const jobs = createJobs(ctx, (job, error) =>
     process.emitWarning(`tessera job ${job} failed: ${(error as Error)?.message ?? String(error)}`),
   );
@@ -99,6 +101,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     campaigns,
     principalUpdates,
     principalSuspension,
+    scim,
     jobs,
     feed,
     async close(): Promise<void> {

@@ -12,7 +12,7 @@ import { createHttpHarness, type HttpHarness } from "../http-harness.js";
 import { STORE_KINDS } from "../stores.js";
 
 interface RouteCase {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   url: (ids: { key: string; principal: string }) => string;
   body?: unknown;
 }
@@ -106,6 +106,18 @@ const CASES: Record<string, RouteCase> = {
       Operations: [{ op: "replace", path: "active", value: false }],
     },
   },
+  "GET /scim/v2/Users": { method: "GET", url: () => "/scim/v2/Users?filter=userName%20eq%20%22nobody%22" },
+  "POST /scim/v2/Users": {
+    method: "POST",
+    url: () => "/scim/v2/Users",
+    body: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "matrix-user@example.com" },
+  },
+  "PUT /scim/v2/Users/:id": {
+    method: "PUT",
+    url: (ids) => `/scim/v2/Users/${ids.principal}`,
+    body: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "x", active: true },
+  },
+  "DELETE /scim/v2/Users/:id": { method: "DELETE", url: (ids) => `/scim/v2/Users/${ids.principal}` },
   "GET /v1/jobs": { method: "GET", url: () => "/v1/jobs" },
   "POST /v1/jobs/:name/run": { method: "POST", url: () => "/v1/jobs/expiry-warnings/run" },
   "POST /v1/keys/sweep-unused": { method: "POST", url: () => "/v1/keys/sweep-unused", body: { unusedFor: "30d" } },

@@ -39,6 +39,7 @@ import { suspendPrincipalRoute } from "./principals.suspend.js";
 import { updatePrincipalRoute } from "./principals.update.js";
 import { showReceiptRoute } from "./receipts.show.js";
 import { revokeBySelectorRoute } from "./revocations.create.js";
+import { scimDiscoveryRoute } from "./scim.discovery.js";
 import { scimUsersRoute } from "./scim.users.js";
 import { listSigningKeysRoute } from "./signing-keys.list.js";
 import { retireSigningKeyRoute } from "./signing-keys.retire.js";
@@ -81,6 +82,7 @@ export const routes: RouteModule[] = [
   resumePrincipalRoute,
   updatePrincipalRoute,
   scimUsersRoute,
+  scimDiscoveryRoute,
   issueKeyRoute,
   listKeysRoute,
   showKeyRoute,
