@@ -46,6 +46,7 @@ const PACKAGES = {
           "jobs/",
           "feed/",
           "scim/",
+          "usage/",
         ],
       ],
       ["composition", ["authority.ts"]],

@@ -28,6 +28,7 @@ import {
 } from "./principals/index.js";
 import { createScimService } from "./scim/index.js";
 import { createStepUpService, upgradeRecoveryCodes } from "./stepup/index.js";
+import { createUsageService } from "./usage/index.js";
 import { createWebhookService } from "./webhooks/service.js";
 
 export interface AuthorityOptions {
@@ -57,6 +58,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   const lifecycle = createKeyLifecycleService(ctx, keys);
   const lookupKey = createKeyLookup(ctx);
   const usage = createUsageRecorder(ctx);
+  const usageStore = createUsageService(ctx);
   const canaries = createCanaryService(ctx, (error) =>
     process.emitWarning(`tessera canaries: ${(error as Error)?.message ?? String(error)}`),
   );
@@ -89,6 +91,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     lifecycle,
     lookupKey,
     usage,
+    usageStore,
     canaries,
     introspect,
     oauth,
@@ -109,6 +112,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
       await jobs.scheduler.stop();
       await feed.close();
       await usage.stop();
+      await usageStore.stop();
       if (!options.database) await database.close();
     },
   };

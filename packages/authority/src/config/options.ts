@@ -129,6 +129,24 @@ export const CONFIG_OPTIONS = {
     parse: duration,
     doc: "how often last-used times are written, in one batch",
   }),
+  usageMinuteRetentionMs: option({
+    env: "TESSERA_USAGE_MINUTE_RETENTION",
+    default: "7d",
+    parse: duration,
+    doc: "how long per-minute usage counts are kept ([monitoring.md](monitoring.md#usage))",
+  }),
+  usageHourRetentionMs: option({
+    env: "TESSERA_USAGE_HOUR_RETENTION",
+    default: "90d",
+    parse: duration,
+    doc: "how long per-hour usage counts and the addresses, user agents and routes seen are kept",
+  }),
+  usageSeenLimit: option({
+    env: "TESSERA_USAGE_SEEN_LIMIT",
+    default: "20",
+    parse: integer(1, 1000),
+    doc: "addresses, networks, user agents and routes kept per key, each (the most used; the others are counted as dropped)",
+  }),
   bodyLimitBytes: option({
     env: "TESSERA_BODY_LIMIT",
     default: "1048576",

@@ -339,6 +339,40 @@ export interface WebhookCursorTable {
   seq: number;
 }
 
+/** Verifications per key, outcome and bucket (`m`: minute, `h`: hour; bucket = its start, epoch ms). */
+export interface KeyUsageTable {
+  key_id: string;
+  granularity: UsageGranularity;
+  bucket: number;
+  outcome: string;
+  count: number;
+}
+
+export type UsageGranularity = "m" | "h";
+export type UsageDimension = "address" | "network" | "user_agent" | "route";
+
+export interface KeyUsageSeenTable {
+  key_id: string;
+  dimension: UsageDimension;
+  value: string;
+  first_seen: number;
+  last_seen: number;
+  count: number;
+}
+
+export interface KeyUsageDroppedTable {
+  key_id: string;
+  dimension: UsageDimension;
+  dropped: number;
+}
+
+export interface FleetUsageTable {
+  granularity: UsageGranularity;
+  bucket: number;
+  outcome: string;
+  count: number;
+}
+
 export interface Schema {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
@@ -362,4 +396,8 @@ export interface Schema {
   campaigns: CampaignsTable;
   campaign_keys: CampaignKeysTable;
   campaign_exports: CampaignExportsTable;
+  key_usage: KeyUsageTable;
+  key_usage_seen: KeyUsageSeenTable;
+  key_usage_dropped: KeyUsageDroppedTable;
+  fleet_usage: FleetUsageTable;
 }

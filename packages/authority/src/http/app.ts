@@ -171,6 +171,7 @@ export async function buildApp(
     route(app, { authority, metrics, failures, limits });
   }
   authority.usage.start();
+  authority.usageStore.start();
   await app.ready();
   return { app, metrics, routes: registered };
 }

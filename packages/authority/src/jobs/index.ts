@@ -1,7 +1,7 @@
 /** The authority's scheduled jobs, wired together. */
 import type { ServiceContext } from "../context.js";
 import { expiryNoticesJob, expiryWarningsJob } from "./expiry.js";
-import { auditRetentionJob, keyRetentionJob } from "./retention.js";
+import { auditRetentionJob, keyRetentionJob, usageRetentionJob } from "./retention.js";
 import { createScheduler } from "./scheduler.js";
 import { createUnusedSweeper, unusedSweeperJob } from "./sweeper.js";
 
@@ -11,6 +11,7 @@ export const JOB_NAMES = [
   "unused-sweeper",
   "key-retention",
   "audit-retention",
+  "usage-retention",
 ] as const;
 
 export function createJobs(ctx: ServiceContext, onError: (job: string, error: unknown) => void) {
@@ -26,6 +27,7 @@ export function createJobs(ctx: ServiceContext, onError: (job: string, error: un
       unusedSweeperJob(ctx, every * 10, sweepUnused),
       keyRetentionJob(ctx, every * 60),
       auditRetentionJob(ctx, every * 60),
+      usageRetentionJob(ctx, every * 60),
     ],
     onError,
   );

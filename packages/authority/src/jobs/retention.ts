@@ -7,6 +7,7 @@
 
 import type { ServiceContext } from "../context.js";
 import { runUnitOfWork } from "../db/transaction.js";
+import { purgeUsage } from "../usage/index.js";
 import type { Job } from "./scheduler.js";
 
 export const RETENTION_BATCH = 5000;
@@ -101,4 +102,9 @@ export function auditRetentionJob(ctx: ServiceContext, intervalMs: number): Job 
       });
     },
   };
+}
+
+/** Usage counts and seen values past their retention (docs/monitoring.md#usage). */
+export function usageRetentionJob(ctx: ServiceContext, intervalMs: number): Job {
+  return { name: "usage-retention", intervalMs, run: () => purgeUsage(ctx) };
 }

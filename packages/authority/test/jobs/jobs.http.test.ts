@@ -26,6 +26,7 @@ describeEachStore("jobs and sweeper over HTTP", (kind) => {
       "expiry-warnings",
       "key-retention",
       "unused-sweeper",
+      "usage-retention",
     ]);
     expect(list.json().items.find((j: { name: string }) => j.name === "expiry-warnings").lastResult).toEqual({
       warned: 1,

@@ -37,7 +37,9 @@ export function registerJobs(program: Command, ctx: CommandContext): void {
 
   jobs
     .command("run <name>")
-    .description("run a job now (expiry-warnings, expiry-notices, unused-sweeper, key-retention, audit-retention)")
+    .description(
+      "run a job now (expiry-warnings, expiry-notices, unused-sweeper, key-retention, audit-retention, usage-retention)",
+    )
     .action(async (name: string) => {
       const result = await ctx
         .client()

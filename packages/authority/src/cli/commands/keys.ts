@@ -5,6 +5,7 @@ import type { Receipt } from "../../feed/receipts.js";
 import { type CommandContext, collect, duration } from "../context.js";
 import { block, json, table } from "../output.js";
 import { resumeKeyCommand, suspendKeyCommand } from "./keys-suspension.js";
+import { keyUsageCommand } from "./keys-usage.js";
 
 function keyBlock(key: KeyView): string {
   return block([
@@ -222,7 +223,9 @@ function rotateKeyCommand(keys: Command, ctx: CommandContext): void {
 }
 
 export function registerKeys(program: Command, ctx: CommandContext): void {
-  const keys = program.command("keys").description("issue, list, show, revoke, suspend, resume and rotate API keys");
+  const keys = program
+    .command("keys")
+    .description("issue, list, show, revoke, suspend, resume and rotate API keys, and see their usage");
   for (const add of [
     issueKeyCommand,
     listKeyCommand,
@@ -231,6 +234,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     suspendKeyCommand,
     resumeKeyCommand,
     rotateKeyCommand,
+    keyUsageCommand,
   ])
     add(keys, ctx);
 }

@@ -16,6 +16,7 @@ import { keyOrdinalsMigration } from "./0009_key_ordinals.js";
 import { revocationHeadroomMigration } from "./0010_revocation_headroom.js";
 import { campaignCreatorScopesMigration } from "./0011_campaign_creator_scopes.js";
 import { suspensionCanariesMigration } from "./0013_suspension_canaries.js";
+import { usageMigration } from "./0014_usage.js";
 
 const migrations: Record<string, Migration> = {
   "0001_core": coreMigration,
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   "0010_revocation_headroom": revocationHeadroomMigration,
   "0011_campaign_creator_scopes": campaignCreatorScopesMigration,
   "0013_suspension_canaries": suspensionCanariesMigration,
+  "0014_usage": usageMigration,
   "0002_verifiers": verifiersMigration,
   "0003_oauth": oauthMigration,
   "0004_stepup": stepUpMigration,

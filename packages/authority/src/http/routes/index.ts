@@ -23,6 +23,8 @@ import { rotateKeyRoute } from "./keys.rotate.js";
 import { showKeyRoute } from "./keys.show.js";
 import { suspendKeyRoute } from "./keys.suspend.js";
 import { sweepUnusedRoute } from "./keys.sweep.js";
+import { keyUsageRoute } from "./keys.usage.js";
+import { manyKeysUsageRoute } from "./keys.usage-many.js";
 import { checkLeaksRoute } from "./leaks.check.js";
 import { reportLeaksRoute } from "./leaks.report.js";
 import { metricsRoute } from "./metrics.js";
@@ -48,6 +50,7 @@ import { activateTotpRoute } from "./totp.activate.js";
 import { enrolTotpRoute } from "./totp.enrol.js";
 import { removeTotpRoute } from "./totp.remove.js";
 import { totpStatusRoute } from "./totp.status.js";
+import { fleetUsageRoute } from "./usage.fleet.js";
 import { verifierAckStreamRoute } from "./verifiers.ack-stream.js";
 import { verifierAcksRoute } from "./verifiers.acks.js";
 import { listVerifiersRoute } from "./verifiers.list.js";
@@ -83,6 +86,9 @@ export const routes: RouteModule[] = [
   updatePrincipalRoute,
   scimUsersRoute,
   scimDiscoveryRoute,
+  keyUsageRoute,
+  manyKeysUsageRoute,
+  fleetUsageRoute,
   issueKeyRoute,
   listKeysRoute,
   showKeyRoute,

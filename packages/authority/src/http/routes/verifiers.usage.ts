@@ -24,7 +24,8 @@ const Body = Type.Object(
           route: Type.String({ maxLength: 256 }),
           address: Type.String({ maxLength: 64 }),
           userAgent: Type.String({ maxLength: 256 }),
-          count: Type.Integer({ minimum: 1 }),
+          // Far above any real 2 s batch; an absurd count is a lying reporter.
+          count: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
           lastAt: Type.Integer({ minimum: 0 }),
         },
         { additionalProperties: false },
@@ -38,7 +39,8 @@ const Body = Type.Object(
 
 /**
  * POST /v1/verifiers/usage: counts of verifications by key, outcome, route, client address and
- * user agent, batched by verifiers. Feeds last-used times and the blocked-requests counter.
+ * user agent, batched by verifiers. Feeds the usage store (docs/monitoring.md#usage), last-used
+ * times and the blocked-requests counter.
  */
 export const verifierUsageRoute: RouteModule = (app, { authority, metrics }) => {
   const feed = feedMetrics(metrics.registry, authority.feed);
@@ -76,6 +78,9 @@ export const verifierUsageRoute: RouteModule = (app, { authority, metrics }) => 
         }
       }
       if (request.body.dropped > 0) feed.usageDropped.inc(request.body.dropped);
+      // Folded in memory and written in the next flush: the verifier never waits on the store.
+      const notKept = authority.usageStore.ingest(request.body.entries);
+      if (notKept > 0) feed.usageDropped.inc(notKept);
       // Audited and handed to the findings before the verifier hears 204.
       if (canaryReports.length > 0) await authority.canaries.onUse(canaryReports, request.body.verifierId);
       return reply.status(204).send();
