@@ -25,7 +25,7 @@ const PACKAGES = {
   "packages/authority/src": {
     layers: [
       // The row types are data definitions that the pure domain reads (types only).
-      ["schema", ["db/schema.ts"]],
+      ["schema", ["db/schema.ts", "db/schema-monitoring.ts"]],
       ["base", ["domain/", "clock.ts", "ids.ts", "duration.ts", "errors.ts"]],
       // The master key's cipher: no I/O, needed by config and by the features that seal secrets.
       ["crypto", ["crypto/"]],
@@ -47,6 +47,7 @@ const PACKAGES = {
           "feed/",
           "scim/",
           "usage/",
+          "findings/",
         ],
       ],
       ["composition", ["authority.ts"]],

@@ -8,7 +8,8 @@ import { type Clock, systemClock } from "./clock.js";
 import { loadConfig, type TesseraConfig } from "./config.js";
 import type { ServiceContext } from "./context.js";
 import { type Database, openDatabase } from "./db/database.js";
-import { createFeedService } from "./feed/service.js";
+import { createFeedService, type FeedService } from "./feed/service.js";
+import { createFindingsService, type FindingsDeps } from "./findings/index.js";
 import { createJobs } from "./jobs/index.js";
 import {
   createCanaryService,
@@ -38,10 +39,7 @@ export interface AuthorityOptions {
   database?: Database;
 }
 
-export async function createAuthority(options: AuthorityOptions = {}) {
-  const config = options.config ?? loadConfig();
-  const clock = options.clock ?? systemClock;
-  const database = options.database ?? (await openDatabase(config.databaseUrl));
+function createFeed(database: Database, config: TesseraConfig, clock: Clock) {
   const feed = createFeedService({
     database,
     databaseUrl: config.databaseUrl,
@@ -50,6 +48,29 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     onError: (error) => process.emitWarning(`tessera feed: ${(error as Error)?.message ?? String(error)}`),
   });
   feed.setOAuthStateLoader(loadOAuthReplicaState);
+  return feed;
+}
+
+/** What sees credentials in use: the usage store and the detectors with their findings. */
+function createMonitoring(
+  ctx: ServiceContext,
+  deps: Pick<FindingsDeps, "lifecycle" | "canaries" | "stepUp"> & { feed: FeedService },
+) {
+  const usageStore = createUsageService(ctx);
+  const findings = createFindingsService(ctx, {
+    ...deps,
+    // A detector's action answers nobody: its receipt is issued at once and fills as verifiers confirm.
+    issueReceipt: (sequence, actorId) => deps.feed.awaitReceipt(sequence, 0, actorId),
+    onError: (error) => process.emitWarning(`tessera findings: ${(error as Error)?.message ?? String(error)}`),
+  });
+  return { usageStore, findings };
+}
+
+export async function createAuthority(options: AuthorityOptions = {}) {
+  const config = options.config ?? loadConfig();
+  const clock = options.clock ?? systemClock;
+  const database = options.database ?? (await openDatabase(config.databaseUrl));
+  const feed = createFeed(database, config, clock);
   // Every unit of work hands its committed change-log rows to this instance's feed.
   const ctx: ServiceContext = { db: database.db, clock, config, commitListener: feed.offerCommitted };
 
@@ -58,7 +79,6 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   const lifecycle = createKeyLifecycleService(ctx, keys);
   const lookupKey = createKeyLookup(ctx);
   const usage = createUsageRecorder(ctx);
-  const usageStore = createUsageService(ctx);
   const canaries = createCanaryService(ctx, (error) =>
     process.emitWarning(`tessera canaries: ${(error as Error)?.message ?? String(error)}`),
   );
@@ -78,6 +98,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   const principalUpdates = createPrincipalUpdater(ctx);
   const principalSuspension = createPrincipalSuspension(ctx);
   const scim = createScimService(ctx, { principals, updates: principalUpdates });
+  const { usageStore, findings } = createMonitoring(ctx, { lifecycle, canaries, stepUp, feed });
   const jobs = createJobs(ctx, (job, error) =>
     process.emitWarning(`tessera job ${job} failed: ${(error as Error)?.message ?? String(error)}`),
   );
@@ -105,14 +126,17 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     principalUpdates,
     principalSuspension,
     scim,
+    findings,
     jobs,
     feed,
     async close(): Promise<void> {
+      // Detectors and the usage store write their last pass before anything they need closes.
+      await findings.stop();
+      await usageStore.stop();
       await webhooks.stop();
       await jobs.scheduler.stop();
       await feed.close();
       await usage.stop();
-      await usageStore.stop();
       if (!options.database) await database.close();
     },
   };

@@ -9,6 +9,7 @@ export const ID_PREFIX = {
   key: "key",
   revocation: "rvk",
   request: "req",
+  finding: "fnd",
 } as const;
 
 /** A new random id such as `key_4kq8...` (20 base62 characters: 119 bits). */

@@ -8,6 +8,7 @@ import { isTesseraError } from "../errors.js";
 import { ApiError } from "./client.js";
 import { registerAudit } from "./commands/audit.js";
 import { registerCampaigns } from "./commands/campaigns.js";
+import { registerFindings } from "./commands/findings.js";
 import { registerGatewayHelp, runGatewayCommand } from "./commands/gateway.js";
 import { registerInit } from "./commands/init.js";
 import { registerJobs, registerSweep } from "./commands/jobs.js";
@@ -50,6 +51,7 @@ export function createProgram(io: CliIO): Command {
   registerAudit(program, ctx);
   registerJobs(program, ctx);
   registerSweep(program, ctx);
+  registerFindings(program, ctx);
   // `tessera scan` is the scanner package's command, with its own exit codes (0 clean,
   // 1 findings, 2 error), carried out through CliExit. Listed here for --help only: its
   // arguments go to the scanner, loaded when it runs.

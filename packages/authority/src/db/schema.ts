@@ -3,6 +3,16 @@
  * milliseconds (bigint), structured values are JSON text, so that every query is the same
  * on both engines.
  */
+import type {
+  DetectorSettingsTable,
+  FindingKeyStateTable,
+  FindingKnownTable,
+  FindingsTable,
+  FleetUsageTable,
+  KeyUsageDroppedTable,
+  KeyUsageSeenTable,
+  KeyUsageTable,
+} from "./schema-monitoring.js";
 export type PrincipalKind = "user" | "service" | "app";
 export type PrincipalStatus = "active" | "disabled";
 /** Stored key states. "expired" is derived from `expires_at` at read time, never stored. */
@@ -339,39 +349,19 @@ export interface WebhookCursorTable {
   seq: number;
 }
 
-/** Verifications per key, outcome and bucket (`m`: minute, `h`: hour; bucket = its start, epoch ms). */
-export interface KeyUsageTable {
-  key_id: string;
-  granularity: UsageGranularity;
-  bucket: number;
-  outcome: string;
-  count: number;
-}
-
-export type UsageGranularity = "m" | "h";
-export type UsageDimension = "address" | "network" | "user_agent" | "route";
-
-export interface KeyUsageSeenTable {
-  key_id: string;
-  dimension: UsageDimension;
-  value: string;
-  first_seen: number;
-  last_seen: number;
-  count: number;
-}
-
-export interface KeyUsageDroppedTable {
-  key_id: string;
-  dimension: UsageDimension;
-  dropped: number;
-}
-
-export interface FleetUsageTable {
-  granularity: UsageGranularity;
-  bucket: number;
-  outcome: string;
-  count: number;
-}
+export type {
+  DetectorSettingsTable,
+  FindingKeyStateTable,
+  FindingKnownTable,
+  FindingState,
+  FindingsTable,
+  FleetUsageTable,
+  KeyUsageDroppedTable,
+  KeyUsageSeenTable,
+  KeyUsageTable,
+  UsageDimension,
+  UsageGranularity,
+} from "./schema-monitoring.js";
 
 export interface Schema {
   webhook_endpoints: WebhookEndpointsTable;
@@ -400,4 +390,8 @@ export interface Schema {
   key_usage_seen: KeyUsageSeenTable;
   key_usage_dropped: KeyUsageDroppedTable;
   fleet_usage: FleetUsageTable;
+  findings: FindingsTable;
+  detector_settings: DetectorSettingsTable;
+  finding_known: FindingKnownTable;
+  finding_key_state: FindingKeyStateTable;
 }

@@ -172,6 +172,7 @@ export async function buildApp(
   }
   authority.usage.start();
   authority.usageStore.start();
+  authority.findings.start();
   await app.ready();
   return { app, metrics, routes: registered };
 }

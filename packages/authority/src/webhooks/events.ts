@@ -19,6 +19,7 @@ export const CHANGE_EVENT_TYPES = [
   "campaign.executed",
   "campaign.finalized",
   "campaign.rolled_back",
+  "finding.opened",
 ] as const;
 
 /**

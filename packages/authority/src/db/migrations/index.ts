@@ -17,6 +17,7 @@ import { revocationHeadroomMigration } from "./0010_revocation_headroom.js";
 import { campaignCreatorScopesMigration } from "./0011_campaign_creator_scopes.js";
 import { suspensionCanariesMigration } from "./0013_suspension_canaries.js";
 import { usageMigration } from "./0014_usage.js";
+import { findingsMigration } from "./0015_findings.js";
 
 const migrations: Record<string, Migration> = {
   "0001_core": coreMigration,
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   "0011_campaign_creator_scopes": campaignCreatorScopesMigration,
   "0013_suspension_canaries": suspensionCanariesMigration,
   "0014_usage": usageMigration,
+  "0015_findings": findingsMigration,
   "0002_verifiers": verifiersMigration,
   "0003_oauth": oauthMigration,
   "0004_stepup": stepUpMigration,

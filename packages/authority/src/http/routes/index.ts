@@ -10,7 +10,11 @@ import { campaignKeysRoute } from "./campaigns.keys.js";
 import { listCampaignsRoute } from "./campaigns.list.js";
 import { rollbackCampaignRoute } from "./campaigns.rollback.js";
 import { showCampaignRoute } from "./campaigns.show.js";
+import { detectorsRoute } from "./detectors.js";
 import { feedRoute } from "./feed.js";
+import { listFindingsRoute } from "./findings.list.js";
+import { settleFindingRoute } from "./findings.settle.js";
+import { showFindingRoute } from "./findings.show.js";
 import { healthRoute } from "./health.js";
 import { listJobsRoute } from "./jobs.list.js";
 import { runJobRoute } from "./jobs.run.js";
@@ -89,6 +93,10 @@ export const routes: RouteModule[] = [
   keyUsageRoute,
   manyKeysUsageRoute,
   fleetUsageRoute,
+  listFindingsRoute,
+  showFindingRoute,
+  settleFindingRoute,
+  detectorsRoute,
   issueKeyRoute,
   listKeysRoute,
   showKeyRoute,

@@ -80,6 +80,7 @@ export const verifierUsageRoute: RouteModule = (app, { authority, metrics }) => 
       if (request.body.dropped > 0) feed.usageDropped.inc(request.body.dropped);
       // Folded in memory and written in the next flush: the verifier never waits on the store.
       const notKept = authority.usageStore.ingest(request.body.entries);
+      authority.findings.observe(request.body.entries);
       if (notKept > 0) feed.usageDropped.inc(notKept);
       // Audited and handed to the findings before the verifier hears 204.
       if (canaryReports.length > 0) await authority.canaries.onUse(canaryReports, request.body.verifierId);
