@@ -12,6 +12,10 @@ import { type Decision, decide, presentedToken } from "./decide.js";
 import { IDENTITY_PREFIX, identityHeaders } from "./identity-headers.js";
 import { normalizePath } from "./path-pattern.js";
 import { directFacts, forwardedFacts, type RequestFacts } from "./request-facts.js";
+
+/** Outcomes whose usage record the presented token can attribute (canaries, known keys refused). */
+const TOKEN_NAMED_OUTCOMES: ReadonlySet<string> = new Set(["unknown", "revoked", "suspended", "expired"]);
+
 import type { Requirement } from "./rules.js";
 
 const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-store" };
@@ -125,8 +129,9 @@ export function timedDecision(ctx: GatewayContext, facts: RequestFacts, requirem
         address: facts.address,
         userAgent: facts.userAgent,
       },
-      // A canary answers `unknown`: the token lets the verifier report its use with these facts.
-      decision.outcome === "unknown" ? presentedToken(facts.authorization) : undefined,
+      // A canary answers `unknown`, and a revoked, suspended or expired key is refused by name: the
+      // token lets the verifier report which key it was with these facts (it is never sent).
+      TOKEN_NAMED_OUTCOMES.has(decision.outcome) ? presentedToken(facts.authorization) : undefined,
     );
   }
   return decision;

@@ -83,6 +83,15 @@ function createUsage(options: VerifierOptions, url: string, instance: string): U
   });
 }
 
+/** Refusals of a key this replica knows: the usage record names the key (its id, never the token). */
+const ATTRIBUTED_REFUSALS: ReadonlySet<string> = new Set(["revoked", "suspended", "expired"]);
+
+function attributed(feed: FeedClient, record: UsageRecord, token: string | undefined): UsageRecord {
+  if (record.keyId !== null || token === undefined || !ATTRIBUTED_REFUSALS.has(record.outcome)) return record;
+  const keyId = feed.replica?.keyIdOfToken(token) ?? null;
+  return keyId === null ? record : { ...record, keyId, kind: "api_key" };
+}
+
 /** The hot path: `verify` over the feed's replica, with the clock it reads. */
 function createLocalVerify(feed: FeedClient, ctx: LocalVerifyContext, stalenessMs: number, issuer: string | undefined) {
   // Wall-clock time as the monotonic clock plus an offset, re-read every second: one clock
@@ -216,7 +225,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     },
     recordUsage(record, token) {
       if (!usage || !canaries) return;
-      const classified = canaries.classify(record, token);
+      const classified = canaries.classify(attributed(feed, record, token), token);
       if (classified.outcome === "canary") usage.recordUrgent(classified);
       else usage.record(classified);
     },

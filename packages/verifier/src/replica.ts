@@ -77,6 +77,16 @@ export class Replica extends OAuthReplica {
     return this.lookupRecord(this.table.find(hash));
   }
 
+  /**
+   * The id of the key `token` is, whatever its state (revoked, suspended, expired), or null.
+   * Usage reports name the key a refused token was, so that the authority can tell that a
+   * revoked key is still being presented. Off the hot path: only refusals ask.
+   */
+  keyIdOfToken(token: string): string | null {
+    const record = this.table.findDigest(hash("sha256", token, "binary"));
+    return record < 0 ? null : this.table.keyId(record);
+  }
+
   /** The key `token` is, why it is refused, or undefined: what verification asks, hashing included. */
   lookupToken(token: string): KeyEntry | RefusedKey | undefined {
     return this.lookupRecord(this.table.findDigest(hash("sha256", token, "binary")));
