@@ -72,7 +72,7 @@ describeEachStore("monitoring end to end", (kind) => {
     expect(other.verify(key.secret)).toMatchObject({ ok: false, reason: "suspended" });
 
     const findings = async () =>
-      (await f.request<{ items: Array<Record<string, any>> }>("GET", "/v1/findings")).body.items;
+      (await f.request<{ items: Array<{ detector: string; keyId: string | null }> }>("GET", "/v1/findings")).body.items;
     await eventually(async () => (await findings()).length >= 3, 10_000);
     const byDetector = new Map((await findings()).map((x) => [x.detector, x]));
     expect(byDetector.get("canary_used")).toMatchObject({
@@ -101,8 +101,13 @@ describeEachStore("monitoring end to end", (kind) => {
     for (const detector of ["canary_used", "revoked_key_used", "new_user_agent"]) expect(cli.out()).toContain(detector);
 
     await authority.usageStore.flush();
-    const usage = (await f.request<Record<string, any>>("GET", `/v1/keys/${key.id}/usage?bucket=minute`)).body;
-    expect(usage.addresses.map((a: { value: string }) => a.value)).toEqual(["127.0.0.1"]);
-    expect(usage.userAgents.map((a: { value: string }) => a.value).sort()).toEqual(["orders-service/1.0", "thief/2.0"]);
+    const usage = (
+      await f.request<{ addresses: { value: string }[]; userAgents: { value: string }[] }>(
+        "GET",
+        `/v1/keys/${key.id}/usage?bucket=minute`,
+      )
+    ).body;
+    expect(usage.addresses.map((a) => a.value)).toEqual(["127.0.0.1"]);
+    expect(usage.userAgents.map((a) => a.value).sort()).toEqual(["orders-service/1.0", "thief/2.0"]);
   });
 });
