@@ -5,6 +5,7 @@
  * detector in `suspend` or `revoke` mode act. Canary uses open a finding at once, from the canary
  * service's subscription. Listeners (metrics) hear of every finding opened.
  */
+import { sql } from "kysely";
 import type { ServiceContext } from "../context.js";
 import type { FindingsTable } from "../db/schema.js";
 import { runUnitOfWork } from "../db/transaction.js";
@@ -48,11 +49,19 @@ async function store(ctx: ServiceContext, result: PassResult | { drafts: Finding
         .onConflict((oc) => oc.doNothing())
         .execute();
     }
-    for (const state of result.states) {
+    for (const rows of chunk(result.states, 200)) {
       await unit.trx
         .insertInto("finding_key_state")
-        .values(state)
-        .onConflict((oc) => oc.column("key_id").doUpdateSet({ ...state }))
+        .values(rows)
+        .onConflict((oc) =>
+          oc.column("key_id").doUpdateSet({
+            minute: sql`excluded.minute`,
+            minute_count: sql`excluded.minute_count`,
+            mean: sql`excluded.mean`,
+            variance: sql`excluded.variance`,
+            samples: sql`excluded.samples`,
+          }),
+        )
         .execute();
     }
     const opened: FindingsTable[] = [];
