@@ -4,6 +4,7 @@
  * writes the finding, its `finding.opened` audit record and a `finding.opened` change (which
  * webhooks deliver) in the caller's unit of work.
  */
+import { sql } from "kysely";
 import type { ServiceContext } from "../context.js";
 import { type Page, pageNewestFirst } from "../db/pagination.js";
 import type { FindingState, FindingsTable } from "../db/schema.js";
@@ -74,28 +75,29 @@ export function toFindingView(row: FindingsTable): FindingView {
   };
 }
 
-/** Opens a finding for `draft`, or adds to the open one with its dedupe key. */
-export async function openOrUpdate(
-  unit: UnitOfWork,
-  draft: FindingDraft,
-): Promise<{ row: FindingsTable; opened: boolean }> {
-  const open = await unit.trx
+function openWith(unit: UnitOfWork, dedupeKey: string): Promise<FindingsTable | undefined> {
+  return unit.trx
     .selectFrom("findings")
     .selectAll()
-    .where("dedupe_key", "=", draft.dedupeKey)
+    .where("dedupe_key", "=", dedupeKey)
     .where("state", "<>", "resolved")
     .executeTakeFirst();
-  if (open) {
-    const update = {
-      last_at: Math.max(Number(open.last_at), draft.at),
-      count: Number(open.count) + draft.count,
-      evidence: JSON.stringify({ ...(JSON.parse(open.evidence) as object), latest: draft.evidence }),
-      updated_at: unit.now,
-    };
-    await unit.trx.updateTable("findings").set(update).where("id", "=", open.id).execute();
-    return { row: { ...open, ...update }, opened: false };
-  }
-  const row: FindingsTable = {
+}
+
+/** A repeated detection: the open finding's window, count and latest evidence grow. */
+async function addTo(unit: UnitOfWork, open: FindingsTable, draft: FindingDraft): Promise<FindingsTable> {
+  const update = {
+    last_at: Math.max(Number(open.last_at), draft.at),
+    count: Number(open.count) + draft.count,
+    evidence: JSON.stringify({ ...(JSON.parse(open.evidence) as object), latest: draft.evidence }),
+    updated_at: unit.now,
+  };
+  await unit.trx.updateTable("findings").set(update).where("id", "=", open.id).execute();
+  return { ...open, ...update };
+}
+
+function newRow(unit: UnitOfWork, draft: FindingDraft): FindingsTable {
+  return {
     id: newId("finding"),
     detector: draft.detector,
     severity: draft.severity,
@@ -119,7 +121,28 @@ export async function openOrUpdate(
     created_at: unit.now,
     updated_at: unit.now,
   };
-  await unit.trx.insertInto("findings").values(row).execute();
+}
+
+/** Opens a finding for `draft`, or adds to the open one with its dedupe key. */
+export async function openOrUpdate(
+  unit: UnitOfWork,
+  draft: FindingDraft,
+): Promise<{ row: FindingsTable; opened: boolean }> {
+  const open = await openWith(unit, draft.dedupeKey);
+  if (open) return { row: await addTo(unit, open, draft), opened: false };
+  const row = newRow(unit, draft);
+  // Another instance may open the same finding at the same moment: the partial unique index
+  // keeps one, and this detection adds to it instead of failing the whole pass.
+  const inserted = await unit.trx
+    .insertInto("findings")
+    .values(row)
+    // The predicate is a literal: the index is matched by its text, not by a bound parameter.
+    .onConflict((oc) => oc.column("dedupe_key").where("state", "<>", sql.lit("resolved")).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+    const winner = await openWith(unit, draft.dedupeKey);
+    if (winner) return { row: await addTo(unit, winner, draft), opened: false };
+  }
   const summary = {
     findingId: row.id,
     detector: row.detector,
