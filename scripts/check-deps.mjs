@@ -26,7 +26,7 @@ const PACKAGES = {
     layers: [
       // The row types are data definitions that the pure domain reads (types only).
       ["schema", ["db/schema.ts", "db/schema-monitoring.ts"]],
-      ["base", ["domain/", "clock.ts", "ids.ts", "duration.ts", "errors.ts"]],
+      ["base", ["domain/", "clock.ts", "ids.ts", "duration.ts", "errors.ts", "tracing.ts"]],
       // The master key's cipher: no I/O, needed by config and by the features that seal secrets.
       ["crypto", ["crypto/"]],
       ["db", ["db/"]],
@@ -50,7 +50,7 @@ const PACKAGES = {
           "findings/",
         ],
       ],
-      ["composition", ["authority.ts"]],
+      ["composition", ["authority.ts", "telemetry/"]],
       ["http", ["http/"]],
       ["entry", ["cli/", "server.ts", "index.ts"]],
     ],

@@ -10,6 +10,7 @@ import type { TesseraConfig } from "./config.js";
 import { TesseraError, validationFailed } from "./errors.js";
 import { buildApp } from "./http/app.js";
 import type { BootstrapResult } from "./principals/index.js";
+import { startTracing } from "./telemetry/start.js";
 
 export interface RunningAuthority {
   authority: Authority;
@@ -29,10 +30,15 @@ export async function startAuthority(
   options: { logger?: FastifyServerOptions["logger"]; clock?: Clock } = {},
 ): Promise<RunningAuthority> {
   refuseDevelopmentKeyOffLoopback(config);
+  // Before the database driver and the app: the instrumentations patch what loads after them.
+  const tracing = await startTracing(config.tracingEndpoint);
   const authority = await createAuthority({ config, ...(options.clock ? { clock: options.clock } : {}) });
   let started: FastifyInstance | undefined;
   try {
-    const { app } = await buildApp(authority, options.logger === undefined ? {} : { logger: options.logger });
+    const { app } = await buildApp(authority, {
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(tracing ? { plugins: [tracing.fastifyPlugin] } : {}),
+    });
     started = app;
     await listen(app, config);
     // Before this, admin requests find no key and are refused: nothing is lost by waiting.
@@ -61,11 +67,13 @@ export async function startAuthority(
           clearTimeout(force);
         }
         await authority.close();
+        await tracing?.shutdown();
       },
     };
   } catch (error) {
     await started?.close();
     await authority.close();
+    await tracing?.shutdown();
     throw error;
   }
 }

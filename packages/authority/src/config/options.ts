@@ -154,6 +154,14 @@ export const CONFIG_OPTIONS = {
     doc: "largest request body, bytes",
   }),
   logLevel: option({ env: "TESSERA_LOG_LEVEL", default: "info", parse: text, doc: "pino level" }),
+  tracingEndpoint: option({
+    env: "TESSERA_OTLP_ENDPOINT",
+    default: "",
+    defaultDoc: "`OTEL_EXPORTER_OTLP_ENDPOINT`, else tracing off",
+    // The standard OpenTelemetry variable works too, as collectors' docs tell operators to set it.
+    parse: (value, _field, env) => value || env.OTEL_EXPORTER_OTLP_ENDPOINT || "",
+    doc: "an OTLP/HTTP collector (e.g. `http://127.0.0.1:4318`): turns OpenTelemetry tracing on, spans sent to `<endpoint>/v1/traces` ([tracing.md](tracing.md)); `OTEL_SERVICE_NAME` names the service (default `tessera-authority`)",
+  }),
   hotRouteLogLevel: option({
     env: "TESSERA_HOT_ROUTE_LOG_LEVEL",
     default: "warn",

@@ -6,6 +6,7 @@
  * loses it).
  */
 import type { ChangeLogTable } from "../db/schema.js";
+import { inSyncSpan } from "../tracing.js";
 import { changeFrame, heartbeatFrame } from "./frames.js";
 
 export interface FeedConnection {
@@ -62,6 +63,15 @@ function send(state: HubState, connection: FeedConnection, seq: number, bytes: B
 
 /** Encodes each row once and writes it to every connection; `rows` follow `position`. */
 function broadcast(state: HubState, rows: readonly ChangeLogTable[]): void {
+  const attributes = {
+    "tessera.feed.first_sequence": Number(rows[0]?.seq ?? 0),
+    "tessera.feed.changes": rows.length,
+    "tessera.feed.connections": state.connections.size,
+  };
+  inSyncSpan("tessera.feed.broadcast", attributes, () => broadcastRows(state, rows));
+}
+
+function broadcastRows(state: HubState, rows: readonly ChangeLogTable[]): void {
   const sent: number[] = [];
   for (const row of rows) {
     const seq = Number(row.seq);

@@ -4,7 +4,7 @@
  */
 
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyPluginCallback, type FastifyServerOptions } from "fastify";
 import { createFailureAggregator } from "../audit/failure-aggregator.js";
 import type { Authority } from "../authority.js";
 import type { TrustProxy } from "../config/trust-proxy.js";
@@ -29,6 +29,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions["logger"];
   /** Extra route modules (later capabilities register theirs here). */
   routes?: RouteModule[];
+  /** Fastify plugins registered before the routes (tracing's span per request). */
+  plugins?: FastifyPluginCallback[];
 }
 
 /** Pino options shared by every logger of the authority: secrets are redacted by path too. */
@@ -127,6 +129,7 @@ export async function buildApp(
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
   });
+  for (const plugin of options.plugins ?? []) await app.register(plugin);
   app.setValidatorCompiler(createValidatorCompiler());
   quietHotRoutes(app, authority.config.logLevel, authority.config.hotRouteLogLevel);
   // JSON (and form-encoded on the OAuth endpoints) only: a text/plain body is refused with 415.

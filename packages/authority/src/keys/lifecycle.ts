@@ -5,6 +5,7 @@
  */
 import type { ServiceContext } from "../context.js";
 import type { Actor } from "../domain/actor.js";
+import { inSpan } from "../tracing.js";
 import type { KeySelector } from "./query.js";
 import { revokeBySelector, revokeKey } from "./revoke.js";
 import { type RotateInput, rollbackRotation, rotateKey } from "./rotate.js";
@@ -17,7 +18,12 @@ export type { SuspendResult } from "./suspend.js";
 
 export function createKeyLifecycleService(ctx: ServiceContext, keys: KeyService) {
   return {
-    revoke: (id: string, reason: string, actor: Actor) => revokeKey(ctx, id, reason, actor),
+    revoke: (id: string, reason: string, actor: Actor) =>
+      inSpan("tessera.key.revoke", { "tessera.key.id": id }, async (span) => {
+        const result = await revokeKey(ctx, id, reason, actor);
+        if (result.sequence !== null) span.setAttribute("tessera.change.sequence", result.sequence);
+        return result;
+      }),
     revokeBySelector: (
       selector: KeySelector,
       reason: string,

@@ -15,6 +15,7 @@ import { assertMayIssueFor, assertNoAdminEscalation, assertScopesWithin, normali
 import { formatDuration } from "../duration.js";
 import { notFound, TesseraError, validationFailed } from "../errors.js";
 import { newId, secureRandomBytes } from "../ids.js";
+import { inSpan } from "../tracing.js";
 import { type KeyInventoryFilter, keyFilterExpression } from "./query.js";
 import { insertKeyRows } from "./rows.js";
 
@@ -225,7 +226,12 @@ async function listKeys(
 export function createKeyService(ctx: ServiceContext) {
   const { config } = ctx;
   return {
-    issue: (input: IssueKeyInput, actor: Actor) => issueKey(ctx, input, actor),
+    issue: (input: IssueKeyInput, actor: Actor) =>
+      inSpan("tessera.key.issue", { "tessera.principal.id": input.principalId }, async (span) => {
+        const issued = await issueKey(ctx, input, actor);
+        span.setAttribute("tessera.key.id", issued.key.id);
+        return issued;
+      }),
     get: (id: string) => getKey(ctx, id),
     list: (filter: KeyInventoryFilter & { limit?: number; cursor?: string }) => listKeys(ctx, filter),
     expiryFor: (now: number, expiresInMs: number | undefined, subject?: Parameters<typeof expiryFor>[3]) =>

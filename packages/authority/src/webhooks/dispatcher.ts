@@ -12,6 +12,7 @@ import type { Clock } from "../clock.js";
 import type { TesseraConfig } from "../config.js";
 import type { Schema } from "../db/schema.js";
 import { parseAllowList } from "../domain/address-policy.js";
+import { inSpan } from "../tracing.js";
 import { MAX_ATTEMPTS } from "./backoff.js";
 import { type Claimed, leaseDue, PER_ENDPOINT } from "./lease.js";
 import { tailChangeLog } from "./outbox.js";
@@ -82,7 +83,16 @@ async function attempt(p: Pump, row: Claimed): Promise<void> {
     () => p.clock.now(),
     p.config.webhookLegacySignature,
   );
-  const outcome = await p.send(row.url, headers, body, p.config.webhookTimeoutMs);
+  const attributes = {
+    "tessera.webhook.id": row.endpoint_id,
+    "tessera.webhook.delivery_id": row.id,
+    "tessera.event.type": row.event_type,
+  };
+  const outcome = await inSpan("tessera.webhook.deliver", attributes, async (span) => {
+    const result = await p.send(row.url, headers, body, p.config.webhookTimeoutMs);
+    span.setAttribute("http.response.status_code", result.statusCode ?? 0);
+    return result;
+  });
   p.tally.attempted++;
   await p.writer.record(row, outcome, false);
 }

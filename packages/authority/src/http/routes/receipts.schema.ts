@@ -6,6 +6,7 @@ import type { Actor } from "../../domain/actor.js";
 import { parseDuration } from "../../duration.js";
 import { validationFailed } from "../../errors.js";
 import { MAX_RECEIPT_WAIT_MS, type Receipt } from "../../feed/receipts.js";
+import { inSpan } from "../../tracing.js";
 import { actorOf } from "../auth.js";
 import { Duration } from "../schemas.js";
 
@@ -46,7 +47,24 @@ export async function receiptFor(
   actor: Actor,
 ): Promise<Receipt | null> {
   if (sequence === null) return null;
-  return authority.feed.awaitReceipt(sequence, waitMs, actor.id);
+  return inSpan(
+    "tessera.receipt",
+    { "tessera.change.sequence": sequence, "tessera.receipt.wait_ms": waitMs },
+    async (span) => {
+      const receipt = await authority.feed.awaitReceipt(sequence, waitMs, actor.id);
+      // The confirmations as they stood when the caller was answered (later ones accrue to the receipt).
+      span.addEvent("tessera.receipt.confirmations", {
+        "tessera.receipt.id": receipt.id,
+        "tessera.verifiers.confirmed": receipt.verifiers.confirmed,
+        "tessera.verifiers.total": receipt.verifiers.total,
+        "tessera.receipt.complete": receipt.complete,
+        ...(receipt.slowestConfirmationMs === null
+          ? {}
+          : { "tessera.receipt.slowest_ms": receipt.slowestConfirmationMs }),
+      });
+      return receipt;
+    },
+  );
 }
 
 /** The fields every change that can be waited on answers with, beside its own. */
