@@ -3,6 +3,8 @@
  * description as each old key, same or fewer scopes), then stored with the campaign's key pairs
  * and the old keys deprecated for the grace window.
  */
+
+import { chunks } from "../db/batches.js";
 import type { ApiKeysTable, CampaignsTable } from "../db/schema.js";
 import type { UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
@@ -21,12 +23,6 @@ export interface Replacement {
 
 /** Rows per multi-row insert of new keys (20 columns) and campaign keys (5 columns). */
 const KEY_INSERT_BATCH = 400;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** Lifetime policy per replacement: by its scopes and its principal's kind (the tightest wins), memoised. */
 function expiryPolicy(env: CampaignEnv, now: number, campaign: CampaignsTable) {

@@ -5,6 +5,7 @@
  * failure_burst per network. Returns the drafts and the state to store; writes nothing.
  */
 import type { ServiceContext } from "../context.js";
+import { chunks } from "../db/batches.js";
 import type { ApiKeysTable, FindingKeyStateTable, FindingKnownTable } from "../db/schema.js";
 import { keyState } from "../domain/keys.js";
 import { DETECTORS, type DetectorId } from "./detectors.js";
@@ -38,7 +39,7 @@ interface PassInput {
 
 async function inChunks<T>(ids: readonly string[], read: (batch: string[]) => Promise<T[]>): Promise<T[]> {
   const out: T[] = [];
-  for (let i = 0; i < ids.length; i += IDS_PER_QUERY) out.push(...(await read(ids.slice(i, i + IDS_PER_QUERY))));
+  for (const batch of chunks(ids, IDS_PER_QUERY)) out.push(...(await read(batch)));
   return out;
 }
 

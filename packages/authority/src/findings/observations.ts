@@ -3,25 +3,14 @@
  * network. Bounded: at most MAX_KEYS keys and MAX_VALUES values per key and dimension are held
  * between passes (a pass runs every second), the rest counted as dropped.
  */
+import { VERIFY_FAILURES } from "@tessera/verifier/wire";
 import { networkOf, type UsageEntry } from "../usage/index.js";
 
 export const MAX_KEYS = 50_000;
 export const MAX_VALUES = 50;
 
-/** Refusals that say something about the caller (not `stale`, a verifier's own state, nor `missing`). */
-const REFUSALS: ReadonlySet<string> = new Set([
-  "malformed",
-  "unknown",
-  "revoked",
-  "suspended",
-  "expired",
-  "not_yet_valid",
-  "bad_signature",
-  "issuer_mismatch",
-  "scope_insufficient",
-  "audience_mismatch",
-  "dpop_invalid",
-]);
+/** Refusals that say something about the caller: every failure but `stale` (a verifier's own state) and `missing`. */
+const REFUSALS: ReadonlySet<string> = new Set(VERIFY_FAILURES.filter((r) => r !== "stale" && r !== "missing"));
 
 export interface KeyObservation {
   ok: number;

@@ -7,6 +7,7 @@
  */
 import { sql } from "kysely";
 import type { ServiceContext } from "../context.js";
+import { chunks } from "../db/batches.js";
 import type { FindingsTable } from "../db/schema.js";
 import { runUnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
@@ -14,10 +15,10 @@ import type { CanaryService, CanaryUse, KeyLifecycleService } from "../keys/inde
 import type { StepUpService } from "../stepup/index.js";
 import type { UsageEntry } from "../usage/index.js";
 import { detect, type PassResult } from "./detect.js";
-import { DETECTORS } from "./detectors.js";
+import { DETECTORS, type DetectorId } from "./detectors.js";
 import { Observations } from "./observations.js";
 import { type IssueReceipt, respond } from "./respond.js";
-import { type DetectorUpdate, listDetectors, loadSettings, updateDetector } from "./settings.js";
+import { type DetectorSetting, type DetectorUpdate, listDetectors, loadSettings, updateDetector } from "./settings.js";
 import {
   type FindingDraft,
   type FindingFilter,
@@ -40,16 +41,16 @@ export interface FindingsDeps {
   onError: (error: unknown) => void;
 }
 
-async function store(ctx: ServiceContext, result: PassResult | { drafts: FindingDraft[]; known: []; states: [] }) {
+async function store(ctx: ServiceContext, result: PassResult) {
   return runUnitOfWork(ctx, async (unit) => {
-    for (const rows of chunk(result.known, 200)) {
+    for (const rows of chunks(result.known, 200)) {
       await unit.trx
         .insertInto("finding_known")
         .values(rows)
         .onConflict((oc) => oc.doNothing())
         .execute();
     }
-    for (const rows of chunk(result.states, 200)) {
+    for (const rows of chunks(result.states, 200)) {
       await unit.trx
         .insertInto("finding_key_state")
         .values(rows)
@@ -73,12 +74,6 @@ async function store(ctx: ServiceContext, result: PassResult | { drafts: Finding
   });
 }
 
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 function canaryDrafts(uses: CanaryUse[]): FindingDraft[] {
   return uses.map((use) => ({
     detector: "canary_used",
@@ -100,11 +95,10 @@ export function createFindingsService(ctx: ServiceContext, deps: FindingsDeps) {
   let timer: NodeJS.Timeout | undefined;
   let passing: Promise<void> = Promise.resolve();
 
-  async function afterOpened(opened: FindingsTable[]) {
-    const settings = await loadSettings(ctx);
+  async function afterOpened(opened: FindingsTable[], settings: Map<DetectorId, DetectorSetting>) {
     for (const row of opened) {
       for (const listener of listeners) listener(toFindingView(row));
-      const setting = settings.get(row.detector as never);
+      const setting = settings.get(row.detector as DetectorId);
       if (setting) await respond(ctx, deps, row, setting);
     }
   }
@@ -113,7 +107,7 @@ export function createFindingsService(ctx: ServiceContext, deps: FindingsDeps) {
     if (batch.keys.size === 0 && batch.failures.size === 0) return;
     const settings = await loadSettings(ctx);
     const result = await detect(ctx, batch, { settings, now: ctx.clock.now(), burst });
-    await afterOpened(await store(ctx, result));
+    await afterOpened(await store(ctx, result), settings);
   }
 
   /** Runs the detectors over everything observed so far; passes run one at a time. */
@@ -125,9 +119,9 @@ export function createFindingsService(ctx: ServiceContext, deps: FindingsDeps) {
   }
 
   deps.canaries.subscribe(async (uses) => {
-    const enabled = (await loadSettings(ctx)).get("canary_used")?.mode !== "off";
-    if (!enabled) return;
-    await afterOpened(await store(ctx, { drafts: canaryDrafts(uses), known: [], states: [] }));
+    const settings = await loadSettings(ctx);
+    if (settings.get("canary_used")?.mode === "off") return;
+    await afterOpened(await store(ctx, { drafts: canaryDrafts(uses), known: [], states: [] }), settings);
   });
 
   return {

@@ -5,6 +5,7 @@
  * (rotate.ts) and by emergency rotation campaigns, so both write the same rows.
  */
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kysely";
+import { chunks } from "../db/batches.js";
 import type { ApiKeysTable, Schema } from "../db/schema.js";
 import type { ChangeEntry, UnitOfWork } from "../db/transaction.js";
 import { toReplicaRecord } from "../domain/keys.js";
@@ -15,12 +16,6 @@ const BATCH = 400;
 export interface RotationPair {
   oldId: string;
   newId: string;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /**

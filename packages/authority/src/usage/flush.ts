@@ -5,6 +5,7 @@
  * values cut back to the configured number, the least used first.
  */
 import { sql, type Transaction } from "kysely";
+import { chunks } from "../db/batches.js";
 import type { Schema, UsageDimension, UsageGranularity } from "../db/schema.js";
 import { type PendingUsage, splitKey } from "./aggregate.js";
 
@@ -13,12 +14,6 @@ const ROWS_PER_STATEMENT = 400;
 const IDS_PER_QUERY = 500;
 
 type Trx = Transaction<Schema>;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 async function existingKeys(trx: Trx, ids: readonly string[]): Promise<Set<string>> {
   const found = new Set<string>();

@@ -10,23 +10,21 @@ export async function purgeUsage(ctx: ServiceContext): Promise<{ deleted: number
   const minuteCutoff = now - ctx.config.usageMinuteRetentionMs;
   const hourCutoff = now - ctx.config.usageHourRetentionMs;
   return ctx.db.transaction().execute(async (trx) => {
-    const results = await Promise.all([
-      trx.deleteFrom("key_usage").where("granularity", "=", "m").where("bucket", "<", minuteCutoff).executeTakeFirst(),
-      trx.deleteFrom("key_usage").where("granularity", "=", "h").where("bucket", "<", hourCutoff).executeTakeFirst(),
-      trx
-        .deleteFrom("fleet_usage")
-        .where("granularity", "=", "m")
-        .where("bucket", "<", minuteCutoff)
-        .executeTakeFirst(),
-      trx.deleteFrom("fleet_usage").where("granularity", "=", "h").where("bucket", "<", hourCutoff).executeTakeFirst(),
-      trx.deleteFrom("key_usage_seen").where("last_seen", "<", hourCutoff).executeTakeFirst(),
+    // One after another: a transaction holds one connection either way.
+    const deletes = [
+      trx.deleteFrom("key_usage").where("granularity", "=", "m").where("bucket", "<", minuteCutoff),
+      trx.deleteFrom("key_usage").where("granularity", "=", "h").where("bucket", "<", hourCutoff),
+      trx.deleteFrom("fleet_usage").where("granularity", "=", "m").where("bucket", "<", minuteCutoff),
+      trx.deleteFrom("fleet_usage").where("granularity", "=", "h").where("bucket", "<", hourCutoff),
+      trx.deleteFrom("key_usage_seen").where("last_seen", "<", hourCutoff),
       trx
         .deleteFrom("key_usage")
         .where(({ not, exists, selectFrom }) =>
           not(exists(selectFrom("api_keys").select("id").whereRef("api_keys.id", "=", "key_usage.key_id"))),
-        )
-        .executeTakeFirst(),
-    ]);
-    return { deleted: results.reduce((sum, r) => sum + Number(r.numDeletedRows), 0) };
+        ),
+    ];
+    let deleted = 0;
+    for (const query of deletes) deleted += Number((await query.executeTakeFirst()).numDeletedRows);
+    return { deleted };
   });
 }

@@ -1,30 +1,15 @@
 /** `tessera findings list|show|ack|resolve` and `tessera detectors list|set` against a real authority. */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { runCli } from "../../src/cli/program.js";
-import { loadConfig } from "../../src/config.js";
-import { type RunningAuthority, startAuthority } from "../../src/server.js";
-import { capture } from "../cli-capture.js";
-import { createTestStore, describeEachStore, type TestStore } from "../stores.js";
+import { type CliAuthority, startCliAuthority } from "../cli-authority.js";
+import { describeEachStore } from "../stores.js";
 
 describeEachStore("tessera findings and detectors", (kind) => {
-  let store: TestStore;
-  let server: RunningAuthority;
-  let env: Record<string, string | undefined>;
-  const tessera = async (...argv: string[]) => {
-    const c = capture(env);
-    const code = await runCli(argv, c.io);
-    return { code, out: c.out(), err: c.err() };
-  };
-
+  let cli: CliAuthority;
+  const tessera = (...argv: string[]) => cli.tessera(...argv);
   beforeAll(async () => {
-    store = await createTestStore(kind);
-    server = await startAuthority(loadConfig({}, { databaseUrl: store.url, port: 0 }), { logger: false });
-    env = { TESSERA_URL: server.url, TESSERA_ADMIN_KEY: server.bootstrap.rootKey?.secret };
+    cli = await startCliAuthority(kind);
   });
-  afterAll(async () => {
-    await server.close();
-    await store.drop();
-  });
+  afterAll(() => cli.close());
 
   it("lists, shows, acknowledges and resolves a finding; lists and sets detectors", async () => {
     const added = await tessera(
@@ -43,9 +28,9 @@ describeEachStore("tessera findings and detectors", (kind) => {
       (await tessera("--json", "keys", "issue", "--principal", principalId, "--scope", "orders:read")).out,
     ).key.id as string;
     expect((await tessera("keys", "revoke", keyId, "--reason", "leaked")).code).toBe(0);
-    const response = await fetch(`${server.url}/v1/verifiers/usage`, {
+    const response = await fetch(`${cli.server.url}/v1/verifiers/usage`, {
       method: "POST",
-      headers: { authorization: `Bearer ${env.TESSERA_ADMIN_KEY}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${cli.env.TESSERA_ADMIN_KEY}`, "content-type": "application/json" },
       body: JSON.stringify({
         verifierId: "vfy_cli_findings",
         dropped: 0,
@@ -64,7 +49,7 @@ describeEachStore("tessera findings and detectors", (kind) => {
       }),
     });
     expect(response.status).toBe(204);
-    await server.authority.findings.flush();
+    await cli.server.authority.findings.flush();
 
     const listed = await tessera("findings", "list", "--state", "open");
     expect(listed.code, listed.err).toBe(0);

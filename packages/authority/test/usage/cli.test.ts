@@ -1,31 +1,16 @@
 /** `tessera keys usage <id>` against a real authority, after a verifier's usage report. */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { sparkline } from "../../src/cli/commands/keys-usage.js";
-import { runCli } from "../../src/cli/program.js";
-import { loadConfig } from "../../src/config.js";
-import { type RunningAuthority, startAuthority } from "../../src/server.js";
-import { capture } from "../cli-capture.js";
-import { createTestStore, describeEachStore, type TestStore } from "../stores.js";
+import { type CliAuthority, startCliAuthority } from "../cli-authority.js";
+import { describeEachStore } from "../stores.js";
 
 describeEachStore("tessera keys usage", (kind) => {
-  let store: TestStore;
-  let server: RunningAuthority;
-  let env: Record<string, string | undefined>;
-  const tessera = async (...argv: string[]) => {
-    const c = capture(env);
-    const code = await runCli(argv, c.io);
-    return { code, out: c.out(), err: c.err() };
-  };
-
+  let cli: CliAuthority;
+  const tessera = (...argv: string[]) => cli.tessera(...argv);
   beforeAll(async () => {
-    store = await createTestStore(kind);
-    server = await startAuthority(loadConfig({}, { databaseUrl: store.url, port: 0 }), { logger: false });
-    env = { TESSERA_URL: server.url, TESSERA_ADMIN_KEY: server.bootstrap.rootKey?.secret };
+    cli = await startCliAuthority(kind);
   });
-  afterAll(async () => {
-    await server.close();
-    await store.drop();
-  });
+  afterAll(() => cli.close());
 
   it("shows totals by outcome, a sparkline, and the addresses, user agents and routes seen", async () => {
     const added = await tessera(
@@ -44,9 +29,9 @@ describeEachStore("tessera keys usage", (kind) => {
       (await tessera("--json", "keys", "issue", "--principal", principalId, "--scope", "orders:read")).out,
     ).key.id as string;
     const entry = { keyId, kind: "api_key", route: "GET /orders", address: "198.51.100.7", userAgent: "billing/2.1" };
-    const response = await fetch(`${server.url}/v1/verifiers/usage`, {
+    const response = await fetch(`${cli.server.url}/v1/verifiers/usage`, {
       method: "POST",
-      headers: { authorization: `Bearer ${env.TESSERA_ADMIN_KEY}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${cli.env.TESSERA_ADMIN_KEY}`, "content-type": "application/json" },
       body: JSON.stringify({
         verifierId: "vfy_cli_test",
         dropped: 0,
@@ -57,7 +42,7 @@ describeEachStore("tessera keys usage", (kind) => {
       }),
     });
     expect(response.status).toBe(204);
-    await server.authority.usageStore.flush();
+    await cli.server.authority.usageStore.flush();
 
     const shown = await tessera("keys", "usage", keyId, "--bucket", "minute");
     expect(shown.code, shown.err).toBe(0);

@@ -1,0 +1,9 @@
+/**
+ * Splitting long lists for statements: an `in (...)` list or a multi-row insert stays far below
+ * SQLite's and PostgreSQL's parameter limits when cut into batches.
+ */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
