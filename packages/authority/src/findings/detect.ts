@@ -5,7 +5,7 @@
  * failure_burst per network. Returns the drafts and the state to store; writes nothing.
  */
 import type { ServiceContext } from "../context.js";
-import { chunks } from "../db/batches.js";
+import { readInChunks } from "../db/batches.js";
 import type { ApiKeysTable, FindingKeyStateTable, FindingKnownTable } from "../db/schema.js";
 import { keyState } from "../domain/keys.js";
 import { DETECTORS, type DetectorId } from "./detectors.js";
@@ -35,12 +35,6 @@ interface PassInput {
   now: number;
   /** failure_burst's per-network minute counters, kept across passes by the service. */
   burst: Map<string, { minute: number; count: number }>;
-}
-
-async function inChunks<T>(ids: readonly string[], read: (batch: string[]) => Promise<T[]>): Promise<T[]> {
-  const out: T[] = [];
-  for (const batch of chunks(ids, IDS_PER_QUERY)) out.push(...(await read(batch)));
-  return out;
 }
 
 function evidenceOf(seen: KeyObservation) {
@@ -124,7 +118,7 @@ class Pass {
 
 export async function detect(ctx: ServiceContext, obs: Observations, input: PassInput): Promise<PassResult> {
   const ids = [...obs.keys.keys()];
-  const keys = await inChunks(ids, (batch) =>
+  const keys = await readInChunks(ids, IDS_PER_QUERY, (batch) =>
     ctx.db
       .selectFrom("api_keys")
       .select(["id", "principal_id", "status", "expires_at", "suspended_at", "canary", "replaced_by", "scopes"])
@@ -133,7 +127,7 @@ export async function detect(ctx: ServiceContext, obs: Observations, input: Pass
   );
   const replacementIds = keys.map((k) => k.replaced_by).filter((id): id is string => id !== null);
   const lookup = [...ids, ...replacementIds];
-  const known = await inChunks(lookup, (batch) =>
+  const known = await readInChunks(lookup, IDS_PER_QUERY, (batch) =>
     ctx.db.selectFrom("finding_known").select(["key_id", "dimension", "value"]).where("key_id", "in", batch).execute(),
   );
   const knownBy = new Map<string, Set<string>>();
@@ -143,7 +137,7 @@ export async function detect(ctx: ServiceContext, obs: Observations, input: Pass
   }
   const states = new Map(
     (
-      await inChunks(ids, (batch) =>
+      await readInChunks(ids, IDS_PER_QUERY, (batch) =>
         ctx.db.selectFrom("finding_key_state").selectAll().where("key_id", "in", batch).execute(),
       )
     ).map((s) => [s.key_id, s]),

@@ -12,6 +12,7 @@
  */
 import type { Kysely, Transaction } from "kysely";
 import type { MasterKey } from "../crypto/master-key.js";
+import { chunks, readInChunks } from "../db/batches.js";
 import { isPostgres, takeSqliteWriteLock } from "../db/dialect.js";
 import type { Schema, WebhookDeliveriesTable, WebhookEndpointsTable } from "../db/schema.js";
 import type { UnitOfWork } from "../db/transaction.js";
@@ -33,19 +34,8 @@ export async function lockCursor(trx: Transaction<Schema>, skipLocked: boolean):
   return row ? Number(row.seq) : null;
 }
 
-async function chunked<T, R>(items: T[], size: number, run: (chunk: T[]) => Promise<R[]>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += size) out.push(...(await run(items.slice(i, i + size))));
-  return out;
-}
-
 async function insertDeliveries(trx: Transaction<Schema>, rows: WebhookDeliveriesTable[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await trx
-      .insertInto("webhook_deliveries")
-      .values(rows.slice(i, i + INSERT_CHUNK))
-      .execute();
-  }
+  for (const batch of chunks(rows, INSERT_CHUNK)) await trx.insertInto("webhook_deliveries").values(batch).execute();
 }
 
 export function newDeliveryRow(
@@ -169,7 +159,7 @@ function eventOwners(
 
 async function resolveKeyPrincipals(trx: Transaction<Schema>, rows: ChangeRow[]): Promise<Map<string, string>> {
   const ids = [...new Set(rows.flatMap(keyIdsToResolve))];
-  const found = await chunked(ids, IN_CHUNK, (chunk) =>
+  const found = await readInChunks(ids, IN_CHUNK, (chunk) =>
     trx.selectFrom("api_keys").select(["id", "principal_id"]).where("id", "in", chunk).execute(),
   );
   return new Map(found.map((r) => [r.id, r.principal_id]));
@@ -192,7 +182,7 @@ function campaignIdOf(draft: DraftEvent): string | null {
  */
 async function resolveCampaignOwners(trx: Transaction<Schema>, drafts: DraftEvent[]): Promise<Map<string, string[]>> {
   const ids = [...new Set(drafts.map(campaignIdOf).filter((id): id is string => id !== null))];
-  const found = await chunked(ids, IN_CHUNK, (chunk) =>
+  const found = await readInChunks(ids, IN_CHUNK, (chunk) =>
     trx
       .selectFrom("campaign_keys")
       .select(["campaign_id", "owner"])
@@ -207,7 +197,7 @@ async function resolveCampaignOwners(trx: Transaction<Schema>, drafts: DraftEven
 
 async function resolveOwners(trx: Transaction<Schema>, principalIds: string[]): Promise<Map<string, string>> {
   const ids = [...new Set(principalIds)];
-  const found = await chunked(ids, IN_CHUNK, (chunk) =>
+  const found = await readInChunks(ids, IN_CHUNK, (chunk) =>
     trx.selectFrom("principals").select(["id", "owner"]).where("id", "in", chunk).execute(),
   );
   return new Map(found.map((r) => [r.id, r.owner]));
