@@ -238,6 +238,22 @@ async function getReceipt(state: ReceiptState, id: string): Promise<Receipt> {
   return toReceipt({ ...row, sequence: Number(row.sequence), revoked_at: Number(row.revoked_at) });
 }
 
+/** The newest receipts first (the dashboard's time-to-revoke); tracked ones with their live state. */
+async function recentReceipts(state: ReceiptState, limit: number): Promise<Receipt[]> {
+  const rows = await state.options.db
+    .selectFrom("receipts")
+    .selectAll()
+    .orderBy("sequence", "desc")
+    .orderBy("id", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((row) => {
+    const live = state.tracked.get(row.id);
+    if (live) return toReceipt(live.row, live.targets, live.confirmations);
+    return toReceipt({ ...row, sequence: Number(row.sequence), revoked_at: Number(row.revoked_at) });
+  });
+}
+
 function closeReceipts(state: ReceiptState): void {
   if (state.timer) clearInterval(state.timer);
   state.timer = undefined;
@@ -251,6 +267,7 @@ export function createReceiptService(options: ReceiptOptions) {
     awaitReceipt: (sequence: number, waitMs: number, actorId = "system") =>
       awaitReceipt(state, sequence, waitMs, actorId),
     get: (id: string) => getReceipt(state, id),
+    recent: (limit: number) => recentReceipts(state, limit),
     /** Called when verifier rows changed (local ack flush, or NOTIFY from another instance). */
     refresh: () => void refresh(state),
     trackedCount: () => state.tracked.size,

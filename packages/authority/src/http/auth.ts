@@ -57,6 +57,12 @@ function reportCanary(authority: Authority, keyId: string, request: FastifyReque
   authority.canaries.onUse([report], "authority").catch(() => undefined);
 }
 
+/**
+ * Refusals whose reason the answer may name: the caller holds a real key, and telling it that the
+ * key was revoked or expired is what sends an operator to fetch a new one (the dashboard shows it).
+ */
+const SAYABLE_REASONS = new Set(["revoked", "expired", "suspended", "principal_disabled"]);
+
 /** Authenticates the request's bearer key and checks it holds every scope in `required`. */
 export async function authenticateAdmin(
   authority: Authority,
@@ -72,7 +78,11 @@ export async function authenticateAdmin(
     error: new TesseraError(
       code,
       message,
-      failure.missingScopes ? { details: { missingScopes: failure.missingScopes } } : {},
+      failure.missingScopes
+        ? { details: { missingScopes: failure.missingScopes } }
+        : SAYABLE_REASONS.has(failure.reason)
+          ? { details: { reason: failure.reason } }
+          : {},
     ),
   });
   if (token === null) {

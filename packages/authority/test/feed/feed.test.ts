@@ -54,6 +54,8 @@ describeEachStore("change feed and receipts", (kind) => {
     expect(Date.parse(receipt.failClosedDeadline) - Date.parse(receipt.revokedAt)).toBe(5000);
     const fetched = await f.request<{ id: string; complete: boolean }>("GET", `/v1/receipts/${receipt.id}`);
     expect(fetched.body).toMatchObject({ id: receipt.id, complete: true });
+    const recent = await f.request<{ items: { id: string; verifiers: unknown }[] }>("GET", "/v1/receipts?limit=5");
+    expect(recent.body.items[0]).toMatchObject({ id: receipt.id, verifiers: { confirmed: 1, total: 1 } });
   });
 
   it("sends large revocations compactly (ranges of key ordinals, the scope matched, a bitmap or a list of ordinals), and verifiers revoke exactly those keys", async () => {

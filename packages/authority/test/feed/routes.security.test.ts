@@ -25,6 +25,7 @@ const ROUTES = [
   },
   { method: "GET", url: "/v1/verifiers", scope: "keys:read" },
   { method: "GET", url: "/v1/receipts/rct_missing", scope: "keys:read" },
+  { method: "GET", url: "/v1/receipts", scope: "keys:read" },
 ] as const;
 
 describeEachStore("feed endpoints: security and input", (kind) => {

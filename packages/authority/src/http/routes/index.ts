@@ -43,6 +43,7 @@ import { resumePrincipalRoute } from "./principals.resume.js";
 import { showPrincipalRoute } from "./principals.show.js";
 import { suspendPrincipalRoute } from "./principals.suspend.js";
 import { updatePrincipalRoute } from "./principals.update.js";
+import { listReceiptsRoute } from "./receipts.list.js";
 import { showReceiptRoute } from "./receipts.show.js";
 import { revokeBySelectorRoute } from "./revocations.create.js";
 import { scimDiscoveryRoute } from "./scim.discovery.js";
@@ -130,6 +131,7 @@ export const routes: RouteModule[] = [
   verifierAckStreamRoute,
   verifierUsageRoute,
   listVerifiersRoute,
+  listReceiptsRoute,
   showReceiptRoute,
   createWebhookRoute,
   listWebhooksRoute,
