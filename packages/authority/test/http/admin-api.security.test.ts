@@ -80,6 +80,7 @@ const CASES: Record<string, RouteCase> = {
     body: "1\n",
   },
   "POST /v1/verifiers/usage": { method: "POST", url: () => "/v1/verifiers/usage", body: {} },
+  "GET /v1/audit/verify": { method: "GET", url: () => "/v1/audit/verify" },
   "GET /v1/receipts": { method: "GET", url: () => "/v1/receipts" },
   "GET /v1/receipts/:id": { method: "GET", url: () => "/v1/receipts/rct_doesnotexist" },
   "GET /v1/signing-keys": { method: "GET", url: () => "/v1/signing-keys" },

@@ -78,6 +78,11 @@ describeEachStore("admin API", (kind) => {
     const revokedRecord = audit.json().items[3];
     expect(revokedRecord).toMatchObject({ actor: h.root.principalId, reason: "leaked in chat" });
     expect(revokedRecord.requestId).toBe(revoked.headers["x-request-id"]);
+
+    const verified = await h.call("GET", "/v1/audit/verify");
+    expect(verified.statusCode).toBe(200);
+    expect(verified.json()).toMatchObject({ ok: true, problems: [] });
+    expect(verified.json().records).toBeGreaterThanOrEqual(4);
   });
 
   it("revokes by selector and reports the count", async () => {

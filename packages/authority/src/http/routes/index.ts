@@ -1,6 +1,7 @@
 /** Every endpoint, registered in one explicit list. */
 import type { RouteModule } from "../route.js";
 import { listAuditRoute } from "./audit.list.js";
+import { verifyAuditRoute } from "./audit.verify.js";
 import { createCampaignRoute } from "./campaigns.create.js";
 import { dryRunCampaignRoute } from "./campaigns.dry-run.js";
 import { executeCampaignRoute } from "./campaigns.execute.js";
@@ -121,6 +122,7 @@ export const routes: RouteModule[] = [
   totpStatusRoute,
   removeTotpRoute,
   listAuditRoute,
+  verifyAuditRoute,
   listJobsRoute,
   runJobRoute,
   sweepUnusedRoute,
