@@ -352,6 +352,13 @@ export const CONFIG_OPTIONS = {
     parse: positiveDuration,
     doc: "repeated failed authentications of one address within this window become one summary audit record",
   }),
+  dashboardDir: option({
+    env: "TESSERA_DASHBOARD_DIR",
+    default: "",
+    defaultDoc: "the `@tessera/dashboard` package's `dist/`",
+    parse: text,
+    doc: "the built operator dashboard served at `/dashboard/` ([dashboard.md](dashboard.md)); `off` serves none",
+  }),
 };
 
 /** Variables read outside `loadConfig` (the CLI, tests, tools): known, so no typo warning. */

@@ -11,6 +11,7 @@ import { campaignKeysRoute } from "./campaigns.keys.js";
 import { listCampaignsRoute } from "./campaigns.list.js";
 import { rollbackCampaignRoute } from "./campaigns.rollback.js";
 import { showCampaignRoute } from "./campaigns.show.js";
+import { dashboardRoute } from "./dashboard.js";
 import { detectorsRoute } from "./detectors.js";
 import { feedRoute } from "./feed.js";
 import { listFindingsRoute } from "./findings.list.js";
@@ -73,6 +74,7 @@ import { authorizationServerMetadataRoute } from "./wellknown.oauth-authorizatio
 
 export const routes: RouteModule[] = [
   healthRoute,
+  dashboardRoute,
   metricsRoute,
   openapiRoute,
   introspectRoute,
