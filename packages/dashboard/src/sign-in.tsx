@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { get } from "./api/client.js";
+import { call } from "./api/client.js";
 import { ErrorNotice } from "./components/error-notice.js";
 import { forgetAdminKey, rememberAdminKey } from "./session.js";
 
@@ -18,7 +18,7 @@ export function SignIn(props: { notice: string | null; onSignedIn: () => void })
     rememberAdminKey(key.trim());
     try {
       // Any admin key can read its own step-up status: a check that needs no particular scope.
-      await get("/v1/me/totp");
+      await call("GET", "/v1/me/totp", { signingIn: true });
       setKey("");
       props.onSignedIn();
     } catch (failure) {

@@ -29,7 +29,7 @@ function urlOf(path: string, query?: Query): string {
 export async function call<T>(
   method: string,
   path: string,
-  options: { query?: Query; body?: unknown } = {},
+  options: { query?: Query; body?: unknown; signingIn?: boolean } = {},
 ): Promise<T> {
   const key = readAdminKey();
   const headers: Record<string, string> = { accept: "application/json" };
@@ -44,7 +44,8 @@ export async function call<T>(
   });
   if (!response.ok) {
     const error = await errorFrom(response);
-    if (error.endsSession) for (const listener of sessionEndListeners) listener(error);
+    // While signing in, a refused key is the sign-in form's error, not the end of a session.
+    if (error.endsSession && !options.signingIn) for (const listener of sessionEndListeners) listener(error);
     throw error;
   }
   const type = response.headers.get("content-type") ?? "";
