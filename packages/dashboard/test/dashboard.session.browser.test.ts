@@ -45,7 +45,7 @@ if (!HAS_CHROMIUM) {
       const alert = page.getByRole("alert");
       await alert.waitFor();
       expect(await alert.textContent()).toMatch(/code unauthenticated · request req_/);
-      expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+      expect(await page.evaluate("sessionStorage.length")).toBe(0);
     });
 
     it("sends the operator back to sign-in, saying why, when the key is revoked meanwhile", async () => {
@@ -56,7 +56,7 @@ if (!HAS_CHROMIUM) {
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Keys", exact: true }).click();
       await page.getByText("Your admin key was revoked. Sign in again.").waitFor();
       await page.getByLabel("Admin key").waitFor();
-      expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+      expect(await page.evaluate("sessionStorage.length")).toBe(0);
     });
 
     it("names the scope a key lacks for a page", async () => {
