@@ -25,7 +25,7 @@ const PACKAGES = {
   "packages/authority/src": {
     layers: [
       // The row types are data definitions that the pure domain reads (types only).
-      ["schema", ["db/schema.ts", "db/schema-monitoring.ts"]],
+      ["schema", ["db/schema.ts", "db/schema-monitoring.ts", "db/schema-ssf.ts"]],
       ["base", ["domain/", "clock.ts", "ids.ts", "duration.ts", "errors.ts", "tracing.ts"]],
       // The master key's cipher: no I/O, needed by config and by the features that seal secrets.
       ["crypto", ["crypto/"]],
@@ -48,6 +48,7 @@ const PACKAGES = {
           "scim/",
           "usage/",
           "findings/",
+          "ssf/",
         ],
       ],
       ["composition", ["authority.ts", "telemetry/"]],

@@ -28,6 +28,7 @@ import {
   createPrincipalUpdater,
 } from "./principals/index.js";
 import { createScimService } from "./scim/index.js";
+import { createSsfService } from "./ssf/index.js";
 import { createStepUpService, upgradeRecoveryCodes } from "./stepup/index.js";
 import { createUsageService } from "./usage/index.js";
 import { createWebhookService } from "./webhooks/service.js";
@@ -99,6 +100,8 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   const principalSuspension = createPrincipalSuspension(ctx);
   const scim = createScimService(ctx, { principals, updates: principalUpdates });
   const { usageStore, findings } = createMonitoring(ctx, { lifecycle, canaries, stepUp, feed });
+  // SETs are signed with the OAuth signing key that /.well-known/jwks.json publishes.
+  const ssf = createSsfService(ctx, () => oauth.accessTokens.signer());
   const jobs = createJobs(ctx, (job, error) =>
     process.emitWarning(`tessera job ${job} failed: ${(error as Error)?.message ?? String(error)}`),
   );
@@ -127,6 +130,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     principalSuspension,
     scim,
     findings,
+    ssf,
     jobs,
     feed,
     async close(): Promise<void> {
@@ -134,6 +138,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
       await findings.stop();
       await usageStore.stop();
       await webhooks.stop();
+      await ssf.stop();
       await jobs.scheduler.stop();
       await feed.close();
       await usage.stop();

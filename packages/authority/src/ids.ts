@@ -10,6 +10,7 @@ export const ID_PREFIX = {
   revocation: "rvk",
   request: "req",
   finding: "fnd",
+  stream: "ssf",
 } as const;
 
 /** A new random id such as `key_4kq8...` (20 base62 characters: 119 bits). */

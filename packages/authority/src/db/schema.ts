@@ -3,6 +3,7 @@
  * milliseconds (bigint), structured values are JSON text, so that every query is the same
  * on both engines.
  */
+
 import type {
   DetectorSettingsTable,
   FindingKeyStateTable,
@@ -13,6 +14,7 @@ import type {
   KeyUsageSeenTable,
   KeyUsageTable,
 } from "./schema-monitoring.js";
+import type { SsfOutboxTable, SsfStreamsTable, SsfSubjectsTable } from "./schema-ssf.js";
 export type PrincipalKind = "user" | "service" | "app";
 export type PrincipalStatus = "active" | "disabled";
 /** Stored key states. "expired" is derived from `expires_at` at read time, never stored. */
@@ -394,4 +396,7 @@ export interface Schema {
   detector_settings: DetectorSettingsTable;
   finding_known: FindingKnownTable;
   finding_key_state: FindingKeyStateTable;
+  ssf_streams: SsfStreamsTable;
+  ssf_subjects: SsfSubjectsTable;
+  ssf_outbox: SsfOutboxTable;
 }

@@ -19,6 +19,8 @@ export const ADMIN_SCOPES = [
   "signing-keys:write",
   "webhooks:read",
   "webhooks:write",
+  "ssf:read",
+  "ssf:write",
 ] as const;
 
 export type AdminScope = (typeof ADMIN_SCOPES)[number];

@@ -176,6 +176,7 @@ export async function buildApp(
   authority.usage.start();
   authority.usageStore.start();
   authority.findings.start();
+  authority.ssf.start();
   await app.ready();
   return { app, metrics, routes: registered };
 }

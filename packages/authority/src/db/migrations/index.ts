@@ -18,6 +18,7 @@ import { campaignCreatorScopesMigration } from "./0011_campaign_creator_scopes.j
 import { suspensionCanariesMigration } from "./0013_suspension_canaries.js";
 import { usageMigration } from "./0014_usage.js";
 import { findingsMigration } from "./0015_findings.js";
+import { ssfMigration } from "./0016_ssf.js";
 
 const migrations: Record<string, Migration> = {
   "0001_core": coreMigration,
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   "0013_suspension_canaries": suspensionCanariesMigration,
   "0014_usage": usageMigration,
   "0015_findings": findingsMigration,
+  "0016_ssf": ssfMigration,
   "0002_verifiers": verifiersMigration,
   "0003_oauth": oauthMigration,
   "0004_stepup": stepUpMigration,

@@ -53,6 +53,12 @@ import { scimUsersRoute } from "./scim.users.js";
 import { listSigningKeysRoute } from "./signing-keys.list.js";
 import { retireSigningKeyRoute } from "./signing-keys.retire.js";
 import { rotateSigningKeyRoute } from "./signing-keys.rotate.js";
+import { ssfConfigurationRoute } from "./ssf.configuration.js";
+import { ssfPollRoute } from "./ssf.poll.js";
+import { ssfStatusRoute } from "./ssf.status.js";
+import { ssfStreamRoute } from "./ssf.stream.js";
+import { ssfSubjectsRoute } from "./ssf.subjects.js";
+import { ssfVerifyRoute } from "./ssf.verify.js";
 import { activateTotpRoute } from "./totp.activate.js";
 import { enrolTotpRoute } from "./totp.enrol.js";
 import { removeTotpRoute } from "./totp.remove.js";
@@ -136,6 +142,12 @@ export const routes: RouteModule[] = [
   verifierUsageRoute,
   listVerifiersRoute,
   listReceiptsRoute,
+  ssfConfigurationRoute,
+  ssfStreamRoute,
+  ssfStatusRoute,
+  ssfSubjectsRoute,
+  ssfVerifyRoute,
+  ssfPollRoute,
   showReceiptRoute,
   createWebhookRoute,
   listWebhooksRoute,

@@ -1,0 +1,39 @@
+/** Row types of the SSF transmitter's tables (migration 0016). */
+export interface SsfStreamsTable {
+  id: string;
+  /** JSON array of audience strings. */
+  audience: string;
+  /** `urn:ietf:rfc:8936` (poll) or `urn:ietf:rfc:8935` (push). */
+  delivery_method: string;
+  endpoint_url: string | null;
+  /** The push endpoint's Authorization header value, sealed under the master key. */
+  authorization_header_enc: string | null;
+  events_requested: string;
+  events_delivered: string;
+  description: string | null;
+  status: "enabled" | "paused" | "disabled";
+  status_reason: string | null;
+  signing_alg: string;
+  cursor_seq: number;
+  created_at: number;
+  created_by: string;
+  updated_at: number;
+}
+
+export interface SsfSubjectsTable {
+  stream_id: string;
+  subject: string;
+  added_at: number;
+}
+
+export interface SsfOutboxTable {
+  jti: string;
+  stream_id: string;
+  event_type: string;
+  change_seq: number | null;
+  set_jwt: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+}

@@ -1,0 +1,95 @@
+/**
+ * The SSF 1.0 transmitter: stream management, the configuration document, poll delivery
+ * (RFC 8936) and a background loop that writes streams' events and pushes them (RFC 8935).
+ */
+import type { ServiceContext } from "../context.js";
+import type { Actor } from "../domain/actor.js";
+import { transmitterConfiguration } from "./configuration.js";
+import { type PollRequest, pollSets, requestVerification } from "./delivery.js";
+import { pumpStream } from "./outbox.js";
+import { pushDue } from "./push.js";
+import type { SetSigner } from "./set.js";
+import {
+  changeSubject,
+  createStream,
+  deleteStream,
+  listStreams,
+  readStream,
+  type StreamInput,
+  setStreamStatus,
+  toStreamView,
+  updateStream,
+} from "./streams.js";
+
+export type { PollRequest };
+
+const LOOP_MS = 250;
+
+export function createSsfService(ctx: ServiceContext, signer: () => Promise<SetSigner>) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | null = null;
+
+  async function pumpAll(): Promise<void> {
+    const streams = await ctx.db.selectFrom("ssf_streams").select("id").execute();
+    if (streams.length === 0) return;
+    const key = await signer();
+    for (const { id } of streams) while ((await pumpStream(ctx, id, key)).more);
+  }
+
+  async function round(): Promise<void> {
+    await pumpAll();
+    while ((await pushDue(ctx)).delivered > 0);
+  }
+
+  function tick(): void {
+    if (running) return;
+    running = round()
+      .catch((error) => process.emitWarning(`tessera ssf: ${(error as Error)?.message ?? String(error)}`))
+      .finally(() => {
+        running = null;
+      });
+  }
+
+  return {
+    configuration: () => transmitterConfiguration(ctx.config.issuer),
+    create: (input: StreamInput, actor: Actor) => createStream(ctx, input, actor),
+    get: async (id: string) => toStreamView(await readStream(ctx, id), ctx.config.issuer),
+    list: () => listStreams(ctx),
+    update: (id: string, input: StreamInput, actor: Actor, replace: boolean) =>
+      updateStream(ctx, id, input, actor, replace),
+    remove: (id: string, actor: Actor) => deleteStream(ctx, id, actor),
+    status: async (id: string) => {
+      const row = await readStream(ctx, id);
+      return { stream_id: id, status: row.status, ...(row.status_reason ? { reason: row.status_reason } : {}) };
+    },
+    setStatus: (id: string, status: string, reason: string | undefined, actor: Actor) =>
+      setStreamStatus(ctx, id, status, reason, actor),
+    addSubject: (id: string, subject: unknown, actor: Actor) => changeSubject(ctx, id, subject, true, actor),
+    removeSubject: (id: string, subject: unknown, actor: Actor) => changeSubject(ctx, id, subject, false, actor),
+    verify: async (streamId: string, state: string | undefined) => {
+      await requestVerification(ctx, signer, streamId, state);
+      tick();
+    },
+    poll: (streamId: string, request: PollRequest) => pollSets(ctx, signer, streamId, request),
+    /** Writes every stream's pending events and pushes what is due (also run by the loop). */
+    flush: round,
+    /** Events waiting per stream (metrics). */
+    pending: async () =>
+      ctx.db
+        .selectFrom("ssf_outbox")
+        .select(["stream_id", (eb) => eb.fn.countAll<number>().as("count")])
+        .groupBy("stream_id")
+        .execute(),
+    start(): void {
+      timer ??= setInterval(tick, LOOP_MS);
+      timer.unref();
+    },
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}
+
+export type SsfService = ReturnType<typeof createSsfService>;
