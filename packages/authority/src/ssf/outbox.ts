@@ -165,3 +165,25 @@ export async function waiting(ctx: ServiceContext, streamId: string, max: number
     .execute();
   return { rows: rows.slice(0, max), more: rows.length > max };
 }
+
+export async function streamStats(ctx: ServiceContext) {
+  const [streams, waitingRows, head] = await Promise.all([
+    ctx.db.selectFrom("ssf_streams").select(["id", "cursor_seq"]).execute(),
+    ctx.db
+      .selectFrom("ssf_outbox")
+      .select((eb) => ["stream_id", eb.fn.countAll<number>().as("count"), eb.fn.min("created_at").as("oldest")])
+      .groupBy("stream_id")
+      .execute(),
+    ctx.db.selectFrom("sequences").select("value").where("name", "=", "change").executeTakeFirst(),
+  ]);
+  const byStream = new Map(waitingRows.map((r) => [r.stream_id, r]));
+  return streams.map((s) => {
+    const w = byStream.get(s.id);
+    return {
+      streamId: s.id,
+      pending: Number(w?.count ?? 0),
+      oldestAt: w?.oldest === null || w?.oldest === undefined ? null : Number(w.oldest),
+      lag: Math.max(0, Number(head?.value ?? 0) - Number(s.cursor_seq)),
+    };
+  });
+}

@@ -6,7 +6,7 @@ import type { ServiceContext } from "../context.js";
 import type { Actor } from "../domain/actor.js";
 import { transmitterConfiguration } from "./configuration.js";
 import { type PollRequest, pollSets, requestVerification } from "./delivery.js";
-import { pumpStream } from "./outbox.js";
+import { pumpStream, streamStats } from "./outbox.js";
 import { pushDue } from "./push.js";
 import type { SetSigner } from "./set.js";
 import {
@@ -73,13 +73,8 @@ export function createSsfService(ctx: ServiceContext, signer: () => Promise<SetS
     poll: (streamId: string, request: PollRequest) => pollSets(ctx, signer, streamId, request),
     /** Writes every stream's pending events and pushes what is due (also run by the loop). */
     flush: round,
-    /** Events waiting per stream (metrics). */
-    pending: async () =>
-      ctx.db
-        .selectFrom("ssf_outbox")
-        .select(["stream_id", (eb) => eb.fn.countAll<number>().as("count")])
-        .groupBy("stream_id")
-        .execute(),
+    /** Per stream: SETs waiting, the oldest one's time, and change-log entries not yet read. */
+    stats: () => streamStats(ctx),
     start(): void {
       timer ??= setInterval(tick, LOOP_MS);
       timer.unref();
