@@ -74,7 +74,10 @@ describeEachStore("SSF push delivery", (kind) => {
     const accepted = await Promise.all(
       received.filter((r) => r.answered === 202).map((r) => f.verifySet(r.body, "https://receiver.example")),
     );
-    expect(accepted.map((s) => s.events[`${CAEP}/credential-change`]?.change_type).sort()).toEqual(["create", "revoke"]);
+    expect(accepted.map((s) => s.events[`${CAEP}/credential-change`]?.change_type).sort()).toEqual([
+      "create",
+      "revoke",
+    ]);
     const left = await f.server.authority.database.db.selectFrom("ssf_outbox").selectAll().execute();
     expect(left).toEqual([]);
     // The stream's configuration never shows the receiver's token.
