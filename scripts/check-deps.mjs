@@ -49,6 +49,7 @@ const PACKAGES = {
           "usage/",
           "findings/",
           "ssf/",
+          "ssf-receiver/",
         ],
       ],
       ["composition", ["authority.ts", "telemetry/"]],

@@ -29,6 +29,7 @@ import {
 } from "./principals/index.js";
 import { createScimService } from "./scim/index.js";
 import { createSsfService } from "./ssf/index.js";
+import { createSsfReceiver } from "./ssf-receiver/index.js";
 import { createStepUpService, upgradeRecoveryCodes } from "./stepup/index.js";
 import { createUsageService } from "./usage/index.js";
 import { createWebhookService } from "./webhooks/service.js";
@@ -67,6 +68,28 @@ function createMonitoring(
   return { usageStore, findings };
 }
 
+/**
+ * Shared Signals both ways: the transmitter signs SETs with the OAuth signing key that
+ * /.well-known/jwks.json publishes; the receiver's revoking events disable a user principal or
+ * revoke its keys through the same services as the admin API.
+ */
+function createSharedSignals(
+  ctx: ServiceContext,
+  services: {
+    oauth: ReturnType<typeof createOAuthService>;
+    principals: ReturnType<typeof createPrincipalService>;
+    lifecycle: ReturnType<typeof createKeyLifecycleService>;
+  },
+) {
+  const { oauth, principals, lifecycle } = services;
+  const ssf = createSsfService(ctx, () => oauth.accessTokens.signer());
+  const ssfReceiver = createSsfReceiver(ctx, {
+    disablePrincipal: (id, reason, actor) => principals.disable(id, reason, actor),
+    revokePrincipalKeys: (id, reason, actor) => lifecycle.revokeBySelector({ principalId: id }, reason, actor),
+  });
+  return { ssf, ssfReceiver };
+}
+
 export async function createAuthority(options: AuthorityOptions = {}) {
   const config = options.config ?? loadConfig();
   const clock = options.clock ?? systemClock;
@@ -100,8 +123,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   const principalSuspension = createPrincipalSuspension(ctx);
   const scim = createScimService(ctx, { principals, updates: principalUpdates });
   const { usageStore, findings } = createMonitoring(ctx, { lifecycle, canaries, stepUp, feed });
-  // SETs are signed with the OAuth signing key that /.well-known/jwks.json publishes.
-  const ssf = createSsfService(ctx, () => oauth.accessTokens.signer());
+  const { ssf, ssfReceiver } = createSharedSignals(ctx, { oauth, principals, lifecycle });
   const jobs = createJobs(ctx, (job, error) =>
     process.emitWarning(`tessera job ${job} failed: ${(error as Error)?.message ?? String(error)}`),
   );
@@ -131,6 +153,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
     scim,
     findings,
     ssf,
+    ssfReceiver,
     jobs,
     feed,
     async close(): Promise<void> {

@@ -11,6 +11,7 @@ export const ID_PREFIX = {
   request: "req",
   finding: "fnd",
   stream: "ssf",
+  transmitter: "sst",
 } as const;
 
 /** A new random id such as `key_4kq8...` (20 base62 characters: 119 bits). */

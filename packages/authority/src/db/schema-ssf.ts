@@ -37,3 +37,25 @@ export interface SsfOutboxTable {
   last_error: string | null;
   created_at: number;
 }
+
+/** A transmitter whose SETs the receiver accepts (migration 0017). */
+export interface SsfTransmittersTable {
+  id: string;
+  issuer: string;
+  jwks_uri: string | null;
+  /** An inline JWKS (JSON), for transmitters that publish none. */
+  jwks: string | null;
+  audience: string;
+  /** What a revoking event does to the user principal it names: `disable` or `revoke` (its keys). */
+  action: "disable" | "revoke";
+  description: string | null;
+  created_at: number;
+  created_by: string;
+}
+
+export interface SsfReceivedSetsTable {
+  issuer: string;
+  jti: string;
+  received_at: number;
+  expires_at: number;
+}

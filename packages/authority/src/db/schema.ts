@@ -14,7 +14,13 @@ import type {
   KeyUsageSeenTable,
   KeyUsageTable,
 } from "./schema-monitoring.js";
-import type { SsfOutboxTable, SsfStreamsTable, SsfSubjectsTable } from "./schema-ssf.js";
+import type {
+  SsfOutboxTable,
+  SsfReceivedSetsTable,
+  SsfStreamsTable,
+  SsfSubjectsTable,
+  SsfTransmittersTable,
+} from "./schema-ssf.js";
 export type PrincipalKind = "user" | "service" | "app";
 export type PrincipalStatus = "active" | "disabled";
 /** Stored key states. "expired" is derived from `expires_at` at read time, never stored. */
@@ -399,4 +405,6 @@ export interface Schema {
   ssf_streams: SsfStreamsTable;
   ssf_subjects: SsfSubjectsTable;
   ssf_outbox: SsfOutboxTable;
+  ssf_transmitters: SsfTransmittersTable;
+  ssf_received_sets: SsfReceivedSetsTable;
 }

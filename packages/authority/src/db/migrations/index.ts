@@ -19,6 +19,7 @@ import { suspensionCanariesMigration } from "./0013_suspension_canaries.js";
 import { usageMigration } from "./0014_usage.js";
 import { findingsMigration } from "./0015_findings.js";
 import { ssfMigration } from "./0016_ssf.js";
+import { ssfReceiverMigration } from "./0017_ssf_receiver.js";
 
 const migrations: Record<string, Migration> = {
   "0001_core": coreMigration,
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   "0014_usage": usageMigration,
   "0015_findings": findingsMigration,
   "0016_ssf": ssfMigration,
+  "0017_ssf_receiver": ssfReceiverMigration,
   "0002_verifiers": verifiersMigration,
   "0003_oauth": oauthMigration,
   "0004_stepup": stepUpMigration,

@@ -59,6 +59,8 @@ import { ssfStatusRoute } from "./ssf.status.js";
 import { ssfStreamRoute } from "./ssf.stream.js";
 import { ssfSubjectsRoute } from "./ssf.subjects.js";
 import { ssfVerifyRoute } from "./ssf.verify.js";
+import { ssfReceiverPushRoute } from "./ssf-receiver.push.js";
+import { ssfTransmittersRoute } from "./ssf-receiver.transmitters.js";
 import { activateTotpRoute } from "./totp.activate.js";
 import { enrolTotpRoute } from "./totp.enrol.js";
 import { removeTotpRoute } from "./totp.remove.js";
@@ -148,6 +150,8 @@ export const routes: RouteModule[] = [
   ssfSubjectsRoute,
   ssfVerifyRoute,
   ssfPollRoute,
+  ssfTransmittersRoute,
+  ssfReceiverPushRoute,
   showReceiptRoute,
   createWebhookRoute,
   listWebhooksRoute,
