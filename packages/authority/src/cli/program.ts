@@ -18,6 +18,7 @@ import { registerReceipts } from "./commands/receipts.js";
 import { registerRevoke } from "./commands/revoke.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSigningKeys } from "./commands/signing-keys.js";
+import { registerSsf } from "./commands/ssf.js";
 import { registerTotp } from "./commands/totp.js";
 import { registerWebhooks } from "./commands/webhooks.js";
 import { createCommandContext, DEFAULT_URL, resolveAuthorityUrl } from "./context.js";
@@ -67,6 +68,7 @@ export function createProgram(io: CliIO): Command {
     });
   registerSigningKeys(program, ctx);
   registerWebhooks(program, ctx);
+  registerSsf(program, ctx);
   registerTotp(program, ctx);
   registerGatewayHelp(program);
   for (const command of program.commands) {

@@ -28,6 +28,11 @@ describeEachStore("docs/ssf.md receiver", (kind) => {
       .find((b) => b.startsWith("// receiver.mjs"));
     if (!block) throw new Error("docs/ssf.md has no receiver.mjs block");
     writeFileSync(join(dir, "receiver.mjs"), block);
+    const push = [...markdown.matchAll(/```js\n([\s\S]*?)```/g)]
+      .map((m) => m[1] as string)
+      .find((b) => b.startsWith("// idp-push.mjs"));
+    if (!push) throw new Error("docs/ssf.md has no idp-push.mjs block");
+    writeFileSync(join(dir, "idp-push.mjs"), push);
   });
   afterAll(async () => {
     await f.close();
@@ -61,5 +66,19 @@ describeEachStore("docs/ssf.md receiver", (kind) => {
     });
     const after = await f.call("POST", `/ssf/poll/${stream.body.stream_id}`, { returnImmediately: true });
     expect(after.body).toEqual({ sets: {}, moreAvailable: false });
+  });
+
+  it("an identity provider's push, as the page shows it, disables the user principal", async () => {
+    const user = await f.call<{ id: string }>("POST", "/v1/principals", {
+      name: "alice@example.com",
+      kind: "user",
+      owner: "people",
+      allowedScopes: ["orders:read"],
+    });
+    const env = { ...process.env, TESSERA_URL: f.server.url, TESSERA_ADMIN_KEY: f.rootKey };
+    const { stdout } = await run(process.execPath, ["idp-push.mjs", "alice@example.com"], { cwd: dir, env });
+    expect(stdout.trim()).toBe("202");
+    const shown = await f.call<{ status: string }>("GET", `/v1/principals/${user.body.id}`);
+    expect(shown.body.status).toBe("disabled");
   });
 });

@@ -105,6 +105,9 @@ describeEachStore("SSF receiver", (kind) => {
       expect(await aliceStatus()).toBe("active");
       const refused = await f.call<{ items: unknown[] }>("GET", "/v1/audit?action=ssf.set_refused");
       expect(refused.body.items).toHaveLength(6);
+      const scraped = await (await fetch(`${f.server.url}/metrics`)).text();
+      expect(scraped).toContain('tessera_ssf_received_sets_total{outcome="invalid_key"} 1');
+      expect(scraped).toContain('tessera_ssf_received_sets_total{outcome="invalid_request"} 3');
 
       // A replay: the same SET a second time, after alice was re-created in between would not matter.
       const jwt = await idp.sign({ ...sessionRevoked("nobody@example.com") });

@@ -45,5 +45,7 @@ export function createRateLimits(
 export function surfaceOf(url: string): "oauth" | "admin" | null {
   if (url.startsWith("/oauth/")) return "oauth";
   if (url.startsWith("/v1/") || url === "/v1") return "admin";
+  // The Shared Signals stream API and the receiver's push endpoint (open to anyone who can sign).
+  if (url.startsWith("/ssf/")) return "admin";
   return null;
 }

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { SetRefused } from "../../ssf-receiver/index.js";
+import { SetRefused, ssfReceiverMetrics } from "../../ssf-receiver/index.js";
 import type { RouteModule } from "../route.js";
 
 const SET_TYPE = "application/secevent+jwt";
@@ -9,7 +9,8 @@ const SET_TYPE = "application/secevent+jwt";
  * its own authentication (a signature by the transmitter's keys, our audience, a fresh jti), so
  * the route takes no admin key. 202 when accepted; 400 with `{ err, description }` when refused.
  */
-export const ssfReceiverPushRoute: RouteModule = (app, { authority }) => {
+export const ssfReceiverPushRoute: RouteModule = (app, { authority, metrics }) => {
+  ssfReceiverMetrics(metrics.registry, authority.ssfReceiver);
   app.addContentTypeParser(SET_TYPE, { parseAs: "string", bodyLimit: 64 * 1024 }, (_request, body, done) => {
     done(null, body);
   });
