@@ -59,3 +59,12 @@ export interface SsfReceivedSetsTable {
   received_at: number;
   expires_at: number;
 }
+
+/** A SET signing key for one algorithm other than the OAuth keys' EdDSA (RS256). */
+export interface SsfSigningKeysTable {
+  alg: string;
+  kid: string;
+  private_key_enc: string;
+  public_jwk: string;
+  created_at: number;
+}

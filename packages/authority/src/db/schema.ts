@@ -17,6 +17,7 @@ import type {
 import type {
   SsfOutboxTable,
   SsfReceivedSetsTable,
+  SsfSigningKeysTable,
   SsfStreamsTable,
   SsfSubjectsTable,
   SsfTransmittersTable,
@@ -407,4 +408,5 @@ export interface Schema {
   ssf_outbox: SsfOutboxTable;
   ssf_transmitters: SsfTransmittersTable;
   ssf_received_sets: SsfReceivedSetsTable;
+  ssf_signing_keys: SsfSigningKeysTable;
 }

@@ -5,7 +5,7 @@ export function transmitterConfiguration(issuer: string) {
   return {
     spec_version: "1_0",
     issuer: issuer,
-    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    jwks_uri: `${issuer}/ssf/jwks.json`,
     delivery_methods_supported: [...DELIVERY_METHODS],
     configuration_endpoint: `${issuer}/ssf/stream`,
     status_endpoint: `${issuer}/ssf/status`,

@@ -6,7 +6,7 @@ import { TesseraError, validationFailed } from "../errors.js";
 import { EVENT, POLL } from "./events.js";
 import { opaque } from "./mapping.js";
 import { acknowledge, outboxRow, pumpStream, waiting } from "./outbox.js";
-import { type SetSigner, signSet } from "./set.js";
+import { type SignerFor, signSet } from "./set.js";
 import { readStream } from "./streams.js";
 
 export interface PollRequest {
@@ -18,12 +18,7 @@ export interface PollRequest {
 
 const LONG_POLL_MS = 5000;
 
-export async function pollSets(
-  ctx: ServiceContext,
-  signer: () => Promise<SetSigner>,
-  streamId: string,
-  request: PollRequest,
-) {
+export async function pollSets(ctx: ServiceContext, signer: SignerFor, streamId: string, request: PollRequest) {
   const stream = await readStream(ctx, streamId);
   if (stream.delivery_method !== POLL) {
     throw validationFailed("this stream is delivered by push, not poll", { field: "stream_id" });
@@ -33,7 +28,7 @@ export async function pollSets(
   const max = Math.max(0, Math.min(request.maxEvents ?? 100, 1000));
   const deadline = ctx.clock.now() + (request.returnImmediately === false ? LONG_POLL_MS : 0);
   for (;;) {
-    if (stream.status === "enabled") while ((await pumpStream(ctx, streamId, await signer())).more);
+    if (stream.status === "enabled") while ((await pumpStream(ctx, streamId, signer)).more);
     const found =
       stream.status === "enabled" && max > 0 ? await waiting(ctx, streamId, max) : { rows: [], more: false };
     if (found.rows.length > 0 || max === 0 || ctx.clock.now() >= deadline) {
@@ -46,7 +41,7 @@ export async function pollSets(
 /** Queues a verification event (SSF 1.0 section 8.1.4), echoing the receiver's `state`. */
 export async function requestVerification(
   ctx: ServiceContext,
-  signer: () => Promise<SetSigner>,
+  signer: SignerFor,
   streamId: string,
   state: string | undefined,
 ): Promise<void> {
@@ -65,7 +60,7 @@ export async function requestVerification(
       txn: null,
       now,
     },
-    await signer(),
+    await signer(stream.signing_alg),
   );
   await ctx.db
     .insertInto("ssf_outbox")

@@ -22,7 +22,10 @@ export interface ChangeEntry {
 }
 
 /** An RFC 9493 subject identifier. */
-export type Subject = { format: "opaque"; id: string } | { format: "complex"; [part: string]: unknown };
+export type Subject =
+  | { format: "opaque"; id: string }
+  | { format: "email"; email: string }
+  | { format: "complex"; [part: string]: unknown };
 
 export interface SsfEvent {
   seq: number;

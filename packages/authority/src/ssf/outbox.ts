@@ -11,8 +11,9 @@ import { readInChunks } from "../db/batches.js";
 import { isPostgres, takeSqliteWriteLock } from "../db/dialect.js";
 import type { Schema } from "../db/schema.js";
 import type { SsfOutboxTable, SsfStreamsTable } from "../db/schema-ssf.js";
+import { withEmails } from "./emails.js";
 import { type ChangeEntry, keyIdsToResolve, mapChange, type SsfEvent, subjectKey } from "./mapping.js";
-import { type SetSigner, signSet } from "./set.js";
+import { type SetSigner, type SignerFor, signSet } from "./set.js";
 
 /** Change-log entries read per stream and pass. */
 const BATCH = 500;
@@ -46,10 +47,15 @@ export interface PumpResult {
 }
 
 /** Writes the stream's next events into the outbox and moves its cursor past their changes. */
-export async function pumpStream(ctx: ServiceContext, id: string, signer: SetSigner): Promise<PumpResult> {
+export async function pumpStream(ctx: ServiceContext, id: string, signers: SignerFor): Promise<PumpResult> {
   const head = await ctx.db.selectFrom("sequences").select("value").where("name", "=", "change").executeTakeFirst();
-  const idle = await ctx.db.selectFrom("ssf_streams").select("cursor_seq").where("id", "=", id).executeTakeFirst();
+  const idle = await ctx.db
+    .selectFrom("ssf_streams")
+    .select(["cursor_seq", "signing_alg"])
+    .where("id", "=", id)
+    .executeTakeFirst();
   if (!idle || Number(idle.cursor_seq) >= Number(head?.value ?? 0)) return { events: 0, more: false };
+  const signer = await signers(idle.signing_alg);
   return ctx.db.transaction().execute(async (trx) => {
     const stream = await claimStream(trx, id);
     if (!stream) return { events: 0, more: false };
@@ -97,23 +103,26 @@ async function eventsOf(
   const audience = JSON.parse(stream.audience) as string[];
   const now = ctx.clock.now();
   const rows: SsfOutboxTable[] = [];
-  for (const entry of entries) {
-    for (const event of mapChange(entry, principalOf)) {
-      if (!wanted(event, delivered, subjects)) continue;
-      const set = await signSet(
-        {
-          issuer: ctx.config.issuer,
-          audience,
-          type: event.type,
-          subject: event.subject,
-          payload: event.payload,
-          txn: String(entry.seq),
-          now,
-        },
-        signer,
-      );
-      rows.push(outboxRow(stream.id, event.type, Number(entry.seq), set, now));
-    }
+  // One lookup of user principals' emails for the whole batch.
+  const events = await withEmails(
+    trx,
+    entries.flatMap((entry) => mapChange(entry, principalOf)),
+  );
+  for (const event of events) {
+    if (!wanted(event, delivered, subjects)) continue;
+    const set = await signSet(
+      {
+        issuer: ctx.config.issuer,
+        audience,
+        type: event.type,
+        subject: event.subject,
+        payload: event.payload,
+        txn: String(event.seq),
+        now,
+      },
+      signer,
+    );
+    rows.push(outboxRow(stream.id, event.type, Number(event.seq), set, now));
   }
   return rows;
 }

@@ -8,7 +8,8 @@ import { transmitterConfiguration } from "./configuration.js";
 import { type PollRequest, pollSets, requestVerification } from "./delivery.js";
 import { pumpStream, streamStats } from "./outbox.js";
 import { pushDue } from "./push.js";
-import type { SetSigner } from "./set.js";
+import { createRsaKey } from "./rsa-key.js";
+import type { SetSigner, SignerFor } from "./set.js";
 import {
   changeSubject,
   createStream,
@@ -25,15 +26,17 @@ export type { PollRequest };
 
 const LOOP_MS = 250;
 
-export function createSsfService(ctx: ServiceContext, signer: () => Promise<SetSigner>) {
+export function createSsfService(ctx: ServiceContext, eddsa: () => Promise<Omit<SetSigner, "alg">>) {
+  const rsaKey = createRsaKey(ctx);
+  const signer: SignerFor = async (alg) =>
+    alg === "RS256" ? { alg: "RS256", ...(await rsaKey.signer()) } : { alg: "EdDSA", ...(await eddsa()) };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | null = null;
 
   async function pumpAll(): Promise<void> {
     const streams = await ctx.db.selectFrom("ssf_streams").select("id").execute();
     if (streams.length === 0) return;
-    const key = await signer();
-    for (const { id } of streams) while ((await pumpStream(ctx, id, key)).more);
+    for (const { id } of streams) while ((await pumpStream(ctx, id, signer)).more);
   }
 
   async function round(): Promise<void> {
@@ -52,6 +55,11 @@ export function createSsfService(ctx: ServiceContext, signer: () => Promise<SetS
 
   return {
     configuration: () => transmitterConfiguration(ctx.config.issuer),
+    /** Public keys that verify SETs: the OAuth keys (EdDSA) and the RS256 key once made. */
+    jwks: async (oauthKeys: { keys: unknown[] }) => {
+      const rsa = await rsaKey.publicJwk();
+      return { keys: [...oauthKeys.keys, ...(rsa ? [rsa] : [])] };
+    },
     create: (input: StreamInput, actor: Actor) => createStream(ctx, input, actor),
     get: async (id: string) => toStreamView(await readStream(ctx, id), ctx.config.issuer),
     list: () => listStreams(ctx),

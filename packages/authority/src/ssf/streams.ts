@@ -17,6 +17,8 @@ export interface StreamInput {
   events_requested?: string[];
   description?: string;
   aud?: string | string[];
+  /** Tessera's extension: `RS256` for receivers that cannot verify EdDSA (the default). */
+  signing_alg?: string;
 }
 
 export type StreamStatus = SsfStreamsTable["status"];
@@ -31,6 +33,7 @@ export interface StreamView {
   delivery: { method: string; endpoint_url: string };
   description?: string;
   min_verification_interval: number;
+  signing_alg: string;
 }
 
 const authContext = (id: string) => `ssf-stream-auth:${id}`;
@@ -47,6 +50,7 @@ export function toStreamView(row: SsfStreamsTable, issuer: string): StreamView {
     delivery: { method: row.delivery_method, endpoint_url: row.endpoint_url ?? "" },
     ...(row.description ? { description: row.description } : {}),
     min_verification_interval: 0,
+    signing_alg: row.signing_alg,
   };
 }
 
@@ -81,7 +85,11 @@ function resolveInput(ctx: ServiceContext, id: string, input: StreamInput) {
     throw validationFailed("aud must be one or more non-empty strings", { field: "aud" });
   }
   const authorization = method === PUSH ? (input.delivery?.authorization_header ?? null) : null;
-  return { method, endpoint, requested, audience, authorization };
+  const alg = input.signing_alg ?? "EdDSA";
+  if (alg !== "EdDSA" && alg !== "RS256") {
+    throw validationFailed("signing_alg must be EdDSA (the default) or RS256", { field: "signing_alg" });
+  }
+  return { method, endpoint, requested, audience, authorization, alg };
 }
 
 export async function createStream(ctx: ServiceContext, input: StreamInput, actor: Actor): Promise<StreamView> {
@@ -102,7 +110,7 @@ export async function createStream(ctx: ServiceContext, input: StreamInput, acto
       description: input.description ?? null,
       status: "enabled",
       status_reason: null,
-      signing_alg: "EdDSA",
+      signing_alg: resolved.alg,
       // Events of changes committed after the stream exists.
       cursor_seq: Number(head?.value ?? 0),
       created_at: unit.now,
@@ -153,6 +161,7 @@ export async function updateStream(
         delivery: input.delivery ?? { method: current.delivery_method, endpoint_url: current.endpoint_url ?? "" },
         events_requested: input.events_requested ?? JSON.parse(current.events_requested),
         aud: input.aud ?? JSON.parse(current.audience),
+        signing_alg: input.signing_alg ?? current.signing_alg,
         ...(input.description !== undefined || current.description
           ? { description: input.description ?? current.description ?? "" }
           : {}),
@@ -173,6 +182,7 @@ export async function updateStream(
       events_requested: JSON.stringify(resolved.requested),
       events_delivered: JSON.stringify(resolved.requested),
       description: merged.description ?? null,
+      signing_alg: resolved.alg,
       updated_at: unit.now,
     };
     await unit.trx.updateTable("ssf_streams").set(changes).where("id", "=", id).execute();

@@ -46,7 +46,7 @@ describeEachStore("SSF transmitter", (kind) => {
     expect(config.body).toMatchObject({
       spec_version: "1_0",
       issuer: f.server.authority.config.issuer,
-      jwks_uri: `${f.server.authority.config.issuer}/.well-known/jwks.json`,
+      jwks_uri: `${f.server.authority.config.issuer}/ssf/jwks.json`,
       delivery_methods_supported: ["urn:ietf:rfc:8935", POLL],
       configuration_endpoint: expect.stringMatching(/\/ssf\/stream$/),
       status_endpoint: expect.stringMatching(/\/ssf\/status$/),
@@ -172,5 +172,69 @@ describeEachStore("SSF transmitter", (kind) => {
       ),
     );
     expect(changeTypes.sort()).toEqual(["create", "revoke"]);
+  });
+
+  it("signs with RS256 for a stream that asks, publishing the RSA key at jwks_uri only", async () => {
+    const created = await f.call<{ stream_id: string; signing_alg: string }>("POST", "/ssf/stream", {
+      delivery: { method: POLL },
+      aud: "https://legacy.example",
+      signing_alg: "RS256",
+    });
+    expect(created.body.signing_alg).toBe("RS256");
+    const key = await f.issueKey("rsa");
+    await f.call("POST", `/v1/keys/${key.id}/revoke`, { reason: "r" });
+    const polled = await poll(created.body.stream_id);
+    const jwts = Object.values(polled.body.sets);
+    expect(jwts.length).toBeGreaterThan(0);
+    for (const jwt of jwts) {
+      expect(JSON.parse(Buffer.from(jwt.split(".")[0] as string, "base64url").toString())).toMatchObject({
+        alg: "RS256",
+        typ: "secevent+jwt",
+      });
+      await f.verifySet(jwt, "https://legacy.example");
+    }
+    const ssfKeys = (await f.call<{ keys: { kty: string }[] }>("GET", "/ssf/jwks.json")).body.keys;
+    expect(ssfKeys.map((k) => k.kty).sort()).toEqual(["OKP", "RSA"]);
+    const oauthKeys = (await f.call<{ keys: { kty: string }[] }>("GET", "/.well-known/jwks.json")).body.keys;
+    expect(oauthKeys.map((k) => k.kty)).toEqual(["OKP"]);
+    const bad = await f.call("POST", "/ssf/stream", { signing_alg: "HS256" });
+    expect(bad.status).toBe(400);
+  });
+
+  it("names user principals by email: a scope narrowing's subject, and a stream that added the user's email gets their keys' events", async () => {
+    const stream = await pollStream([`${CAEP}/token-claims-change`, `${CAEP}/credential-change`]);
+    const user = await f.call<{ id: string }>("POST", "/v1/principals", {
+      name: "bob@example.com",
+      kind: "user",
+      owner: "people",
+      allowedScopes: ["orders:read", "orders:write"],
+    });
+    expect(
+      (
+        await f.call("POST", "/ssf/subjects:add", {
+          stream_id: stream.stream_id,
+          subject: { format: "email", email: "bob@example.com" },
+        })
+      ).status,
+    ).toBe(200);
+    const other = await f.issueKey("someone-else");
+    const issued = await f.call<{ key: { id: string } }>("POST", "/v1/keys", {
+      principalId: user.body.id,
+      scopes: ["orders:write"],
+    });
+    await f.call("PATCH", `/v1/principals/${user.body.id}`, {
+      allowedScopes: ["orders:read"],
+      reason: "role narrowed",
+    });
+    const polled = await poll(stream.stream_id);
+    const sets = await Promise.all(
+      Object.values(polled.body.sets).map((jwt) => f.verifySet(jwt, "https://receiver.example")),
+    );
+    const narrowing = sets.find((s) => s.events[`${CAEP}/token-claims-change`]);
+    expect(narrowing?.sub_id).toEqual({ format: "email", email: "bob@example.com" });
+    expect(narrowing?.events[`${CAEP}/token-claims-change`]).toMatchObject({ claims: { scope: "orders:read" } });
+    const keyEvents = sets.filter((s) => s.events[`${CAEP}/credential-change`]).map((s) => s.sub_id.id);
+    expect(keyEvents).toContain(issued.body.key.id);
+    expect(keyEvents).not.toContain(other.id);
   });
 });

@@ -7,6 +7,7 @@
  *   was created, in the transaction that moves its cursor, so none is lost or made twice.
  * - `ssf_subjects`: subjects a receiver added (RFC 9493 identifiers as canonical JSON); with
  *   none, a stream gets the events of every subject (the configuration's `default_subjects`).
+ * - `ssf_signing_keys`: an RSA key for streams whose receivers need RS256.
  * - `ssf_outbox`: signed SETs waiting for the receiver: polled and acknowledged (RFC 8936), or
  *   pushed with retries (RFC 8935). A row is deleted once acknowledged or accepted.
  */
@@ -49,9 +50,19 @@ export const ssfMigration: Migration = {
       created_at bigint not null
     )`.execute(db);
     await sql`create index ssf_outbox_stream on ssf_outbox (stream_id, created_at)`.execute(db);
+    // Keys for receivers that cannot verify EdDSA (a stream's signing_alg RS256): one per
+    // algorithm, made on first use, the private key sealed under the master key.
+    await sql`create table ssf_signing_keys (
+      alg text primary key,
+      kid text not null,
+      private_key_enc text not null,
+      public_jwk text not null,
+      created_at bigint not null
+    )`.execute(db);
     await sql`create index ssf_outbox_due on ssf_outbox (next_attempt_at)`.execute(db);
   },
   async down(db: Kysely<unknown>) {
+    await sql`drop table ssf_signing_keys`.execute(db);
     await sql`drop table ssf_outbox`.execute(db);
     await sql`drop table ssf_subjects`.execute(db);
     await sql`drop table ssf_streams`.execute(db);

@@ -54,6 +54,7 @@ import { listSigningKeysRoute } from "./signing-keys.list.js";
 import { retireSigningKeyRoute } from "./signing-keys.retire.js";
 import { rotateSigningKeyRoute } from "./signing-keys.rotate.js";
 import { ssfConfigurationRoute } from "./ssf.configuration.js";
+import { ssfJwksRoute } from "./ssf.jwks.js";
 import { ssfPollRoute } from "./ssf.poll.js";
 import { ssfStatusRoute } from "./ssf.status.js";
 import { ssfStreamRoute } from "./ssf.stream.js";
@@ -145,6 +146,7 @@ export const routes: RouteModule[] = [
   listVerifiersRoute,
   listReceiptsRoute,
   ssfConfigurationRoute,
+  ssfJwksRoute,
   ssfStreamRoute,
   ssfStatusRoute,
   ssfSubjectsRoute,

@@ -35,6 +35,7 @@ export const StreamSchema = Type.Object({
   delivery: Type.Object({ method: Type.String(), endpoint_url: Type.String() }),
   description: Type.Optional(Type.String()),
   min_verification_interval: Type.Integer(),
+  signing_alg: Type.String(),
 });
 
 export const StatusSchema = Type.Object({
