@@ -28,7 +28,7 @@ export async function pollSets(ctx: ServiceContext, signer: SignerFor, streamId:
   const max = Math.max(0, Math.min(request.maxEvents ?? 100, 1000));
   const deadline = ctx.clock.now() + (request.returnImmediately === false ? LONG_POLL_MS : 0);
   for (;;) {
-    if (stream.status === "enabled") while ((await pumpStream(ctx, streamId, signer)).more);
+    if (stream.status === "enabled") while ((await pumpStream(ctx, streamId, signer, true)).more);
     const found =
       stream.status === "enabled" && max > 0 ? await waiting(ctx, streamId, max) : { rows: [], more: false };
     if (found.rows.length > 0 || max === 0 || ctx.clock.now() >= deadline) {

@@ -18,9 +18,13 @@ import { type SetSigner, type SignerFor, signSet } from "./set.js";
 /** Change-log entries read per stream and pass. */
 const BATCH = 500;
 
-async function claimStream(trx: Transaction<Schema>, id: string): Promise<SsfStreamsTable | null> {
+/**
+ * Locks the stream's row. The background loop skips a stream another instance is pumping; a
+ * poll waits for it, so that it answers with the events already due.
+ */
+async function claimStream(trx: Transaction<Schema>, id: string, wait: boolean): Promise<SsfStreamsTable | null> {
   let query = trx.selectFrom("ssf_streams").selectAll().where("id", "=", id);
-  if (isPostgres(trx)) query = query.forUpdate().skipLocked();
+  if (isPostgres(trx)) query = wait ? query.forUpdate() : query.forUpdate().skipLocked();
   else await takeSqliteWriteLock(trx);
   const row = await query.executeTakeFirst();
   return row ? { ...row, cursor_seq: Number(row.cursor_seq) } : null;
@@ -47,7 +51,12 @@ export interface PumpResult {
 }
 
 /** Writes the stream's next events into the outbox and moves its cursor past their changes. */
-export async function pumpStream(ctx: ServiceContext, id: string, signers: SignerFor): Promise<PumpResult> {
+export async function pumpStream(
+  ctx: ServiceContext,
+  id: string,
+  signers: SignerFor,
+  wait = false,
+): Promise<PumpResult> {
   const head = await ctx.db.selectFrom("sequences").select("value").where("name", "=", "change").executeTakeFirst();
   const idle = await ctx.db
     .selectFrom("ssf_streams")
@@ -57,7 +66,7 @@ export async function pumpStream(ctx: ServiceContext, id: string, signers: Signe
   if (!idle || Number(idle.cursor_seq) >= Number(head?.value ?? 0)) return { events: 0, more: false };
   const signer = await signers(idle.signing_alg);
   return ctx.db.transaction().execute(async (trx) => {
-    const stream = await claimStream(trx, id);
+    const stream = await claimStream(trx, id, wait);
     if (!stream) return { events: 0, more: false };
     const entries = (await trx
       .selectFrom("change_log")

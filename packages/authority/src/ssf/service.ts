@@ -4,6 +4,8 @@
  */
 import type { ServiceContext } from "../context.js";
 import type { Actor } from "../domain/actor.js";
+import { parseAllowList } from "../domain/address-policy.js";
+import { createSender } from "../webhooks/index.js";
 import { transmitterConfiguration } from "./configuration.js";
 import { type PollRequest, pollSets, requestVerification } from "./delivery.js";
 import { pumpStream, streamStats } from "./outbox.js";
@@ -28,6 +30,7 @@ const LOOP_MS = 250;
 
 export function createSsfService(ctx: ServiceContext, eddsa: () => Promise<Omit<SetSigner, "alg">>) {
   const rsaKey = createRsaKey(ctx);
+  const sender = createSender(parseAllowList(ctx.config.webhookAllowHosts));
   const signer: SignerFor = async (alg) =>
     alg === "RS256" ? { alg: "RS256", ...(await rsaKey.signer()) } : { alg: "EdDSA", ...(await eddsa()) };
   let timer: NodeJS.Timeout | undefined;
@@ -41,7 +44,7 @@ export function createSsfService(ctx: ServiceContext, eddsa: () => Promise<Omit<
 
   async function round(): Promise<void> {
     await pumpAll();
-    while ((await pushDue(ctx)).delivered > 0);
+    while ((await pushDue(ctx, sender)).delivered > 0);
   }
 
   function tick(): void {

@@ -7,8 +7,10 @@ import type { ServiceContext } from "../context.js";
 import type { SsfStreamsTable } from "../db/schema-ssf.js";
 import { runUnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
+import { parseAllowList } from "../domain/address-policy.js";
 import { notFound, validationFailed } from "../errors.js";
 import { newId } from "../ids.js";
+import { validateWebhookUrl } from "../webhooks/index.js";
 import { DELIVERY_METHODS, POLL, PUSH, SUPPORTED_EVENTS } from "./events.js";
 import { type Subject, subjectKey } from "./mapping.js";
 
@@ -73,12 +75,9 @@ function resolveInput(ctx: ServiceContext, id: string, input: StreamInput) {
   let endpoint = `${ctx.config.issuer}/ssf/poll/${id}`;
   if (method === PUSH) {
     const url = input.delivery?.endpoint_url;
-    if (!url || !/^https?:\/\//.test(url)) {
-      throw validationFailed("push delivery needs delivery.endpoint_url, an http(s) URL", {
-        field: "delivery.endpoint_url",
-      });
-    }
-    endpoint = url;
+    if (!url) throw validationFailed("push delivery needs delivery.endpoint_url", { field: "delivery.endpoint_url" });
+    // The webhooks' address policy: https to public hosts; others only if TESSERA_WEBHOOK_ALLOW_HOSTS lists them.
+    endpoint = validateWebhookUrl(url, parseAllowList(ctx.config.webhookAllowHosts));
   }
   const audience = input.aud === undefined ? [id] : [input.aud].flat();
   if (audience.length === 0 || audience.some((a) => typeof a !== "string" || a.length === 0 || a.length > 512)) {

@@ -21,7 +21,8 @@ export interface SsfFixture {
 
 export async function startSsfFixture(kind: StoreKind, existing?: TestStore): Promise<SsfFixture> {
   const store = existing ?? (await createTestStore(kind));
-  const config = () => loadConfig({}, { databaseUrl: store.url, port: 0 });
+  // Push receivers in the tests listen on loopback, which the outbound address policy must allow.
+  const config = () => loadConfig({}, { databaseUrl: store.url, port: 0, webhookAllowHosts: ["127.0.0.1"] });
   let server = await startAuthority(config(), { logger: false });
   const rootKey = server.bootstrap.rootKey?.secret as string;
   const fixture: SsfFixture = {

@@ -86,4 +86,14 @@ describeEachStore("SSF push delivery", (kind) => {
     const stored = await f.server.authority.database.db.selectFrom("ssf_streams").selectAll().execute();
     expect(JSON.stringify(stored)).not.toContain("receiver-token");
   });
+
+  it("pushes only where webhooks may go: internal addresses need TESSERA_WEBHOOK_ALLOW_HOSTS", async () => {
+    for (const url of ["http://10.0.0.7/events", "http://169.254.169.254/latest", "https://user:pw@example.com/x"]) {
+      const refused = await f.call<{ error: { code: string } }>("POST", "/ssf/stream", {
+        delivery: { method: "urn:ietf:rfc:8935", endpoint_url: url },
+      });
+      expect(refused.status, url).toBe(400);
+      expect(["webhook_url_forbidden", "validation_failed"], url).toContain(refused.body.error.code);
+    }
+  });
 });
