@@ -5,6 +5,7 @@
 import { displayStart, generateToken, hashToken } from "@tessera/verifier";
 import type { TesseraConfig } from "../config.js";
 import type { ServiceContext } from "../context.js";
+import { createGroupCommit, type GroupCommit } from "../db/group-commit.js";
 import { type Page, pageNewestFirst } from "../db/pagination.js";
 import type { ApiKeysTable, PrincipalKind } from "../db/schema.js";
 import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
@@ -171,12 +172,15 @@ async function loadIssuingPrincipal(unit: UnitOfWork, principalId: string, scope
 }
 
 async function issueKey(
-  { db, clock, config, commitListener }: ServiceContext,
+  { config }: ServiceContext,
+  submit: GroupCommit,
   input: IssueKeyInput,
   actor: Actor,
 ): Promise<IssuedKey> {
   const scopes = checkIssueInput(input, actor);
-  return runUnitOfWork({ db, clock, commitListener }, async (unit) => {
+  // Concurrent issues share one commit (an fsync on SQLite); each keeps its own row, audit
+  // record and change-log entry, and one that fails is rerun alone so it fails alone.
+  return submit(async (unit) => {
     const principal = await loadIssuingPrincipal(unit, input.principalId, scopes);
     assertMayIssueFor(principal.id, principal.allowed_scopes, scopes, actor.scopes);
     const { row, secret } = newKeyRow(config, unit.now, actor, {
@@ -225,10 +229,11 @@ async function listKeys(
 
 export function createKeyService(ctx: ServiceContext) {
   const { config } = ctx;
+  const submit = createGroupCommit(ctx);
   return {
     issue: (input: IssueKeyInput, actor: Actor) =>
       inSpan("tessera.key.issue", { "tessera.principal.id": input.principalId }, async (span) => {
-        const issued = await issueKey(ctx, input, actor);
+        const issued = await issueKey(ctx, submit, input, actor);
         span.setAttribute("tessera.key.id", issued.key.id);
         return issued;
       }),

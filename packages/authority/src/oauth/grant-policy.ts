@@ -6,11 +6,11 @@
 import { randomBytes } from "node:crypto";
 import type { TesseraConfig as Config } from "../config.js";
 import type { ServiceContext } from "../context.js";
+import type { createGroupCommit } from "../db/group-commit.js";
 import { isAdminScope, SCOPE_PATTERN } from "../domain/scopes.js";
 import type { AccessTokenClaims, AccessTokens } from "./access-tokens.js";
 import { CLIENT_SECRET_SCOPE, type OAuthClient } from "./clients.js";
 import { invalidRequest, OAuthError } from "./errors.js";
-import type { createGroupCommit } from "./group-commit.js";
 
 export interface TokenResponse {
   access_token: string;

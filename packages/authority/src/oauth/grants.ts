@@ -8,13 +8,13 @@
  */
 import type { Kysely } from "kysely";
 import type { ServiceContext } from "../context.js";
+import { createGroupCommit } from "../db/group-commit.js";
 import type { Schema } from "../db/schema.js";
 import type { AccessTokens } from "./access-tokens.js";
 import type { OAuthClient } from "./clients.js";
 import { clientCredentials } from "./grant-client-credentials.js";
 import type { GrantDeps, GrantRequestContext, TokenResponse } from "./grant-policy.js";
 import { refresh } from "./grant-refresh.js";
-import { createGroupCommit } from "./group-commit.js";
 
 export type { GrantRequestContext, TokenResponse } from "./grant-policy.js";
 export { grantableScopes, parseScopeParam } from "./grant-policy.js";

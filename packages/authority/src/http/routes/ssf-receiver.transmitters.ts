@@ -42,7 +42,9 @@ export const ssfTransmittersRoute: RouteModule = (app, { authority }) => {
   app.post<{ Body: Static<typeof Body> }>(
     "/v1/ssf/transmitters",
     {
-      config: { scopes: ["ssf:write"] },
+      // A trusted transmitter's events disable principals and revoke keys: whoever adds one must
+      // be allowed to do that directly.
+      config: { scopes: ["ssf:write", "principals:write", "keys:revoke"] },
       schema: {
         summary: "Trust an SSF transmitter",
         tags,

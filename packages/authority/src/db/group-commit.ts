@@ -5,7 +5,7 @@
  * one commit. Nothing waits for a timer: a change arriving at an idle writer goes on the next
  * turn of the event loop, with whatever else arrived in the same turn.
  */
-import { runUnitOfWork, type UnitOfWork, type UnitOfWorkTarget } from "../db/transaction.js";
+import { runUnitOfWork, type UnitOfWork, type UnitOfWorkTarget } from "./transaction.js";
 
 interface Job {
   work: (unit: UnitOfWork) => Promise<unknown>;
@@ -61,3 +61,5 @@ export function createGroupCommit(target: UnitOfWorkTarget) {
     });
   };
 }
+
+export type GroupCommit = ReturnType<typeof createGroupCommit>;
