@@ -93,6 +93,7 @@ async function setUp(options: ScanOptions) {
     workers: options.workers,
     statePath: options.statePath,
     onProgress: options.onProgress,
+    ...(options.source.kind === "git" || options.source.kind === "staged" ? { repositoryRoot: root } : {}),
   };
   // Loaded on demand: a scan of files without a baseline does not need it (start-up time).
   const baselines =

@@ -12,6 +12,9 @@ import type { CommitInfo, InternalFinding } from "../types.js";
 
 /** Header lines longer than this are truncated (they are never scanned). */
 const MAX_HEADER_LINE = 64 * 1024;
+const LINE_HEADER = 0;
+const LINE_ADDED = 1;
+const LINE_SKIPPED = 2;
 const HUNK = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/;
 
 export interface DiffStats {
@@ -42,7 +45,8 @@ export class DiffParser {
   readonly #options: DiffParserOptions;
   #header: Buffer[] = [];
   #headerLength = 0;
-  #inAddedLine = false;
+  /** The kind of the line being read: LINE_ADDED, LINE_SKIPPED or LINE_HEADER. */
+  #line = LINE_HEADER;
   #atLineStart = true;
   #commit: CommitInfo | undefined;
   #file: string | null = null;
@@ -70,27 +74,47 @@ export class DiffParser {
     while (pos < data.length) {
       if (this.#atLineStart) {
         this.#atLineStart = false;
-        if (this.#hunk !== null && data[pos] === 43 /* + */) {
-          this.#inAddedLine = true;
+        this.#line = this.#lineKind(data[pos] as number);
+        if (this.#line === LINE_ADDED) {
           pos++;
           continue;
         }
-        this.#inAddedLine = false;
       }
       const newline = data.indexOf(10, pos);
       const end = newline < 0 ? data.length : newline + 1;
-      if (this.#inAddedLine) this.#added(data, pos, end);
-      else this.#headerPart(data.subarray(pos, newline < 0 ? data.length : newline));
-      if (newline >= 0) {
-        if (!this.#inAddedLine) this.#headerLine();
-        this.#atLineStart = true;
-      }
+      if (this.#line === LINE_ADDED) this.#added(data, pos, end);
+      else if (this.#line === LINE_HEADER)
+        this.#headerBytes(data, pos, newline < 0 ? data.length : newline, newline >= 0);
+      if (newline >= 0) this.#atLineStart = true;
       pos = end;
     }
   }
 
+  /**
+   * What a line is from its first byte. Inside a -U0 hunk only added lines, removed lines and
+   * "\ No newline" markers can follow: removed ones are skipped unread (a history's deletions
+   * are as large as its additions) until a line of another kind ends the hunk.
+   */
+  #lineKind(first: number): number {
+    if (this.#hunk !== null) {
+      if (first === 43 /* + */) return LINE_ADDED;
+      if (first === 45 /* - */ || first === 92 /* \ */) return LINE_SKIPPED;
+    }
+    return LINE_HEADER;
+  }
+
+  /** A header line's bytes; decoded straight from the chunk when the whole line is in it. */
+  #headerBytes(data: Buffer, start: number, end: number, complete: boolean): void {
+    if (complete && this.#headerLength === 0) {
+      this.#headerLine(data.toString("utf8", start, Math.min(end, start + MAX_HEADER_LINE)));
+      return;
+    }
+    this.#headerPart(data.subarray(start, end));
+    if (complete) this.#headerLine(this.#takeHeader());
+  }
+
   end(): void {
-    if (this.#headerLength > 0) this.#headerLine();
+    if (this.#headerLength > 0) this.#headerLine(this.#takeHeader());
     this.#finishHunk();
   }
 
@@ -138,15 +162,16 @@ export class DiffParser {
     this.#headerLength += piece.length;
   }
 
-  #headerLine(): void {
+  #takeHeader(): string {
     const line = Buffer.concat(this.#header).toString("utf8");
     this.#header = [];
     this.#headerLength = 0;
-    if (this.#hunk !== null) {
-      // Inside a -U0 hunk only removed lines and "\ No newline" markers can follow.
-      if (line.startsWith("-") || line.startsWith("\\")) return;
-      this.#finishHunk();
-    }
+    return line;
+  }
+
+  #headerLine(line: string): void {
+    // A header line ends the hunk before it (removed lines never get here: see #lineKind).
+    if (this.#hunk !== null) this.#finishHunk();
     if (line.startsWith("\0")) {
       const [, hash, author, email, date] = line.split("\0");
       this.#commit = { commit: hash ?? "", author: author ?? "", email: email ?? "", date: date ?? "" };

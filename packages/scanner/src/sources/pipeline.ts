@@ -36,6 +36,8 @@ export interface SourceContext {
   workers: number | undefined;
   /** State file for incremental history scans (git source only). */
   statePath: string | undefined;
+  /** The repository's top level when the scan already asked git for it (git and index sources). */
+  repositoryRoot?: string;
   onProgress: ((progress: Progress) => void) | undefined;
 }
 
@@ -156,16 +158,24 @@ async function lastScanned(repo: string, range: string | undefined, tips: readon
   );
 }
 
-const scanGit: SourceRunner<"git"> = async (source, ctx) => {
+/** The source's repository root: the one the scan resolved for its configuration, else asked now. */
+async function rootOf(repo: string, ctx: SourceContext): Promise<string> {
+  if (ctx.repositoryRoot !== undefined) return ctx.repositoryRoot;
   const { repositoryRoot } = await import("./git-command.js");
+  return repositoryRoot(repo);
+}
+
+const scanGit: SourceRunner<"git"> = async (source, ctx) => {
   const { resolveTips, scanHistory } = await import("./git.js");
-  const repo = await repositoryRoot(source.repo);
+  const repo = await rootOf(source.repo, ctx);
   const incremental = ctx.statePath === undefined ? null : await incrementalState(repo, ctx.statePath);
-  const tips = await resolveTips(repo, source.range);
+  // Only the incremental state records the tips; a plain scan lets git log resolve `--all` itself.
+  const tips = incremental === null ? [] : await resolveTips(repo, source.range);
   const findings: InternalFinding[] = [];
   const history = await scanHistory(ctx.engine, {
     repo,
     ...(source.range !== undefined ? { range: source.range } : {}),
+    ...(incremental !== null && source.range === undefined ? { tips } : {}),
     exclude: incremental?.exclude ?? [],
     maxFileSize: ctx.maxFileSize,
     chunkSize: ctx.chunkSize,
@@ -187,9 +197,8 @@ const scanGit: SourceRunner<"git"> = async (source, ctx) => {
 };
 
 const scanIndex: SourceRunner<"staged"> = async (source, ctx) => {
-  const { repositoryRoot } = await import("./git-command.js");
   const { scanStaged } = await import("./staged.js");
-  const repo = await repositoryRoot(source.repo);
+  const repo = await rootOf(source.repo, ctx);
   const findings: InternalFinding[] = [];
   const staged = await scanStaged(ctx.engine, {
     repo,
