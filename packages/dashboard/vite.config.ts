@@ -1,9 +1,9 @@
 import { defineConfig } from "vite";
 
-// Preact through Vite's own JSX transform (oxc): no Babel, no preset plugin.
+// Preact through Vite's own JSX transform (esbuild): no Babel, no preset plugin.
 export default defineConfig({
   base: "/dashboard/",
-  oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
+  esbuild: { jsx: "automatic", jsxImportSource: "preact" },
   build: {
     outDir: "dist",
     emptyOutDir: true,
