@@ -53,6 +53,9 @@ if (!HAS_CHROMIUM) {
       const { page } = await h.page();
       await h.signIn(page, admin.secret);
       await h.api("POST", `/v1/keys/${admin.key.id}/revoke`, { reason: "operator left" });
+      // The authority's own key lookup hears of the revocation through its change feed (within
+      // milliseconds, longer on a loaded machine): wait until the key is refused.
+      await expect.poll(async () => (await h.api("GET", "/v1/me/totp", undefined, admin.secret)).status).toBe(401);
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Keys", exact: true }).click();
       await page.getByText("Your admin key was revoked. Sign in again.").waitFor();
       await page.getByLabel("Admin key").waitFor();
