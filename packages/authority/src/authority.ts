@@ -7,7 +7,9 @@ import { createCampaignService } from "./campaigns/service.js";
 import { type Clock, systemClock } from "./clock.js";
 import { loadConfig, type TesseraConfig } from "./config.js";
 import type { ServiceContext } from "./context.js";
+import { type ChangeGate, createChangeGate } from "./db/change-gate.js";
 import { type Database, openDatabase } from "./db/database.js";
+import type { CommitListener } from "./db/transaction.js";
 import { createFeedService, type FeedService } from "./feed/service.js";
 import { createFindingsService, type FindingsDeps } from "./findings/index.js";
 import { createJobs } from "./jobs/index.js";
@@ -53,6 +55,34 @@ function createFeed(database: Database, config: TesseraConfig, clock: Clock) {
   return feed;
 }
 
+/**
+ * The gate of the hot reads remembered in memory (db/change-gate.ts): on SQLite this instance's
+ * commits and SQLite's data_version say every change; on PostgreSQL the feed's hub must be
+ * reading the change log too. `hotReadCache: false` reads the database every time.
+ */
+function createChangeGateFor(database: Database, feed: FeedService, config: TesseraConfig): ChangeGate | undefined {
+  if (!config.hotReadCache) return undefined;
+  const gate = createChangeGate({
+    ...(database.externalChanges ? { externalChanges: database.externalChanges } : { feedHeardAt: feed.heardAt }),
+    now: () => performance.now(),
+  });
+  feed.onChanges(() => gate.heard());
+  return gate;
+}
+
+/**
+ * Every unit of work hands its committed change-log rows to this instance's feed, and tells the
+ * hot reads remembered in memory, before its caller hears of the commit.
+ */
+function commitHearers(database: Database, feed: FeedService, config: TesseraConfig) {
+  const changeGate = createChangeGateFor(database, feed, config);
+  const commitListener: CommitListener = (rows) => {
+    changeGate?.heard();
+    feed.offerCommitted(rows);
+  };
+  return { commitListener, changeGate };
+}
+
 /** What sees credentials in use: the usage store and the detectors with their findings. */
 function createMonitoring(
   ctx: ServiceContext,
@@ -95,8 +125,7 @@ export async function createAuthority(options: AuthorityOptions = {}) {
   const clock = options.clock ?? systemClock;
   const database = options.database ?? (await openDatabase(config.databaseUrl));
   const feed = createFeed(database, config, clock);
-  // Every unit of work hands its committed change-log rows to this instance's feed.
-  const ctx: ServiceContext = { db: database.db, clock, config, commitListener: feed.offerCommitted };
+  const ctx: ServiceContext = { db: database.db, clock, config, ...commitHearers(database, feed, config) };
 
   const principals = createPrincipalService(ctx);
   const keys = createKeyService(ctx);

@@ -46,6 +46,10 @@ export async function startAuthority(
     // Webhook deliveries start with the server (the CLI and tests drive them with runOnce()).
     authority.webhooks.start();
     authority.jobs.scheduler.start(config.jobsIntervalMs);
+    // On PostgreSQL the hot reads remembered in memory hear other instances' changes through
+    // this instance's feed (db/change-gate.ts): read the change log from now on, not from the
+    // first verifier's connection.
+    if (config.hotReadCache && authority.database.kind === "postgres") await authority.feed.start();
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const host = config.host.includes(":") ? `[${config.host}]` : config.host;

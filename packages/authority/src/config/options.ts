@@ -322,6 +322,12 @@ export const CONFIG_OPTIONS = {
     parse: text,
     doc: "where `serve` writes the root admin key created on a first start when its output is not a terminal (a container: the key must not live only in the log stream); written once, mode 0600, and its path printed",
   }),
+  hotReadCache: option({
+    env: "TESSERA_HOT_READ_CACHE",
+    default: "on",
+    parse: (value, field, env) => oneOf("on", "off")(value, field, env) === "on",
+    doc: "answer the hot lookups (a presented API key or client secret, an access token's revocation state) from memory until a change is heard: at once for this instance's and (SQLite) other processes' commits, through the change feed for other PostgreSQL instances, as verifiers hear them ([oauth.md](oauth.md#introspection-from-memory)); `off` reads the database on every call",
+  }),
   rateLimitWindowMs: option({
     env: "TESSERA_RATE_LIMIT_WINDOW",
     default: "1m",

@@ -19,6 +19,11 @@ export interface Database {
   kind: "sqlite" | "postgres";
   /** Where the data lives, with any password removed: safe to print. */
   location: string;
+  /**
+   * SQLite only: a number that moves whenever another connection (another process on the same
+   * file, such as the CLI) commits; this connection's own commits leave it alone.
+   */
+  externalChanges?: () => number;
   close(): Promise<void>;
 }
 
@@ -70,6 +75,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   const kind = databaseKind(url);
   let db: Kysely<Schema>;
   let location: string;
+  let externalChanges: (() => number) | undefined;
   if (kind === "postgres") {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
     // An idle client losing its connection must not crash the process; the next query reconnects.
@@ -92,8 +98,10 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     sqlite.pragma("busy_timeout = 5000");
     db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     location = path;
+    const dataVersion = sqlite.prepare("PRAGMA data_version").pluck();
+    externalChanges = () => dataVersion.get() as number;
   }
-  const database: Database = { db, kind, location, close: () => db.destroy() };
+  const database: Database = { db, kind, location, externalChanges, close: () => db.destroy() };
   if (options.migrate !== false) {
     try {
       await migrate(database);

@@ -48,6 +48,8 @@ interface HubState {
   again: boolean;
   timer: NodeJS.Timeout | undefined;
   started: Promise<void> | undefined;
+  /** performance.now() of the last read of the change log; null before the first and after stop. */
+  heardAt: number | null;
 }
 
 function send(state: HubState, connection: FeedConnection, seq: number, bytes: Buffer): void {
@@ -86,6 +88,7 @@ function broadcastRows(state: HubState, rows: readonly ChangeLogTable[]): void {
 async function pump(state: HubState): Promise<void> {
   for (;;) {
     const rows = await state.options.readChanges(state.position, PAGE);
+    state.heardAt = performance.now();
     if (rows.length === 0) return;
     broadcast(state, rows);
     if (rows.length < PAGE) return;
@@ -144,6 +147,7 @@ function heartbeat(state: HubState): void {
 function start(state: HubState): Promise<void> {
   state.started ??= state.options.readHead().then((head) => {
     state.position = head;
+    state.heardAt = performance.now();
     state.timer = setInterval(() => heartbeat(state), state.options.heartbeatMs);
     state.timer.unref();
   });
@@ -160,6 +164,7 @@ function goLive(state: HubState, connection: FeedConnection): void {
 function stop(state: HubState): void {
   if (state.timer) clearInterval(state.timer);
   state.timer = undefined;
+  state.heardAt = null;
   for (const connection of state.connections) connection.destroy("authority shutting down");
   state.connections.clear();
 }
@@ -173,6 +178,7 @@ export function createFeedHub(options: HubOptions) {
     again: false,
     timer: undefined,
     started: undefined,
+    heardAt: null,
   };
   return {
     start: () => start(state),
@@ -189,6 +195,8 @@ export function createFeedHub(options: HubOptions) {
     },
     goLive: (connection: FeedConnection) => goLive(state, connection),
     connectionCount: () => state.connections.size,
+    /** performance.now() of the last read of the change log: how current this instance's view of other writers is. */
+    heardAt: () => state.heardAt,
     stop: () => stop(state),
   };
 }

@@ -64,6 +64,8 @@ interface FeedState {
   readonly snapshots: ReturnType<typeof createSnapshotSource>;
   readonly listener: ReturnType<typeof createPgListener> | undefined;
   readonly confirmationListeners: Array<(seconds: number) => void>;
+  /** Hear every broadcast round (local and other writers' changes alike). */
+  readonly changeListeners: Array<() => void>;
   loadOAuthState: OAuthStateLoader;
   closed: boolean;
   started: Promise<void> | undefined;
@@ -213,6 +215,9 @@ function createParts(options: FeedServiceOptions, db: Kysely<FeedSchema>, instan
     heartbeatMs: HEARTBEAT_MS,
     maxBufferedBytes: MAX_BUFFERED_BYTES,
     onError: options.onError,
+    onBroadcast: () => {
+      for (const listener of late().changeListeners) listener();
+    },
   });
   const registry = createVerifierRegistry({
     db,
@@ -259,6 +264,7 @@ export function createFeedService(inputOptions: FeedServiceOptions) {
     instanceId,
     ...createParts(options, db, instanceId, () => state),
     confirmationListeners: [],
+    changeListeners: [],
     loadOAuthState: emptyOAuthState,
     closed: false,
     started: undefined,
@@ -287,6 +293,12 @@ export function createFeedService(inputOptions: FeedServiceOptions) {
     setOAuthStateLoader(loader: OAuthStateLoader): void {
       state.loadOAuthState = loader;
     },
+    /** Called after every broadcast round: changes committed here or by any other writer. */
+    onChanges(listener: () => void): void {
+      state.changeListeners.push(listener);
+    },
+    /** performance.now() of the hub's last read of the change log, null when the feed is not running. */
+    heardAt: (): number | null => (state.closed ? null : hub.heardAt()),
     onConfirmation(listener: (seconds: number) => void): void {
       state.confirmationListeners.push(listener);
     },

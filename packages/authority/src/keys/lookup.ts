@@ -6,6 +6,7 @@
 import { hashToken, parseToken } from "@tessera/verifier";
 import { CompiledQuery } from "kysely";
 import type { ServiceContext } from "../context.js";
+import { createCachedRead } from "../db/cached-read.js";
 import type { ApiKeysTable, PrincipalStatus } from "../db/schema.js";
 import { type KeyState, keyState } from "../domain/keys.js";
 
@@ -31,18 +32,27 @@ export function createKeyLookup(ctx: ServiceContext) {
     .select("principals.status as principal_status")
     .where("api_keys.key_hash", "=", "")
     .compile();
+  // Remembered until a change is heard (db/change-gate.ts): the state below is worked out
+  // from the row and the clock on every call, so expiry needs no change to be heard.
+  // The key row is split from its principal's status once per read, and frozen: callers share it.
+  const rowByHash = createCachedRead(ctx.changeGate, async (hash: string) => {
+    const result = await ctx.db.executeQuery<LookupRow>(CompiledQuery.raw(compiled.sql, [hash]));
+    const row = result.rows[0];
+    if (!row) return undefined;
+    const { principal_status, ...key } = row;
+    return { key: Object.freeze(key) as ApiKeysTable, principalStatus: principal_status };
+  });
 
   return async function lookupKey(token: unknown): Promise<KeyLookup> {
     if (!parseToken(token, acceptedPrefixes)) return { found: false, reason: "malformed" };
-    const result = await ctx.db.executeQuery<LookupRow>(CompiledQuery.raw(compiled.sql, [hashToken(token as string)]));
-    const row = result.rows[0];
-    if (!row) return { found: false, reason: "unknown" };
-    const { principal_status, ...key } = row;
+    const found = await rowByHash.get(hashToken(token as string));
+    if (!found) return { found: false, reason: "unknown" };
+    const { key, principalStatus } = found;
     // A canary is unknown to every caller: only its use report names it.
     if (Number(key.canary) === 1) return { found: false, reason: "unknown", canary: { keyId: key.id } };
     const state = keyState(key, ctx.clock.now());
-    const usable = (state === "active" || state === "deprecated") && principal_status === "active";
-    return { found: true, key, state, principalStatus: principal_status, usable };
+    const usable = (state === "active" || state === "deprecated") && principalStatus === "active";
+    return { found: true, key, state, principalStatus, usable };
   };
 }
 

@@ -10,6 +10,7 @@ import { randomBase62 } from "@tessera/verifier";
 import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import { CompiledQuery, sql } from "kysely";
 import type { ServiceContext } from "../context.js";
+import { createCachedRead } from "../db/cached-read.js";
 import type { SigningKeyService } from "./signing-keys.js";
 
 export interface AccessTokenClaims {
@@ -160,17 +161,8 @@ async function verifySignature(
   return result;
 }
 
-/** Every revocation check in one round trip, so that a change made through any instance counts at once. */
-async function revocationStateAllows(
-  ctx: ServiceContext,
-  revocationStateSql: string,
-  claims: AccessTokenClaims,
-  kid: string,
-): Promise<boolean> {
-  const state = await ctx.db.executeQuery<RevocationStateRow>(
-    CompiledQuery.raw(revocationStateSql, [claims.jti, claims.gid, claims.sub, claims.sub, kid]),
-  );
-  const row = state.rows[0];
+/** Whether the revocation state read for a token lets it through. */
+function revocationStateAllows(row: RevocationStateRow | undefined, claims: AccessTokenClaims): boolean {
   if (!row) return false;
   if (row.jti_revoked !== null) return false;
   if (row.family_revoked_at === null || Number(row.family_revoked_at) !== 0) return false;
@@ -189,6 +181,15 @@ export function createAccessTokens(ctx: ServiceContext, signingKeys: SigningKeyS
       (select cutoff_s from oauth_principal_cutoffs where principal_id = ${""}) as cutoff,
       (select status from principals where id = ${""}) as principal_status,
       (select coalesce(retired_at, 0) from oauth_signing_keys where kid = ${""}) as key_retired_at`.compile(ctx.db).sql;
+  // Every revocation check in one round trip, remembered until a change is heard
+  // (db/change-gate.ts): every revocation, cutoff, disabling and key retirement is a change.
+  const revocationState = createCachedRead(ctx.changeGate, async (token: VerifiedToken) => {
+    const { claims, kid } = token;
+    const state = await ctx.db.executeQuery<RevocationStateRow>(
+      CompiledQuery.raw(revocationStateSql, [claims.jti, claims.gid, claims.sub, claims.sub, kid]),
+    );
+    return state.rows[0];
+  });
 
   /**
    * The claims of a token this authority signed, still unexpired and not revoked; null for
@@ -198,9 +199,7 @@ export function createAccessTokens(ctx: ServiceContext, signingKeys: SigningKeyS
     if (!looksLikeJwt(token)) return null;
     const verified = await verifySignature(ctx, signingKeys, verifiedCache, token);
     if (!verified) return null;
-    return (await revocationStateAllows(ctx, revocationStateSql, verified.claims, verified.kid))
-      ? verified.claims
-      : null;
+    return revocationStateAllows(await revocationState.get(verified), verified.claims) ? verified.claims : null;
   }
 
   return {

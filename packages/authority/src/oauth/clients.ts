@@ -14,6 +14,7 @@
 import { hashToken, parseToken } from "@tessera/verifier";
 import { CompiledQuery } from "kysely";
 import type { ServiceContext } from "../context.js";
+import { createCachedRead } from "../db/cached-read.js";
 import type { PrincipalKind, PrincipalStatus, StoredKeyStatus } from "../db/schema.js";
 import { keyState } from "../domain/keys.js";
 import type { UsageRecorder } from "../keys/index.js";
@@ -155,6 +156,12 @@ export function createClientAuthenticator(ctx: ServiceContext, usage: UsageRecor
     ])
     .where("api_keys.key_hash", "=", "")
     .compile().sql;
+  // Remembered until a change is heard (db/change-gate.ts); the key's state is worked out
+  // from the row and the clock on every call.
+  const clientByHash = createCachedRead(
+    ctx.changeGate,
+    async (hash: string) => (await ctx.db.executeQuery<ClientRow>(CompiledQuery.raw(clientSql, [hash]))).rows[0],
+  );
   /**
    * Authenticates the client of an OAuth request. Every failure is the same `invalid_client`
    * (which part was wrong is not revealed); the caller audits it.
@@ -165,7 +172,7 @@ export function createClientAuthenticator(ctx: ServiceContext, usage: UsageRecor
   ): Promise<{ client: OAuthClient; method: ClientAuthMethod }> {
     const { id, secret, method } = presentedCredentials(request.authorization, body);
     if (!parseToken(secret, acceptedPrefixes)) throw invalidClient("client authentication failed");
-    const row = (await ctx.db.executeQuery<ClientRow>(CompiledQuery.raw(clientSql, [hashToken(secret)]))).rows[0];
+    const row = await clientByHash.get(hashToken(secret));
     const state = row ? keyState(row, ctx.clock.now()) : "revoked";
     if (
       !row ||
