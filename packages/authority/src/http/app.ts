@@ -100,7 +100,14 @@ function installAbuseGuards(app: FastifyInstance, authority: Authority, metrics:
   app.addHook("onClose", () => failures.stop());
   const limitHooks = rateLimitHooks(limits, metrics);
   app.addHook("onRequest", limitHooks.onRequest);
-  app.addHook("onRequest", adminAuthHook({ authority, metrics, failures, limits }));
+  // Only on the routes that declare admin scopes (route hooks run after the limits above):
+  // the OAuth endpoints and the public documents pay nothing for it.
+  const requireAdminScopes = adminAuthHook({ authority, metrics, failures, limits });
+  app.addHook("onRoute", (route) => {
+    if (!route.config?.scopes) return;
+    const own = route.onRequest === undefined ? [] : [route.onRequest].flat();
+    route.onRequest = [...own, requireAdminScopes];
+  });
   app.addHook("preHandler", limitHooks.preHandler);
   app.addHook("onSend", limitHooks.onSend);
   return { limits, failures };
@@ -161,13 +168,19 @@ export async function buildApp(
   });
   installErrorHandlers(app);
   const { limits, failures } = installAbuseGuards(app, authority, metrics);
-  app.addHook("onResponse", async (request, reply) => {
-    const route = request.routeOptions.url ?? "unmatched";
-    metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });
-    metrics.httpDuration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+  // Callback hooks, not async: they run on every request (see rate-limit/hooks.ts).
+  app.addHook("onResponse", (request, reply, done) => {
+    metrics.observeRequest(
+      request.routeOptions.url ?? "unmatched",
+      request.method,
+      reply.statusCode,
+      reply.elapsedTime,
+    );
+    done();
   });
-  app.addHook("onSend", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    done();
   });
 
   for (const route of [...defaultRoutes, ...(options.routes ?? [])]) {
