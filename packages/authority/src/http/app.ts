@@ -11,6 +11,7 @@ import type { TrustProxy } from "../config/trust-proxy.js";
 import { newId } from "../ids.js";
 import { adminAuthHook } from "./auth.js";
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from "./error-handler.js";
+import { createFastPaths, type FastPaths, fastPathsAllowed } from "./fast-paths.js";
 import { quietHotRoutes } from "./hot-route-logging.js";
 import { loggableUrl } from "./loggable-url.js";
 
@@ -31,6 +32,8 @@ export interface AppOptions {
   routes?: RouteModule[];
   /** Fastify plugins registered before the routes (tracing's span per request). */
   plugins?: FastifyPluginCallback[];
+  /** Answer the plain introspection without Fastify's pipeline when allowed (default true; see fast-paths.ts). */
+  fastPaths?: boolean;
 }
 
 /** Pino options shared by every logger of the authority: secrets are redacted by path too. */
@@ -118,12 +121,9 @@ function fastifyTrustProxy(value: TrustProxy): boolean | string | ((address: str
   return typeof value === "number" ? (_address, hop) => hop < value : value;
 }
 
-export async function buildApp(
-  authority: Authority,
-  options: AppOptions = {},
-): Promise<{ app: FastifyInstance; metrics: Metrics; routes: RegisteredRoute[] }> {
-  const metrics = createMetrics(authority.tokenCounts);
-  const app = Fastify({
+function createFastify(authority: Authority, options: AppOptions, fastPaths: FastPaths | undefined) {
+  return Fastify({
+    ...(fastPaths ? { serverFactory: fastPaths.serverFactory } : {}),
     logger: options.logger ?? loggerOptions(authority.config.logLevel),
     bodyLimit: authority.config.bodyLimitBytes,
     genReqId: () => newId("request"),
@@ -136,6 +136,23 @@ export async function buildApp(
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
   });
+}
+
+export async function buildApp(
+  authority: Authority,
+  options: AppOptions = {},
+): Promise<{
+  app: FastifyInstance;
+  metrics: Metrics;
+  routes: RegisteredRoute[];
+  /** Requests answered without Fastify's pipeline (fast-paths.ts); always 0 when they are off. */
+  fastPathAnswers: () => number;
+}> {
+  const metrics = createMetrics(authority.tokenCounts);
+  const tracing = (options.plugins ?? []).length > 0;
+  const fastPaths =
+    options.fastPaths !== false && fastPathsAllowed(authority.config, tracing) ? createFastPaths() : undefined;
+  const app = createFastify(authority, options, fastPaths);
   for (const plugin of options.plugins ?? []) await app.register(plugin);
   app.setValidatorCompiler(createValidatorCompiler());
   quietHotRoutes(app, authority.config.logLevel, authority.config.hotRouteLogLevel);
@@ -186,10 +203,11 @@ export async function buildApp(
   for (const route of [...defaultRoutes, ...(options.routes ?? [])]) {
     route(app, { authority, metrics, failures, limits });
   }
+  fastPaths?.install({ app, authority, metrics, limits });
   authority.usage.start();
   authority.usageStore.start();
   authority.findings.start();
   authority.ssf.start();
   await app.ready();
-  return { app, metrics, routes: registered };
+  return { app, metrics, routes: registered, fastPathAnswers: () => fastPaths?.answered() ?? 0 };
 }

@@ -26,6 +26,11 @@ const SEVERITY: Record<string, number> = {
   silent: 100,
 };
 
+/** Whether the hot routes log a line per request (Fastify logs requests at `info`). */
+export function logsEveryRequest(appLevel: string, hotLevel: string): boolean {
+  return (SEVERITY[stricterLevel(hotLevel, appLevel)] ?? 30) <= 30;
+}
+
 /** The stricter of two pino levels (an unknown level counts as `info`). */
 export function stricterLevel(a: string, b: string): string {
   return (SEVERITY[a] ?? 30) >= (SEVERITY[b] ?? 30) ? a : b;
