@@ -469,7 +469,11 @@ async function fleet(kind) {
       `${fmt(percentile(propagation, 50), 2)} ms`,
       "(negative: every verifier rejected before the answer arrived)",
     );
-    row("propagation p99", `${fmt(percentile(propagation, 99), 2)} ms`, "target p99 < 10 ms (issue 17; DESIGN bar 50 ms)");
+    row(
+      "propagation p99",
+      `${fmt(percentile(propagation, 99), 2)} ms`,
+      "target p99 < 10 ms (issue 17; DESIGN bar 50 ms)",
+    );
     row("propagation max", `${fmt(Math.max(...propagation), 2)} ms`, `${REVOCATIONS} revocations`);
 
     // Suspension (issue 13) rides the same feed path: the same measure, in the same run.

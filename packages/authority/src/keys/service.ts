@@ -8,7 +8,7 @@ import type { ServiceContext } from "../context.js";
 import { createGroupCommit, type GroupCommit } from "../db/group-commit.js";
 import { type Page, pageNewestFirst } from "../db/pagination.js";
 import type { ApiKeysTable, PrincipalKind } from "../db/schema.js";
-import { runUnitOfWork, type UnitOfWork } from "../db/transaction.js";
+import type { UnitOfWork } from "../db/transaction.js";
 import type { Actor } from "../domain/actor.js";
 import { type KeyView, toKeyView, toReplicaRecord } from "../domain/keys.js";
 import { effectiveLifetime } from "../domain/lifetime-policy.js";

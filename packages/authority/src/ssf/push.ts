@@ -8,7 +8,6 @@
 
 import type { ServiceContext } from "../context.js";
 import { isPostgres, takeSqliteWriteLock } from "../db/dialect.js";
-import { inSpan } from "../tracing.js";
 import type { SendAttempt } from "../webhooks/index.js";
 import { PUSH } from "./events.js";
 import { authContext } from "./streams.js";

@@ -1,7 +1,6 @@
 import type { ComponentChildren } from "preact";
 import type { Key } from "../api/types.js";
 import { Link } from "../router.js";
-import { ago } from "./format.js";
 
 /** A compact list of keys (id, principal, state, expiry, last use), each linking to its page. */
 export function KeyList(props: { keys: Key[]; empty: string; extra?: (key: Key) => ComponentChildren }) {
