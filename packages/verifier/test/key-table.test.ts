@@ -208,7 +208,11 @@ describe("KeyTable", () => {
     }
   });
 
-  it("revokes by a sorted list of ordinals exactly the listed keys", () => {
+  // Spread far apart the list is searched; dense over its span it becomes a bitmap first.
+  it.each([
+    ["far apart (binary search)", [1], [2 ** 40]],
+    ["dense over its span (bitmap)", [2 ** 33 - 5], [2 ** 33 + 3000 * 7 + 3]],
+  ])("revokes by a sorted list of ordinals exactly the listed keys, %s", (_shape, below, above) => {
     const table = new KeyTable(1_000_000, 16);
     const ordinals = Array.from({ length: 3000 }, (_, i) => 2 ** 33 + i * 7);
     ordinals.forEach((ordinal, i) => {
@@ -216,7 +220,7 @@ describe("KeyTable", () => {
     });
     const listed = ordinals.filter((_, i) => i % 3 === 0 || i === 2999);
     // Plus ordinals no key has, below, between and above.
-    const sorted = Float64Array.from([1, ...listed.flatMap((o) => [o, o + 1]), 2 ** 40]);
+    const sorted = Float64Array.from([...below, ...listed.flatMap((o) => [o, o + 1]), ...above]);
     expect(table.revokeSortedOrdinals(sorted)).toBe(listed.length);
     ordinals.forEach((ordinal, i) => {
       expect(table.isRevoked(table.find(hashOf(i)))).toBe(listed.includes(ordinal));

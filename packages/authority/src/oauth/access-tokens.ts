@@ -5,12 +5,13 @@
  * principal cutoff, a disabled principal or a retired signing key make a token inactive before
  * its `exp`.
  */
-import { randomBytes, type webcrypto } from "node:crypto";
+import { type KeyObject, randomBytes, type webcrypto } from "node:crypto";
 import { randomBase62 } from "@tessera/verifier";
-import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
+import { decodeProtectedHeader, jwtVerify } from "jose";
 import { CompiledQuery, sql } from "kysely";
 import type { ServiceContext } from "../context.js";
 import { createCachedRead } from "../db/cached-read.js";
+import { signCompactEdDSA } from "./jws-sign.js";
 import type { SigningKeyService } from "./signing-keys.js";
 
 export interface AccessTokenClaims {
@@ -51,7 +52,7 @@ interface RevocationStateRow {
 /** Tokens whose signature was verified, remembered until they expire (bounded). */
 const VERIFIED_CACHE_SIZE = 10_000;
 
-type Signer = { kid: string; privateKey: webcrypto.CryptoKey };
+type Signer = { kid: string; privateKey: KeyObject };
 type VerifiedToken = { claims: AccessTokenClaims; kid: string };
 type VerifiedCache = Map<string, VerifiedToken>;
 
@@ -78,9 +79,7 @@ export async function mintAccessToken(
     gid: input.familyId,
     ...(input.jkt ? { cnf: { jkt: input.jkt } } : {}),
   };
-  const token = await new SignJWT({ ...claims })
-    .setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", kid })
-    .sign(privateKey);
+  const token = await signCompactEdDSA({ typ: "at+jwt", kid }, { ...claims }, privateKey);
   return { token, claims };
 }
 

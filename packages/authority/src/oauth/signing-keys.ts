@@ -11,7 +11,7 @@
  *
  * Private keys are stored AES-256-GCM-encrypted under the master key, bound to their kid.
  */
-import { type JsonWebKey, webcrypto } from "node:crypto";
+import { createPrivateKey, type JsonWebKey, type KeyObject, webcrypto } from "node:crypto";
 
 /** WebCrypto keys, imported once: jose converts anything else on every call. */
 type CryptoKey = webcrypto.CryptoKey;
@@ -98,10 +98,11 @@ async function loadPublicKey(row: OAuthSigningKeysTable): Promise<LoadedKey> {
   return { row, jwk, publicKey };
 }
 
-async function decryptPrivateKey(config: TesseraConfig, row: OAuthSigningKeysTable): Promise<CryptoKey> {
+/** A KeyObject, not a CryptoKey: tokens are signed on the thread pool (jws-sign.ts), SETs by jose. */
+async function decryptPrivateKey(config: TesseraConfig, row: OAuthSigningKeysTable): Promise<KeyObject> {
   try {
     const der = config.masterKey.decrypt(row.private_key_enc, privateKeyContext(row.kid));
-    return await webcrypto.subtle.importKey("pkcs8", der, ED25519, false, ["sign"]);
+    return createPrivateKey({ key: der, format: "der", type: "pkcs8" });
   } catch (cause) {
     // Never the key material: only which key and that the master key does not open it.
     throw new TesseraError(
@@ -128,7 +129,7 @@ function signingCandidate(keys: LoadedKey[], now: number): LoadedKey | undefined
 export function createSigningKeyService(ctx: ServiceContext) {
   const { db, clock, config } = ctx;
   let cache: { at: number; keys: LoadedKey[] } | null = null;
-  const privateKeys = new Map<string, CryptoKey>();
+  const privateKeys = new Map<string, KeyObject>();
 
   /** Retires keys whose scheduled retirement has come; makes sure a key can sign. */
   async function maintain(): Promise<void> {
@@ -151,7 +152,7 @@ export function createSigningKeyService(ctx: ServiceContext) {
   }
 
   /** The key that signs now, its private half decrypted once and kept. */
-  async function signer(): Promise<{ kid: string; privateKey: CryptoKey }> {
+  async function signer(): Promise<{ kid: string; privateKey: KeyObject }> {
     const keys = await load();
     // Read after loading: a key created by this load starts signing at the time it was made.
     const now = clock.now();

@@ -73,14 +73,32 @@ export function revokeRanges(
 }
 
 /**
- * Every live key whose ordinal is in `sorted` (ascending): a range check, then a binary search
- * for the keys inside the range (for 100,000 ordinals and 600,000 keys about 15 ms, where
- * finding 100,000 keys by id took 40-50).
+ * A bitmap over [lowest, highest] is used when it costs at most this many bits per listed
+ * ordinal (and stays under MAX_BITMAP_BITS): building it is one pass over the list, and a key's
+ * test is one array read instead of a binary search.
+ */
+const BITMAP_BITS_PER_ORDINAL = 256;
+const MAX_BITMAP_BITS = 2 ** 27;
+
+/**
+ * Every live key whose ordinal is in `sorted` (ascending integers). When the list is dense
+ * enough over its span, it becomes a bitmap and each key costs one array read (100,000
+ * ordinals spread 200 apart among 610,000 keys: a few milliseconds); otherwise a range check,
+ * then a binary search for the keys inside the range (about 15 ms for the same 100,000).
  */
 export function revokeSortedOrdinals(c: ScannedColumns, sorted: Float64Array, revoke: Revoke): number {
   if (sorted.length === 0) return 0;
   const lowest = sorted[0] as number;
   const highest = sorted[sorted.length - 1] as number;
+  const span = highest - lowest + 1;
+  if (span <= MAX_BITMAP_BITS && span <= sorted.length * BITMAP_BITS_PER_ORDINAL) {
+    const bits = new Uint8Array(Math.ceil(span / 8));
+    for (let i = 0; i < sorted.length; i++) {
+      const k = (sorted[i] as number) - lowest;
+      bits[k >>> 3] = (bits[k >>> 3] as number) | (1 << (k & 7));
+    }
+    return revokeOrdinalBits(c, lowest, bits, revoke);
+  }
   let count = 0;
   const { flags, ordinals } = c;
   for (let record = 0; record < c.used; record++) {
