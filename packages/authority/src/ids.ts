@@ -6,11 +6,12 @@ const rng = (n: number) => new Uint8Array(randomBytes(n));
 /**
  * Random bytes for ids, drawn from a pool refilled by the system's CSPRNG 4 KB at a time:
  * every request gets an id, and one call into the CSPRNG per id was 8% of an introspection's
- * time. Ids are not secrets (tokens still draw their bytes directly, see secureRandomBytes).
+ * time (and 5% of a grant's, for its token's jti and family id). Ids are not secrets: tokens
+ * and other secrets still draw their bytes directly (secureRandomBytes).
  */
 const ID_POOL = new Uint8Array(4096);
 let idPoolOffset = ID_POOL.length;
-function idRandomBytes(n: number): Uint8Array {
+export function idRandomBytes(n: number): Uint8Array {
   if (n > ID_POOL.length) return rng(n);
   if (idPoolOffset + n > ID_POOL.length) {
     randomFillSync(ID_POOL);

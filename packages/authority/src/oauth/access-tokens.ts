@@ -5,12 +5,13 @@
  * principal cutoff, a disabled principal or a retired signing key make a token inactive before
  * its `exp`.
  */
-import { type KeyObject, randomBytes, type webcrypto } from "node:crypto";
+import type { KeyObject, webcrypto } from "node:crypto";
 import { randomBase62 } from "@tessera/verifier";
 import { decodeProtectedHeader, jwtVerify } from "jose";
 import { CompiledQuery, sql } from "kysely";
 import type { ServiceContext } from "../context.js";
 import { createCachedRead } from "../db/cached-read.js";
+import { idRandomBytes } from "../ids.js";
 import { signCompactEdDSA } from "./jws-sign.js";
 import type { SigningKeyService } from "./signing-keys.js";
 
@@ -38,8 +39,6 @@ export interface MintInput {
   /** Epoch ms. */
   now: number;
 }
-
-const rng = (n: number) => new Uint8Array(randomBytes(n));
 
 interface RevocationStateRow {
   jti_revoked: number | null;
@@ -73,7 +72,7 @@ export async function mintAccessToken(
     aud: input.audience,
     client_id: input.clientId,
     scope: input.scope,
-    jti: randomBase62(22, rng),
+    jti: randomBase62(22, idRandomBytes),
     iat,
     exp: iat + input.ttlSeconds,
     gid: input.familyId,

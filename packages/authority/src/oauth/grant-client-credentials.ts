@@ -6,6 +6,7 @@
 import { DEFAULT_PREFIXES, generateToken, hashToken, randomBase62 } from "@tessera/verifier";
 import type { TesseraConfig } from "../config.js";
 import type { UnitOfWork } from "../db/transaction.js";
+import { idRandomBytes } from "../ids.js";
 import type { AccessTokenClaims } from "./access-tokens.js";
 import type { OAuthClient } from "./clients.js";
 import { OAuthError } from "./errors.js";
@@ -36,7 +37,7 @@ export async function clientCredentials(
   const jkt = dpopBinding(client, request.jkt);
   const ttl = ttlSeconds(config, client);
   const withRefresh = client.settings.refreshTokens;
-  const familyId = `gid_${randomBase62(22, rng)}`;
+  const familyId = `gid_${randomBase62(22, idRandomBytes)}`;
   // Signed before the transaction, so that signing never holds the write lock; the token is
   // only handed out once the grant is committed.
   const { token, claims } = await accessTokens.mint(
