@@ -72,8 +72,18 @@ describeEachStore("monitoring end to end", (kind) => {
     expect(other.verify(key.secret)).toMatchObject({ ok: false, reason: "suspended" });
 
     const findings = async () =>
-      (await f.request<{ items: Array<{ detector: string; keyId: string | null }> }>("GET", "/v1/findings")).body.items;
-    await eventually(async () => (await findings()).length >= 3, 10_000);
+      (
+        await f.request<{ items: Array<{ detector: string; keyId: string | null; action: string | null }> }>(
+          "GET",
+          "/v1/findings",
+        )
+      ).body.items;
+    // The detector records its action after the suspension commits and its receipt is issued:
+    // verifiers may refuse the key (above) a moment before the finding says so.
+    await eventually(async () => {
+      const items = await findings();
+      return items.length >= 3 && items.some((x) => x.detector === "new_user_agent" && x.action !== null);
+    }, 10_000);
     const byDetector = new Map((await findings()).map((x) => [x.detector, x]));
     expect(byDetector.get("canary_used")).toMatchObject({
       keyId: canary.key.id,
