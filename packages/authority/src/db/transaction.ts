@@ -6,7 +6,9 @@
  * transaction. The row lock is held until commit, so writer N+1 cannot take its number before
  * writer N has committed or rolled back (a rollback undoes the increment too). A reader that
  * has seen sequence N therefore never later finds an N-1 it missed, on PostgreSQL with many
- * connections and instances as on SQLite.
+ * connections and instances as on SQLite. A unit takes each row once and counts further
+ * entries in memory, writing the row back just before its commit (`unitSequences`): code
+ * inside a unit that reads `sequences` sees it as it was before the unit's own entries.
  */
 import type { Kysely, Transaction } from "kysely";
 import type { Clock } from "../clock.js";
@@ -74,7 +76,7 @@ export interface UnitOfWorkTarget {
 /** Rows per multi-row change-log insert: 4 parameters each stays far below driver limits. */
 const CHANGE_INSERT_BATCH = 500;
 
-async function nextSequence(trx: Transaction<Schema>, name: "change" | "audit", count = 1) {
+async function nextSequence(trx: Transaction<Schema>, name: SequenceName, count = 1) {
   const row = await trx
     .updateTable("sequences")
     .set((eb) => ({ value: eb("value", "+", count) }))
@@ -82,6 +84,46 @@ async function nextSequence(trx: Transaction<Schema>, name: "change" | "audit", 
     .returning(["value", "last_hash"])
     .executeTakeFirstOrThrow();
   return { seq: Number(row.value), lastHash: row.last_hash };
+}
+
+type SequenceName = "change" | "audit";
+
+/**
+ * A unit of work's view of the change and audit sequences. The first reservation of each
+ * takes its row lock (UPDATE ... RETURNING, held until commit); later ones in the same unit
+ * count in memory, and `writeBack` stores where they ended before the commit. A unit that
+ * appends many entries (a group commit of grants, a bulk change) writes each row twice, not
+ * once per entry.
+ */
+function unitSequences(trx: Transaction<Schema>) {
+  const held = new Map<SequenceName, { value: number; lastHash: string | null; moved: boolean }>();
+  return {
+    /** Reserves `count` numbers and returns the last, with the audit chain's hash before it. */
+    async reserve(name: SequenceName, count = 1): Promise<{ seq: number; lastHash: string | null }> {
+      const current = held.get(name);
+      if (!current) {
+        const { seq, lastHash } = await nextSequence(trx, name, count);
+        held.set(name, { value: seq, lastHash, moved: false });
+        return { seq, lastHash };
+      }
+      current.value += count;
+      current.moved = true;
+      return { seq: current.value, lastHash: current.lastHash };
+    },
+    /** The audit chain's newest hash, written back with the sequence. */
+    chain(hash: string): void {
+      const audit = held.get("audit");
+      if (!audit) throw new Error("an audit hash is chained only after reserving its sequence number");
+      audit.lastHash = hash;
+      audit.moved = true;
+    },
+    async writeBack(): Promise<void> {
+      for (const [name, { value, lastHash, moved }] of held) {
+        if (!moved) continue;
+        await trx.updateTable("sequences").set({ value, last_hash: lastHash }).where("name", "=", name).execute();
+      }
+    },
+  };
 }
 
 /**
@@ -96,11 +138,12 @@ export async function runUnitOfWork<T>(
   const result = await db.transaction().execute(async (trx) => {
     await takeSqliteWriteLock(trx);
     const now = clock.now();
+    const sequences = unitSequences(trx);
     const unit: UnitOfWork = {
       trx,
       now,
       async appendChange(entry) {
-        const { seq } = await nextSequence(trx, "change");
+        const { seq } = await sequences.reserve("change");
         const row = { seq, at: now, type: entry.type, data: JSON.stringify(entry.data) };
         await trx.insertInto("change_log").values(row).execute();
         written.push(row);
@@ -108,7 +151,7 @@ export async function runUnitOfWork<T>(
       },
       async appendChanges(entries) {
         if (entries.length === 0) return [];
-        const { seq: last } = await nextSequence(trx, "change", entries.length);
+        const { seq: last } = await sequences.reserve("change", entries.length);
         const first = last - entries.length + 1;
         const seqs = entries.map((_, i) => first + i);
         for (let start = 0; start < entries.length; start += CHANGE_INSERT_BATCH) {
@@ -124,7 +167,7 @@ export async function runUnitOfWork<T>(
         return seqs;
       },
       async appendAudit(entry) {
-        const { seq, lastHash } = await nextSequence(trx, "audit");
+        const { seq, lastHash } = await sequences.reserve("audit");
         const fields: AuditRecordFields = {
           seq,
           at: now,
@@ -142,11 +185,13 @@ export async function runUnitOfWork<T>(
           .insertInto("audit_log")
           .values({ ...fields, hash })
           .execute();
-        await trx.updateTable("sequences").set({ last_hash: hash }).where("name", "=", "audit").execute();
+        sequences.chain(hash);
         return seq;
       },
     };
-    return work(unit);
+    const result = await work(unit);
+    await sequences.writeBack();
+    return result;
   });
   if (written.length > 0) commitListener?.(written);
   return result;

@@ -91,3 +91,69 @@ describeEachStore("change-log sequence under concurrent writers", (kind) => {
     expect(seen).toEqual(Array.from({ length: instances * perWriter }, (_, i) => i + 1));
   });
 });
+
+/**
+ * A unit of work takes each sequence row once and counts further entries in memory, writing
+ * the row back before its commit: the numbers, the audit chain and the stored heads must come
+ * out exactly as if every entry had updated the row itself.
+ */
+describeEachStore("sequences within one unit of work", (kind) => {
+  let store: TestStore;
+  let authority: Authority;
+  beforeEach(async () => {
+    store = await createTestStore(kind);
+    authority = await createAuthority({ config: loadConfig({}, { databaseUrl: store.url }), clock: systemClock });
+  });
+  afterEach(async () => {
+    await authority.close();
+    await store.drop();
+  });
+
+  async function heads() {
+    const rows = await authority.database.db.selectFrom("sequences").select(["name", "value", "last_hash"]).execute();
+    return Object.fromEntries(rows.map((row) => [row.name, { value: Number(row.value), lastHash: row.last_hash }]));
+  }
+
+  it("numbers many entries in order, chains their audit records and stores where they ended", async () => {
+    const db = authority.database.db;
+    const target = { db, clock: systemClock, commitListener: undefined };
+    const before = await heads();
+    const changeBase = before.change?.value ?? 0;
+    const auditBase = before.audit?.value ?? 0;
+    const numbers = await runUnitOfWork(target, async (unit) => {
+      const out: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        out.push(await unit.appendChange({ type: "test.one", data: { i } }));
+        out.push(await unit.appendAudit({ actor: "test", action: "test.one", data: { i } }));
+      }
+      out.push(...(await unit.appendChanges([0, 1, 2].map((i) => ({ type: "test.bulk", data: { i } })))));
+      out.push(await unit.appendAudit({ actor: "test", action: "test.last" }));
+      return out;
+    });
+    const c = changeBase;
+    const a = auditBase;
+    expect(numbers).toEqual([c + 1, a + 1, c + 2, a + 2, c + 3, a + 3, c + 4, c + 5, c + 6, a + 4]);
+    // A unit that rolls back leaves the heads where they were.
+    await expect(
+      runUnitOfWork(target, async (unit) => {
+        await unit.appendChange({ type: "test.aborted", data: {} });
+        await unit.appendAudit({ actor: "test", action: "test.aborted" });
+        await unit.appendAudit({ actor: "test", action: "test.aborted" });
+        throw new Error("abort after appending");
+      }),
+    ).rejects.toThrow("abort after appending");
+    // The next unit continues from the stored heads, and the chain verifies against them.
+    const next = await runUnitOfWork(target, async (unit) => [
+      await unit.appendChange({ type: "test.next", data: {} }),
+      await unit.appendAudit({ actor: "test", action: "test.next" }),
+    ]);
+    expect(next).toEqual([c + 7, a + 5]);
+    const after = await heads();
+    expect(after.change?.value).toBe(c + 7);
+    expect(after.audit?.value).toBe(a + 5);
+    const newest = await db.selectFrom("audit_log").select("hash").orderBy("seq", "desc").limit(1).executeTakeFirst();
+    expect(after.audit?.lastHash).toBe(newest?.hash);
+    const verification = await authority.audit.verify();
+    expect(verification.ok).toBe(true);
+  });
+});
