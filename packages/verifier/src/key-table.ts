@@ -19,6 +19,7 @@ import * as bulk from "./key-table/bulk-revoke.js";
 import { decodeHash, LITTLE_ENDIAN, readBinaryDigest, wordAt } from "./key-table/digest.js";
 import { IdSources } from "./key-table/id-sources.js";
 import { hashId, rebuildIndex, unlinkEntry } from "./key-table/probe-index.js";
+import { RecordCache } from "./key-table/record-cache.js";
 import { RevokedRing } from "./key-table/revoked-ring.js";
 import { HASH_LENGTH } from "./wire.js";
 
@@ -66,7 +67,7 @@ export class KeyTable {
   private idLength = new Uint16Array(0);
   private readonly sources = new IdSources();
   /** Per record, whatever the owner caches for it (the verification result); cleared on change. */
-  private cached: unknown[] = [];
+  private readonly cached = new RecordCache();
   /**
    * The indexes, by token hash and by key id: slot s is the pair [2s] = record + 1 (0: empty),
    * [2s + 1] = the key's 32-bit hash (digest word 0, or the id's hash), which is also where its
@@ -182,10 +183,10 @@ export class KeyTable {
     return this.expiries[record] as number;
   }
   cachedValue(record: number): unknown {
-    return this.cached[record];
+    return this.cached.get(record);
   }
   cache(record: number, value: unknown): void {
-    this.cached[record] = value;
+    this.cached.set(record, value);
   }
 
   /**
@@ -245,7 +246,7 @@ export class KeyTable {
     this.ordinals[record] = fields.ordinal;
     this.flags[record] =
       LIVE | (fields.deprecated ? DEPRECATED : 0) | (fields.suspended ? SUSPENDED : 0) | (fields.canary ? CANARY : 0);
-    this.cached[record] = undefined;
+    this.cached.clear(record);
     return true;
   }
 
@@ -258,7 +259,7 @@ export class KeyTable {
     if (record < 0 || this.isRevoked(record)) return false;
     const flags = this.flags[record] as number;
     this.flags[record] = suspended ? flags | SUSPENDED : flags & ~SUSPENDED;
-    this.cached[record] = undefined;
+    this.cached.clear(record);
     return true;
   }
 
@@ -326,7 +327,7 @@ export class KeyTable {
   private revokeRecord(record: number): void {
     // A revoked canary stays marked as one: it answers unknown, as a canary does.
     this.flags[record] = REVOKED | ((this.flags[record] as number) & CANARY);
-    this.cached[record] = undefined;
+    this.cached.clear(record);
     this.live--;
     this.revoked++;
     this.rememberRevoked(record);
@@ -415,7 +416,7 @@ export class KeyTable {
     else this.live--;
     this.flags[record] = 0;
     this.releaseSource(this.idSource[record] as number);
-    this.cached[record] = undefined;
+    this.cached.clear(record);
     this.generations[record] = ((this.generations[record] as number) + 1) >>> 0;
     this.free.push(record);
   }

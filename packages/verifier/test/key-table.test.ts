@@ -117,6 +117,37 @@ describe("KeyTable", () => {
     expect(table.revokedCount).toBe(0);
   });
 
+  it("keeps what its owner caches per record, in chunks, and forgets it on every change to the record", () => {
+    const table = new KeyTable(1_000_000, 16);
+    const n = 9000; // more than two chunks of 4,096 records
+    for (let i = 0; i < n; i++) put(table, `key_${i}`, hashOf(i), 0, fields({ ordinal: i + 1 }));
+    const record = (i: number) => table.find(hashOf(i));
+    for (const i of [0, 4095, 4096, 8999]) {
+      expect(table.cachedValue(record(i))).toBeUndefined();
+      table.cache(record(i), { i });
+    }
+    expect([0, 4095, 4096, 8999].map((i) => table.cachedValue(record(i)))).toEqual([
+      { i: 0 },
+      { i: 4095 },
+      { i: 4096 },
+      { i: 8999 },
+    ]);
+    // Records beside a cached one, in the same chunk and in chunks never written, hold nothing.
+    expect(table.cachedValue(record(1))).toBeUndefined();
+    expect(table.cachedValue(record(5000))).toBeUndefined();
+    // Replaced (narrowed), suspended, revoked, revoked in bulk: each forgets the cached value.
+    put(table, "key_0", hashOf(0), 0, fields({ ordinal: 1, scopes: 1 }));
+    expect(table.cachedValue(record(0))).toBeUndefined();
+    table.setSuspended("key_4095", 0, "key_4095".length, true);
+    expect(table.cachedValue(record(4095))).toBeUndefined();
+    const revoked = record(4096);
+    table.revoke("key_4096");
+    expect(table.cachedValue(revoked)).toBeUndefined();
+    const last = record(8999);
+    expect(table.revokeSortedOrdinals(Float64Array.from([9000]))).toBe(1);
+    expect(table.cachedValue(last)).toBeUndefined();
+  });
+
   it("refuses an empty id", () => {
     const table = new KeyTable();
     expect(put(table, "", hashOf(1), 0, fields())).toBe(false);
