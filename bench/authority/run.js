@@ -1,9 +1,11 @@
 // Authority benchmarks, on SQLite and on PostgreSQL (when reachable):
-//   - issuance per second over HTTP, beside a bare INSERT per transaction (the floor);
+//   - issuance per second over HTTP, beside a bare INSERT per transaction (the floor): with the
+//     load generator in the authority's process, and with the authority in a process of its own;
 //   - introspection requests per second over HTTP, beside GET /healthz on the same server;
 //   - revoke-by-selector of 100,000 keys, beside a bare UPDATE of 100,000 rows.
 // Loopback only, bounded in time, cleans up after itself.
 
+import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import autocannon from "autocannon";
 import { loadConfig, startAuthority } from "../../packages/authority/dist/index.js";
@@ -58,6 +60,34 @@ async function seedKeys(db, principalId, count, prefix) {
       });
     }
     await db.insertInto("api_keys").values(rows).execute();
+  }
+}
+
+/**
+ * Issuance over HTTP with the authority in its own process (issuance-server.js) on a fresh
+ * store of `kind`: the in-process figure above it charges the load generator's work to the
+ * server's event loop as well.
+ */
+async function issuanceInOwnProcess(kind) {
+  const store = await createBenchStore(kind, "bench-issuance");
+  const child = fork(new URL("./issuance-server.js", import.meta.url), [store.url], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  try {
+    const info = await new Promise((resolve, reject) => {
+      child.once("message", resolve);
+      child.once("exit", (code) => reject(new Error(`issuance server exited with ${code}`)));
+    });
+    return await load(`${info.url}/v1/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${info.root}`, "content-type": "application/json" },
+      body: JSON.stringify({ principalId: info.principalId, scopes: ["bench:read"], expiresIn: "1d" }),
+    });
+  } finally {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.send("stop");
+    await exited;
+    await store.drop();
   }
 }
 
@@ -120,7 +150,7 @@ async function benchStore(kind) {
       );
     }
     const floorPerSec = floorCount / ((performance.now() - floorStart) / 1000);
-    results.issuance = { ...issue, floorPerSec };
+    results.issuance = { ...issue, floorPerSec, ownProcess: await issuanceInOwnProcess(kind) };
 
     // Introspection over HTTP vs. GET /healthz (Fastify + one trivial query) on the same server.
     const key = await authority.keys.issue({ principalId: principal.id, scopes: ["bench:read"] }, system);
@@ -193,6 +223,11 @@ function print(kind, r) {
   console.log(
     `  issuance over HTTP:        ${f(r.issuance.rps)} keys/s (p99 ${r.issuance.p99} ms, ${r.issuance.errors} errors)` +
       `   | floor, bare INSERT per transaction: ${f(r.issuance.floorPerSec)}/s  (ratio ${(r.issuance.rps / r.issuance.floorPerSec).toFixed(2)})`,
+  );
+  const own = r.issuance.ownProcess;
+  console.log(
+    `  issuance, authority in its own process: ${f(own.rps)} keys/s (p99 ${own.p99} ms, ${own.errors} errors)` +
+      `   | the same floor  (ratio ${(own.rps / r.issuance.floorPerSec).toFixed(2)}, target >= 0.6)`,
   );
   console.log(
     `  introspection over HTTP:   ${f(r.introspection.rps)} req/s (p99 ${r.introspection.p99} ms, ${r.introspection.errors} errors)` +

@@ -79,7 +79,8 @@ describeEachStore("tessera signing-keys", (kind) => {
       "--justification",
       "INC-7",
     );
-    expect(retired.code).toBe(0);
+    // The output beside the code, so that a failure says why.
+    expect({ code: retired.code, out: retired.out }).toMatchObject({ code: 0 });
     expect(retired.out).toMatch(new RegExp(`^retired ${first?.kid} at .*; \\S+ signs from now`));
     const states = JSON.parse((await tessera("--json", "signing-keys", "list")).out).items.map(
       (k: { state: string; emergency: boolean }) => `${k.state}${k.emergency ? "!" : ""}`,
