@@ -32,7 +32,9 @@ import { createStore as createBenchStore, postgresAvailable } from "../lib/store
 const NO_RATE_LIMITS = { rateLimitPerAddress: 0, rateLimitPerClient: 0 };
 
 const VERIFIERS = Number(process.env.BENCH_VERIFIERS ?? 100);
-const PER_PROCESS = 25;
+// Verifiers per host process: more processes than cores make every broadcast a scheduling
+// contest between them (BENCH_VERIFIERS_PER_PROCESS=50 runs the fleet in two).
+const PER_PROCESS = Number(process.env.BENCH_VERIFIERS_PER_PROCESS ?? 25);
 const REVOCATIONS = Number(process.env.BENCH_REVOCATIONS ?? 200);
 const SELECTOR_KEYS = Number(process.env.BENCH_SELECTOR_KEYS ?? 100_000);
 const MEMORY_KEYS = Number(process.env.BENCH_MEMORY_KEYS ?? 1_000_000);
