@@ -32,8 +32,9 @@ import { createStore as createBenchStore, postgresAvailable } from "../lib/store
 const NO_RATE_LIMITS = { rateLimitPerAddress: 0, rateLimitPerClient: 0 };
 
 const VERIFIERS = Number(process.env.BENCH_VERIFIERS ?? 100);
-// Verifiers per host process: more processes than cores make every broadcast a scheduling
-// contest between them (BENCH_VERIFIERS_PER_PROCESS=50 runs the fleet in two).
+// Verifiers per host process (BENCH_VERIFIERS_PER_PROCESS=50 runs the fleet in two processes;
+// on 2026-12-04 that did not shorten the propagation tail, which is the hosts' garbage
+// collection: see docs/performance.md).
 const PER_PROCESS = Number(process.env.BENCH_VERIFIERS_PER_PROCESS ?? 25);
 const REVOCATIONS = Number(process.env.BENCH_REVOCATIONS ?? 200);
 const SELECTOR_KEYS = Number(process.env.BENCH_SELECTOR_KEYS ?? 100_000);

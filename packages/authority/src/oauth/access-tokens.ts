@@ -78,7 +78,7 @@ export async function mintAccessToken(
     gid: input.familyId,
     ...(input.jkt ? { cnf: { jkt: input.jkt } } : {}),
   };
-  const token = await signCompactEdDSA({ typ: "at+jwt", kid }, { ...claims }, privateKey);
+  const token = await signCompactEdDSA({ typ: "at+jwt", kid }, claims, privateKey);
   return { token, claims };
 }
 

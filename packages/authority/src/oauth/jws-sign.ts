@@ -12,7 +12,7 @@ const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toStrin
 /** `header` and `payload` as a compact JWS signed with the Ed25519 `privateKey` (alg EdDSA). */
 export function signCompactEdDSA(
   header: Record<string, unknown>,
-  payload: Record<string, unknown>,
+  payload: object,
   privateKey: KeyObject,
 ): Promise<string> {
   const signingInput = `${base64url({ ...header, alg: "EdDSA" })}.${base64url(payload)}`;
